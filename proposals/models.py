@@ -1,0 +1,1051 @@
+"""Congresses, sessions, deputies, departments, suggestions and their assignments.
+
+Every workflow transition is a model method that checks the current status, changes
+the row and writes one ``ProposalEvent`` in the same transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from tracker.deadlines import Deadline, Unit, compute_deadline
+
+if TYPE_CHECKING:
+    from tracker.models import User
+
+
+class InvalidTransition(Exception):
+    """A workflow move that the current state or the user's role does not allow."""
+
+
+# ---------------------------------------------------------------------------
+# Reference data
+# ---------------------------------------------------------------------------
+
+
+class Obligation(models.TextChoices):
+    REPLY = "reply", _("reply to the deputy")
+    EXTENSION_MAX = "extension_max", _("latest extended reply")
+    CO_OPINION = "co_opinion", _("co-handler's opinion to the lead unit")
+    CHANGE_WINDOW = "change_window", _("sign for or dispute an assignment")
+    RECESS_ASSIGN = "recess_assign", _("assign a suggestion raised between sessions")
+    FEEDBACK = "feedback", _("deputy feedback")
+    REHANDLING = "rehandling", _("re-handling after 不满意")
+    PROGRESS_REPORT = "progress_report", _("commitment progress report")
+
+
+# The defaults of design.md §4 (Deputies Law and common local rules); each congress
+# may override any of them with a DeadlineRule row.
+DEFAULT_RULES: dict[str, tuple[int, str]] = {
+    Obligation.REPLY: (3, Unit.CALENDAR_MONTHS),
+    Obligation.EXTENSION_MAX: (6, Unit.CALENDAR_MONTHS),
+    Obligation.CO_OPINION: (1, Unit.CALENDAR_MONTHS),
+    Obligation.CHANGE_WINDOW: (7, Unit.WORKING_DAYS),
+    Obligation.RECESS_ASSIGN: (5, Unit.WORKING_DAYS),
+    Obligation.FEEDBACK: (20, Unit.WORKING_DAYS),
+    Obligation.REHANDLING: (1, Unit.CALENDAR_MONTHS),
+    Obligation.PROGRESS_REPORT: (3, Unit.CALENDAR_MONTHS),
+}
+
+
+class Congress(models.Model):
+    """A people's congress (national, provincial, city or district) with its own rules."""
+
+    class GradeScale(models.TextChoices):
+        ABC = "ABC", _("A / B / C")
+        ABCD = "ABCD", _("A / B / C / D")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    short_name = models.CharField(_("short name"), max_length=30, blank=True)
+    number_pattern = models.CharField(
+        _("number pattern"),
+        max_length=200,
+        default=r"^\d{4}\d{4}$",
+        help_text=_("Regular expression a suggestion number must match."),
+    )
+    number_hint = models.CharField(
+        _("number format"),
+        max_length=200,
+        default=_("8 digits: the year followed by a 4-digit sequence, e.g. 20240493"),
+        help_text=_("Shown to staff when a number does not match the pattern."),
+    )
+    numbers_unique_across_sessions = models.BooleanField(
+        _("numbers unique across sessions"),
+        default=True,
+        help_text=_("On for numbers that include the year; off for plain serials per session."),
+    )
+    grade_scale = models.CharField(
+        _("grade scale"), max_length=4, choices=GradeScale.choices, default=GradeScale.ABC
+    )
+    roll_to_working_day = models.BooleanField(
+        _("move deadlines off rest days"),
+        default=True,
+        help_text=_("A deadline that falls on a rest day or holiday moves to the next working day."),
+    )
+
+    class Meta:
+        verbose_name = _("congress")
+        verbose_name_plural = _("congresses")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def rule(self, obligation: str) -> tuple[int, str]:
+        """The (count, unit) this congress uses for an obligation, or the default."""
+        rules = getattr(self, "_rules_cache", None)
+        if rules is None:
+            rules = {r.obligation: (r.count, r.unit) for r in self.deadline_rules.all()}
+            self._rules_cache = rules
+        return rules.get(obligation, DEFAULT_RULES[obligation])
+
+    def deadline(self, obligation: str, start: date) -> Deadline:
+        count, unit = self.rule(obligation)
+        return compute_deadline(start, count, unit, roll_to_working_day=self.roll_to_working_day)
+
+    def validate_number(self, number: str) -> None:
+        if not re.fullmatch(self.number_pattern, number):
+            raise ValidationError(
+                gettext("“%(number)s” is not a valid number for %(congress)s: %(hint)s")
+                % {"number": number, "congress": self.name, "hint": self.number_hint},
+                code="bad_number",
+            )
+
+    def grades(self) -> list[str]:
+        return list(self.grade_scale)
+
+
+class DeadlineRule(models.Model):
+    """One congress's period for one obligation, e.g. reply within 3 calendar months."""
+
+    congress = models.ForeignKey(
+        Congress, on_delete=models.CASCADE, related_name="deadline_rules", verbose_name=_("congress")
+    )
+    obligation = models.CharField(_("obligation"), max_length=20, choices=Obligation.choices)
+    count = models.PositiveSmallIntegerField(_("count"))
+    unit = models.CharField(_("unit"), max_length=20, choices=Unit.choices)
+
+    class Meta:
+        verbose_name = _("deadline rule")
+        verbose_name_plural = _("deadline rules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["congress", "obligation"], name="proposals_deadlinerule_one_per_obligation"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit__in=Unit.values), name="proposals_deadlinerule_unit_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(obligation__in=Obligation.values),
+                name="proposals_deadlinerule_obligation_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_obligation_display()}: {self.count} {self.get_unit_display()}"
+
+
+class Session(models.Model):
+    """A session of a congress (第七届人大第五次会议), or the recess between sessions."""
+
+    congress = models.ForeignKey(
+        Congress, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("congress")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    term = models.PositiveSmallIntegerField(_("term (届)"))
+    meeting = models.PositiveSmallIntegerField(
+        _("meeting (次)"), null=True, blank=True, help_text=_("Empty for the recess (闭会期间).")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    opened_on = models.DateField(_("opened on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["-year", "-meeting"]
+        constraints = [
+            models.UniqueConstraint(fields=["congress", "name"], name="proposals_session_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_recess(self) -> bool:
+        return self.meeting is None
+
+
+class Category(models.Model):
+    """A two-level subject category, per congress (e.g. 城建环资 › 交通)."""
+
+    congress = models.ForeignKey(
+        Congress, on_delete=models.PROTECT, related_name="categories", verbose_name=_("congress")
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent category"),
+    )
+    name = models.CharField(_("name"), max_length=50)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["congress", "parent", "name"], name="proposals_category_unique_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} › {self.name}" if self.parent_id else self.name
+
+    def clean(self) -> None:
+        if self.parent_id and self.parent.parent_id:
+            raise ValidationError({"parent": gettext("Categories have at most two levels.")})
+
+
+class Department(models.Model):
+    """A government unit that handles suggestions (承办单位)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    short_name = models.CharField(_("short name"), max_length=30, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Deputy(models.Model):
+    """A deputy (代表) of a congress; may be linked to a sign-in account."""
+
+    congress = models.ForeignKey(
+        Congress, on_delete=models.PROTECT, related_name="deputies", verbose_name=_("congress")
+    )
+    name = models.CharField(_("name"), max_length=50)
+    delegation = models.CharField(_("delegation"), max_length=100, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deputy",
+        verbose_name=_("account"),
+    )
+
+    class Meta:
+        verbose_name = _("deputy")
+        verbose_name_plural = _("deputies")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.delegation}）" if self.delegation else self.name
+
+
+# ---------------------------------------------------------------------------
+# Suggestions
+# ---------------------------------------------------------------------------
+
+
+class ProposalQuerySet(models.QuerySet["Proposal"]):
+    def visible_to(self, user: User) -> ProposalQuerySet:
+        """Staff see everything; departments what was assigned to them; deputies their own."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_congress_staff:
+            return self
+        conditions = Q(pk__in=[])
+        if user.is_department_user:
+            conditions |= Q(
+                Exists(
+                    Assignment.objects.filter(
+                        proposal=OuterRef("pk"), department_id=user.department_id
+                    )
+                )
+            )
+        deputy = user.deputy_profile
+        if deputy is not None:
+            conditions |= Q(lead_deputy=deputy) | Q(
+                Exists(Proposal.co_signers.through.objects.filter(
+                    proposal_id=OuterRef("pk"), deputy_id=deputy.pk
+                ))
+            )
+        return self.filter(conditions)
+
+    def open(self) -> ProposalQuerySet:
+        return self.exclude(status=Proposal.Status.CLOSED)
+
+    def overdue(self, today: date) -> ProposalQuerySet:
+        return self.filter(next_due_on__lt=today)
+
+    def due_within(self, today: date, days: int) -> ProposalQuerySet:
+        return self.filter(next_due_on__gte=today, next_due_on__lte=today + timezone.timedelta(days=days))
+
+    def by_urgency(self) -> ProposalQuerySet:
+        """Earliest open deadline first; suggestions without one (closed, unassigned) last."""
+        return self.order_by(models.F("next_due_on").asc(nulls_last=True), "-received_on", "number")
+
+
+class Proposal(models.Model):
+    """One deputy suggestion (建议、批评和意见)."""
+
+    class Status(models.TextChoices):
+        REGISTERED = "registered", _("registered")
+        ASSIGNED = "assigned", _("assigned")
+        HANDLING = "handling", _("handling")
+        REPLIED = "replied", _("replied")
+        REHANDLING = "rehandling", _("re-handling")
+        CLOSED = "closed", _("closed")
+
+    congress = models.ForeignKey(
+        Congress, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("congress")
+    )
+    session = models.ForeignKey(
+        Session, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("session")
+    )
+    number = models.CharField(_("number"), max_length=30)
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(_("full text"), blank=True)
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="proposals",
+        verbose_name=_("category"),
+    )
+    lead_deputy = models.ForeignKey(
+        Deputy, on_delete=models.PROTECT, related_name="led_proposals", verbose_name=_("lead deputy")
+    )
+    co_signers = models.ManyToManyField(
+        Deputy, blank=True, related_name="cosigned_proposals", verbose_name=_("co-signers")
+    )
+    received_on = models.DateField(_("received on"))
+    is_key = models.BooleanField(_("key suggestion"), default=False)
+    supervising_leader = models.CharField(_("supervising leader"), max_length=100, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.REGISTERED
+    )
+    # Earliest deadline among open assignments, kept by the transitions so that the
+    # list can sort by urgency with an index instead of a subquery per row.
+    next_due_on = models.DateField(_("next deadline"), null=True, blank=True)
+    created_at = models.DateTimeField(_("logged at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("logged by"),
+    )
+
+    objects = ProposalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("suggestion")
+        verbose_name_plural = _("suggestions")
+        ordering = ["next_due_on", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "number"], name="proposals_proposal_unique_number_in_session"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["registered", "assigned", "handling", "replied", "rehandling", "closed"]),
+                name="proposals_proposal_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_key=False) | ~Q(supervising_leader=""),
+                name="proposals_proposal_key_has_leader",
+            ),
+        ]
+        indexes = [
+            # The default list: open suggestions by urgency.
+            models.Index(fields=["next_due_on", "number"], name="proposal_urgency_idx"),
+            # Filters by session and status on the list page.
+            models.Index(fields=["session", "status"], name="proposal_session_status_idx"),
+            # Search by number prefix and congress-wide uniqueness check.
+            models.Index(fields=["congress", "number"], name="proposal_congress_number_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("proposals:detail", args=[self.pk])
+
+    def clean(self) -> None:
+        if self.session_id and self.congress_id and self.session.congress_id != self.congress_id:
+            raise ValidationError({"session": gettext("The session belongs to another congress.")})
+        if self.number and self.congress_id:
+            try:
+                self.congress.validate_number(self.number)
+            except ValidationError as exc:
+                raise ValidationError({"number": exc.messages}) from None
+            duplicates = Proposal.objects.filter(congress_id=self.congress_id, number=self.number)
+            if not self.congress.numbers_unique_across_sessions:
+                duplicates = duplicates.filter(session_id=self.session_id)
+            if duplicates.exclude(pk=self.pk).exists():
+                raise ValidationError(
+                    {"number": gettext("Suggestion No. %(number)s is already logged in %(congress)s.")
+                     % {"number": self.number, "congress": self.congress.name}},
+                    code="duplicate_number",
+                )
+        if self.is_key and not self.supervising_leader:
+            raise ValidationError(
+                {"supervising_leader": gettext("A key suggestion needs a supervising leader.")}
+            )
+
+    # -- reading --------------------------------------------------------------
+
+    @property
+    def deputies_label(self) -> str:
+        """“陈寿等代表” style: the lead deputy, and 等 when there are co-signers."""
+        return self.lead_deputy.name
+
+    def days_left(self, today: date | None = None) -> int | None:
+        if self.next_due_on is None:
+            return None
+        return (self.next_due_on - (today or timezone.localdate())).days
+
+    @property
+    def is_overdue(self) -> bool:
+        days = self.days_left()
+        return days is not None and days < 0
+
+    def responsible_assignments(self) -> models.QuerySet[Assignment]:
+        """Lead and separate assignments still in force (not withdrawn)."""
+        return self.assignments.exclude(status=Assignment.Status.WITHDRAWN).filter(
+            role__in=[Assignment.Role.LEAD, Assignment.Role.SEPARATE]
+        )
+
+    # -- transitions ----------------------------------------------------------
+
+    def assign(
+        self,
+        *,
+        by: User,
+        lead: Department | None = None,
+        co: Iterable[Department] = (),
+        separate: Iterable[Department] = (),
+        assigned_on: date | None = None,
+        reason: str = "",
+    ) -> list[Assignment]:
+        """Hand the suggestion to one lead unit with co-handlers, or to separate units."""
+        co, separate = list(co), list(separate)
+        if self.status not in (self.Status.REGISTERED, self.Status.ASSIGNED, self.Status.HANDLING):
+            raise InvalidTransition(
+                gettext("A suggestion that is %(status)s cannot be assigned.")
+                % {"status": self.get_status_display()}
+            )
+        if lead is None and not separate:
+            raise InvalidTransition(gettext("Choose a lead department or separate departments."))
+        if lead is not None and separate:
+            raise InvalidTransition(
+                gettext("A suggestion has either one lead department or separate departments, not both.")
+            )
+        if co and lead is None:
+            raise InvalidTransition(gettext("Co-handling departments need a lead department."))
+        chosen = ([lead] if lead else []) + co + separate
+        if len({d.pk for d in chosen}) != len(chosen):
+            raise InvalidTransition(gettext("A department is chosen twice."))
+        taken = set(
+            self.assignments.exclude(status=Assignment.Status.WITHDRAWN)
+            .filter(department__in=chosen)
+            .values_list("department__name", flat=True)
+        )
+        if taken:
+            raise InvalidTransition(
+                gettext("Already assigned to: %(names)s.") % {"names": "、".join(sorted(taken))}
+            )
+        if lead is not None and self.responsible_assignments().filter(role=Assignment.Role.LEAD).exists():
+            raise InvalidTransition(gettext("This suggestion already has a lead department."))
+        assigned_on = assigned_on or timezone.localdate()
+        plan = [(lead, Assignment.Role.LEAD)] if lead else []
+        plan += [(d, Assignment.Role.CO) for d in co] + [(d, Assignment.Role.SEPARATE) for d in separate]
+        with transaction.atomic():
+            created = [
+                Assignment.create_for(self, department, role, assigned_on=assigned_on, by=by, reason=reason)
+                for department, role in plan
+            ]
+            if self.status == self.Status.REGISTERED:
+                self._set_status(self.Status.ASSIGNED, by=by, reason=reason)
+            self.refresh_next_due()
+        return created
+
+    def close(self, *, by: User, reason: str) -> None:
+        """Staff close a replied suggestion (e.g. the feedback window passed in silence)."""
+        if self.status != self.Status.REPLIED:
+            raise InvalidTransition(
+                gettext("Only a replied suggestion can be closed; this one is %(status)s.")
+                % {"status": self.get_status_display()}
+            )
+        if not reason.strip():
+            raise InvalidTransition(gettext("Give a reason for closing."))
+        with transaction.atomic():
+            self._set_status(self.Status.CLOSED, by=by, reason=reason)
+            self.refresh_next_due()
+
+    def sync_status(self, *, by: User | None, reason: str = "") -> None:
+        """Move the suggestion forward when its assignments say so (call inside a transaction)."""
+        responsible = list(self.responsible_assignments().values_list("status", flat=True))
+        if not responsible:
+            return
+        S, A = self.Status, Assignment.Status
+        if self.status in (S.ASSIGNED, S.HANDLING, S.REHANDLING) and all(s == A.REPLIED for s in responsible):
+            self._set_status(S.REPLIED, by=by, reason=reason)
+        elif self.status == S.ASSIGNED and all(s not in (A.PENDING, A.CHANGE_REQUESTED) for s in responsible):
+            self._set_status(S.HANDLING, by=by, reason=reason)
+
+    def refresh_next_due(self) -> None:
+        """Recompute the earliest open deadline that drives the urgency order."""
+        if self.status == self.Status.CLOSED:
+            next_due = None
+        else:
+            next_due = (
+                self.assignments.filter(status__in=Assignment.OPEN_STATUSES)
+                .aggregate(m=models.Min("due_on"))["m"]
+            )
+        if next_due != self.next_due_on:
+            self.next_due_on = next_due
+            self.save(update_fields=["next_due_on"])
+
+    def _set_status(self, to: str, *, by: User | None, reason: str = "", **event: object) -> None:
+        from_status = self.status
+        self.status = to
+        self.save(update_fields=["status"])
+        ProposalEvent.objects.create(
+            proposal=self,
+            kind=ProposalEvent.Kind.STATUS,
+            actor=by,
+            from_status=from_status,
+            to_status=to,
+            reason=reason,
+            **event,
+        )
+
+
+# ---------------------------------------------------------------------------
+# Assignments
+# ---------------------------------------------------------------------------
+
+
+class AssignmentQuerySet(models.QuerySet["Assignment"]):
+    def visible_to(self, user: User) -> AssignmentQuerySet:
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_congress_staff:
+            return self
+        if user.is_department_user:
+            return self.filter(department_id=user.department_id)
+        return self.filter(proposal__in=Proposal.objects.visible_to(user))
+
+    def open(self) -> AssignmentQuerySet:
+        return self.filter(status__in=Assignment.OPEN_STATUSES)
+
+    def by_urgency(self) -> AssignmentQuerySet:
+        return self.order_by("due_on", "proposal__number")
+
+
+class Assignment(models.Model):
+    """A suggestion handed to one department with a role and a deadline (交办)."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("lead (主办)")
+        CO = "co", _("co-handling (会办)")
+        SEPARATE = "separate", _("separate (分办)")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("awaiting sign-for")
+        ACCEPTED = "accepted", _("accepted")
+        CHANGE_REQUESTED = "change_requested", _("change requested")
+        OPINION_SENT = "opinion_sent", _("opinion sent")
+        DRAFTING = "drafting", _("drafting reply")
+        AWAITING_APPROVAL = "awaiting_approval", _("awaiting approval")
+        REPLIED = "replied", _("replied")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    OPEN_STATUSES = (
+        Status.PENDING,
+        Status.ACCEPTED,
+        Status.CHANGE_REQUESTED,
+        Status.DRAFTING,
+        Status.AWAITING_APPROVAL,
+    )
+
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("suggestion")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("department")
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    assigned_on = models.DateField(_("assigned on"))
+    due_on = models.DateField(_("due on"))
+    due_explanation = models.CharField(_("how the deadline was computed"), max_length=500)
+    # Bumped whenever due_on moves, so reminders already sent for an older date are re-armed.
+    deadline_version = models.PositiveSmallIntegerField(default=1)
+    respond_by = models.DateField(_("sign for or dispute by"))
+    round = models.PositiveSmallIntegerField(_("handling round"), default=1)
+    change_reason = models.TextField(_("reason for change request"), blank=True)
+    replaced_by = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaces",
+        verbose_name=_("replaced by"),
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["due_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "department"],
+                condition=~Q(status="withdrawn"),
+                name="proposals_assignment_one_open_per_department",
+            ),
+            models.UniqueConstraint(
+                fields=["proposal"],
+                condition=Q(role="lead") & ~Q(status="withdrawn"),
+                name="proposals_assignment_one_lead",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["lead", "co", "separate"]), name="proposals_assignment_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=[
+                        "pending", "accepted", "change_requested", "opinion_sent",
+                        "drafting", "awaiting_approval", "replied", "withdrawn",
+                    ]
+                ),
+                name="proposals_assignment_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_on__gte=models.F("assigned_on")),
+                name="proposals_assignment_due_after_assigned",
+            ),
+        ]
+        indexes = [
+            # A department's queue: its open assignments by due date.
+            models.Index(fields=["department", "status", "due_on"], name="assignment_queue_idx"),
+            # Reminder scan and refresh_next_due: open assignments by due date.
+            models.Index(
+                fields=["due_on"],
+                condition=Q(status__in=["pending", "accepted", "change_requested", "drafting", "awaiting_approval"]),
+                name="assignment_open_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal.number} → {self.department} ({self.get_role_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("proposals:detail", args=[self.proposal_id]) + f"#assignment-{self.pk}"
+
+    # -- reading --------------------------------------------------------------
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_responsible(self) -> bool:
+        return self.role in (self.Role.LEAD, self.Role.SEPARATE)
+
+    def days_left(self, today: date | None = None) -> int:
+        return (self.due_on - (today or timezone.localdate())).days
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.days_left() < 0
+
+    def can_request_change(self, today: date | None = None) -> bool:
+        today = today or timezone.localdate()
+        return self.status in (self.Status.PENDING, self.Status.ACCEPTED) and today <= self.respond_by
+
+    def latest_deadline(self) -> Deadline:
+        """The furthest an extension may move the reply deadline (e.g. 6 months)."""
+        return self.proposal.congress.deadline(Obligation.EXTENSION_MAX, self.assigned_on)
+
+    # -- transitions ----------------------------------------------------------
+
+    @classmethod
+    def create_for(
+        cls,
+        proposal: Proposal,
+        department: Department,
+        role: str,
+        *,
+        assigned_on: date,
+        by: User,
+        reason: str = "",
+        due: Deadline | None = None,
+    ) -> Assignment:
+        """Create one assignment with its deadlines and record the event."""
+        congress = proposal.congress
+        obligation = Obligation.CO_OPINION if role == cls.Role.CO else Obligation.REPLY
+        due = due or congress.deadline(obligation, assigned_on)
+        window = congress.deadline(Obligation.CHANGE_WINDOW, assigned_on)
+        assignment = cls.objects.create(
+            proposal=proposal,
+            department=department,
+            role=role,
+            assigned_on=assigned_on,
+            due_on=due.due_on,
+            due_explanation=due.explanation[:500],
+            respond_by=window.due_on,
+            assigned_by=by,
+        )
+        ProposalEvent.objects.create(
+            proposal=proposal,
+            assignment=assignment,
+            department=department,
+            kind=ProposalEvent.Kind.ASSIGNED,
+            actor=by,
+            to_status=assignment.status,
+            reason=reason,
+            detail=gettext("%(role)s; due %(due)s (%(explanation)s)")
+            % {"role": assignment.get_role_display(), "due": due.due_on.isoformat(), "explanation": due.explanation},
+        )
+        return assignment
+
+    def accept(self, *, by: User) -> None:
+        """The department signs for the assignment (签收)."""
+        self._check_department_user(by)
+        self._move(self.Status.ACCEPTED, allowed=[self.Status.PENDING], by=by, kind=ProposalEvent.Kind.ACCEPTED)
+
+    def request_change(self, *, by: User, reason: str, today: date | None = None) -> None:
+        """The department disputes the assignment within the window (申请调整)."""
+        self._check_department_user(by)
+        if not reason.strip():
+            raise InvalidTransition(gettext("Say why the assignment should change."))
+        if self.status in (self.Status.PENDING, self.Status.ACCEPTED) and not self.can_request_change(today):
+            raise InvalidTransition(
+                gettext("The window to request a change closed on %(date)s.") % {"date": self.respond_by.isoformat()}
+            )
+        with transaction.atomic():
+            self._move(
+                self.Status.CHANGE_REQUESTED,
+                allowed=[self.Status.PENDING, self.Status.ACCEPTED],
+                by=by,
+                kind=ProposalEvent.Kind.CHANGE_REQUESTED,
+                reason=reason,
+                extra_fields={"change_reason": reason},
+            )
+
+    def decide_change(
+        self,
+        *,
+        by: User,
+        approve: bool,
+        reason: str,
+        new_department: Department | None = None,
+        reset_deadline: bool = False,
+    ) -> Assignment | None:
+        """Staff decide a change request: re-assign to another unit, or refuse."""
+        _check_staff(by)
+        if self.status != self.Status.CHANGE_REQUESTED:
+            raise InvalidTransition(gettext("There is no change request to decide."))
+        if not reason.strip():
+            raise InvalidTransition(gettext("Give a reason for the decision."))
+        if not approve:
+            with transaction.atomic():
+                self._move(
+                    self.Status.ACCEPTED,
+                    allowed=[self.Status.CHANGE_REQUESTED],
+                    by=by,
+                    kind=ProposalEvent.Kind.CHANGE_REFUSED,
+                    reason=reason,
+                )
+            return None
+        if new_department is None:
+            raise InvalidTransition(gettext("Choose the department that takes over."))
+        if new_department.pk == self.department_id:
+            raise InvalidTransition(gettext("Choose a different department."))
+        if self.proposal.assignments.exclude(status=self.Status.WITHDRAWN).filter(department=new_department).exists():
+            raise InvalidTransition(
+                gettext("%(department)s already has this suggestion.") % {"department": new_department.name}
+            )
+        with transaction.atomic():
+            self._move(
+                self.Status.WITHDRAWN,
+                allowed=[self.Status.CHANGE_REQUESTED],
+                by=by,
+                kind=ProposalEvent.Kind.WITHDRAWN,
+                reason=reason,
+            )
+            today = timezone.localdate()
+            keep = None
+            if not reset_deadline:
+                keep = Deadline(
+                    start=self.assigned_on,
+                    due_on=self.due_on,
+                    explanation=gettext("kept from the transferred assignment: %(explanation)s")
+                    % {"explanation": self.due_explanation},
+                )
+            successor = Assignment.create_for(
+                self.proposal, new_department, self.role, assigned_on=today, by=by, reason=reason, due=keep
+            )
+            self.replaced_by = successor
+            self.save(update_fields=["replaced_by"])
+            self.proposal.refresh_next_due()
+        return successor
+
+    def extend(self, *, by: User, new_due_on: date, reason: str) -> None:
+        """Staff approve a later reply deadline, within the congress's maximum."""
+        _check_staff(by)
+        if not self.is_open:
+            raise InvalidTransition(gettext("Only an open assignment's deadline can be extended."))
+        if not reason.strip():
+            raise InvalidTransition(gettext("An extension needs a reason; the deputy will see it."))
+        if new_due_on <= self.due_on:
+            raise InvalidTransition(
+                gettext("The new deadline must be later than %(due)s.") % {"due": self.due_on.isoformat()}
+            )
+        latest = self.latest_deadline()
+        if self.is_responsible and new_due_on > latest.due_on:
+            raise InvalidTransition(
+                gettext("The deadline cannot be extended beyond %(latest)s (%(explanation)s).")
+                % {"latest": latest.due_on.isoformat(), "explanation": latest.explanation}
+            )
+        old = self.due_on
+        with transaction.atomic():
+            self.due_on = new_due_on
+            self.due_explanation = (
+                gettext("extended from %(old)s to %(new)s: %(reason)s")
+                % {"old": old.isoformat(), "new": new_due_on.isoformat(), "reason": reason}
+            )[:500]
+            self.deadline_version += 1
+            self.save(update_fields=["due_on", "due_explanation", "deadline_version"])
+            ProposalEvent.objects.create(
+                proposal=self.proposal,
+                assignment=self,
+                department=self.department,
+                kind=ProposalEvent.Kind.EXTENDED,
+                actor=by,
+                reason=reason,
+                detail=f"{old.isoformat()} → {new_due_on.isoformat()}",
+            )
+            self.proposal.refresh_next_due()
+
+    def record_contact(
+        self, *, by: User, contacted_on: date, method: str, stage: str, summary: str
+    ) -> Contact:
+        """Record a contact with the deputies (沟通联系)."""
+        self._check_department_user(by)
+        if self.status == self.Status.WITHDRAWN:
+            raise InvalidTransition(gettext("This assignment was withdrawn."))
+        if contacted_on > timezone.localdate():
+            raise InvalidTransition(gettext("A contact cannot be dated in the future."))
+        with transaction.atomic():
+            contact = Contact.objects.create(
+                assignment=self, contacted_on=contacted_on, method=method, stage=stage, summary=summary, recorded_by=by
+            )
+            ProposalEvent.objects.create(
+                proposal=self.proposal,
+                assignment=self,
+                department=self.department,
+                kind=ProposalEvent.Kind.CONTACT,
+                actor=by,
+                detail=f"{contacted_on.isoformat()} {contact.get_method_display()}（{contact.get_stage_display()}）",
+            )
+        return contact
+
+    def _check_department_user(self, user: User) -> None:
+        if not (user.is_department_user and user.department_id == self.department_id):
+            raise InvalidTransition(gettext("Only %(department)s can do this.") % {"department": self.department.name})
+
+    def _move(
+        self,
+        to: str,
+        *,
+        allowed: list[str],
+        by: User | None,
+        kind: str,
+        reason: str = "",
+        extra_fields: dict[str, object] | None = None,
+        sync: bool = True,
+    ) -> None:
+        """Change status if the current one allows it, write the event, sync the suggestion."""
+        if self.status not in allowed:
+            raise InvalidTransition(
+                gettext("This assignment is %(status)s; that step is not possible now.")
+                % {"status": self.get_status_display()}
+            )
+        from_status = self.status
+        with transaction.atomic():
+            self.status = to
+            fields = ["status"]
+            for name, value in (extra_fields or {}).items():
+                setattr(self, name, value)
+                fields.append(name)
+            self.save(update_fields=fields)
+            ProposalEvent.objects.create(
+                proposal=self.proposal,
+                assignment=self,
+                department=self.department,
+                kind=kind,
+                actor=by,
+                from_status=from_status,
+                to_status=to,
+                reason=reason,
+            )
+            if sync:
+                self.proposal.sync_status(by=by)
+                self.proposal.refresh_next_due()
+
+
+def _check_staff(user: User) -> None:
+    if not user.is_congress_staff:
+        raise InvalidTransition(gettext("Only congress staff can do this."))
+
+
+class Contact(models.Model):
+    """A recorded contact between a department and the deputies (办前/办中/办后)."""
+
+    class Method(models.TextChoices):
+        FACE_TO_FACE = "face", _("face-to-face meeting")
+        SITE_VISIT = "visit", _("site visit")
+        PHONE = "phone", _("phone")
+        FORUM = "forum", _("forum / meeting")
+        MESSAGE = "message", _("letter, email or message")
+
+    class Stage(models.TextChoices):
+        BEFORE = "before", _("before handling")
+        DURING = "during", _("during handling")
+        AFTER = "after", _("after handling")
+
+    FACE_TO_FACE_METHODS = (Method.FACE_TO_FACE, Method.SITE_VISIT, Method.FORUM)
+
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.PROTECT, related_name="contacts", verbose_name=_("assignment")
+    )
+    contacted_on = models.DateField(_("date"))
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices)
+    stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices)
+    summary = models.TextField(_("summary"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("contact with deputies")
+        verbose_name_plural = _("contacts with deputies")
+        ordering = ["contacted_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(method__in=["face", "visit", "phone", "forum", "message"]),
+                name="proposals_contact_method_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(stage__in=["before", "during", "after"]), name="proposals_contact_stage_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contacted_on} {self.get_method_display()}"
+
+    @property
+    def is_face_to_face(self) -> bool:
+        return self.method in self.FACE_TO_FACE_METHODS
+
+
+class ProposalEvent(models.Model):
+    """Append-only audit trail: who did what to a suggestion, when, from, to and why."""
+
+    class Kind(models.TextChoices):
+        LOGGED = "logged", _("logged")
+        EDITED = "edited", _("details edited")
+        STATUS = "status", _("status changed")
+        ASSIGNED = "assigned", _("assigned")
+        ACCEPTED = "accepted", _("signed for")
+        CHANGE_REQUESTED = "change_requested", _("change requested")
+        CHANGE_REFUSED = "change_refused", _("change request refused")
+        WITHDRAWN = "withdrawn", _("assignment withdrawn")
+        EXTENDED = "extended", _("deadline extended")
+        CONTACT = "contact", _("contact with deputies")
+        OPINION = "opinion", _("co-handling opinion sent")
+        DRAFTED = "drafted", _("reply drafted")
+        SUBMITTED = "submitted", _("reply submitted for approval")
+        RETURNED = "returned", _("reply returned")
+        SENT = "sent", _("reply approved and sent")
+        REGRADED = "regraded", _("grade changed")
+        FEEDBACK = "feedback", _("deputy feedback")
+        REHANDLING = "rehandling", _("re-handling ordered")
+        REHANDLING_DECLINED = "rehandling_declined", _("re-handling declined")
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="events")
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    kind = models.CharField(_("event"), max_length=30, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+    from_status = models.CharField(max_length=30, blank=True)
+    to_status = models.CharField(max_length=30, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    detail = models.TextField(_("detail"), blank=True)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            # The timeline on the detail page.
+            models.Index(fields=["proposal", "created_at"], name="event_timeline_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise InvalidTransition("Events are append-only.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def _status_label(self, value: str) -> str:
+        for choices in (Proposal.Status, Assignment.Status):
+            if value in choices.values:
+                return str(choices(value).label)
+        return value
+
+    @property
+    def from_label(self) -> str:
+        return self._status_label(self.from_status)
+
+    @property
+    def to_label(self) -> str:
+        return self._status_label(self.to_status)

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from proposals import views
+
+app_name = "proposals"
+
+urlpatterns = [
+    path("", views.proposal_list, name="list"),
+    path("new/", views.proposal_create, name="create"),
+    path("queue/", views.queue, name="queue"),
+    path("mine/", views.my_proposals, name="mine"),
+    path("<int:pk>/", views.proposal_detail, name="detail"),
+    path("<int:pk>/assign/", views.proposal_assign, name="assign"),
+    path("<int:pk>/close/", views.proposal_close, name="close"),
+    path("assignments/<int:pk>/accept/", views.assignment_accept, name="accept"),
+    path("assignments/<int:pk>/request-change/", views.assignment_request_change, name="request_change"),
+    path("assignments/<int:pk>/decide-change/", views.assignment_decide_change, name="decide_change"),
+    path("assignments/<int:pk>/extend/", views.assignment_extend, name="extend"),
+    path("assignments/<int:pk>/contacts/", views.assignment_add_contact, name="add_contact"),
+]

@@ -1,0 +1,58 @@
+"""The one place that decides who may see and act on suggestions and assignments.
+
+Records a user may not see are a 404 (their existence is not revealed); records a
+user may see but not act on are a 403.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+
+from proposals.models import Assignment, Proposal
+
+Actor = Literal["staff", "department", "leader", "deputy"]
+
+
+def user_may(request: HttpRequest, actor: Actor, *, department_id: int | None = None) -> bool:
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    if actor == "staff":
+        return user.is_congress_staff
+    if actor == "department":
+        return user.is_department_user and user.department_id == department_id
+    if actor == "leader":
+        return user.is_department_leader and user.department_id == department_id
+    if actor == "deputy":
+        return user.deputy_profile is not None
+    raise ValueError(actor)
+
+
+def require(request: HttpRequest, actor: Actor, *, department_id: int | None = None) -> None:
+    """403 unless the signed-in user is of the given kind (for a department, that one)."""
+    if not user_may(request, actor, department_id=department_id):
+        raise PermissionDenied
+
+
+def get_proposal_for_user(request: HttpRequest, pk: int, *, act: Actor | None = None) -> Proposal:
+    queryset = Proposal.objects.visible_to(request.user).select_related(
+        "congress", "session", "category", "category__parent", "lead_deputy", "created_by"
+    )
+    proposal = get_object_or_404(queryset, pk=pk)
+    if act is not None:
+        require(request, act)
+    return proposal
+
+
+def get_assignment_for_user(request: HttpRequest, pk: int, *, act: Actor | None = None) -> Assignment:
+    queryset = Assignment.objects.visible_to(request.user).select_related(
+        "proposal", "proposal__congress", "proposal__session", "proposal__lead_deputy", "department"
+    )
+    assignment = get_object_or_404(queryset, pk=pk)
+    if act is not None:
+        require(request, act, department_id=assignment.department_id)
+    return assignment

@@ -278,18 +278,16 @@ class ProposalQuerySet(models.QuerySet["Proposal"]):
         conditions = Q(pk__in=[])
         if user.is_department_user:
             conditions |= Q(
-                Exists(
-                    Assignment.objects.filter(
-                        proposal=OuterRef("pk"), department_id=user.department_id
-                    )
-                )
+                Exists(Assignment.objects.filter(proposal=OuterRef("pk"), department_id=user.department_id))
             )
         deputy = user.deputy_profile
         if deputy is not None:
             conditions |= Q(lead_deputy=deputy) | Q(
-                Exists(Proposal.co_signers.through.objects.filter(
-                    proposal_id=OuterRef("pk"), deputy_id=deputy.pk
-                ))
+                Exists(
+                    Proposal.co_signers.through.objects.filter(
+                        proposal_id=OuterRef("pk"), deputy_id=deputy.pk
+                    )
+                )
             )
         return self.filter(conditions)
 
@@ -344,9 +342,7 @@ class Proposal(models.Model):
     received_on = models.DateField(_("received on"))
     is_key = models.BooleanField(_("key suggestion"), default=False)
     supervising_leader = models.CharField(_("supervising leader"), max_length=100, blank=True)
-    status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.REGISTERED
-    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REGISTERED)
     # Earliest deadline among open assignments, kept by the transitions so that the
     # list can sort by urgency with an index instead of a subquery per row.
     next_due_on = models.DateField(_("next deadline"), null=True, blank=True)
@@ -371,7 +367,9 @@ class Proposal(models.Model):
                 fields=["session", "number"], name="proposals_proposal_unique_number_in_session"
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["registered", "assigned", "handling", "replied", "rehandling", "closed"]),
+                condition=Q(
+                    status__in=["registered", "assigned", "handling", "replied", "rehandling", "closed"]
+                ),
                 name="proposals_proposal_status_valid",
             ),
             models.CheckConstraint(
@@ -407,8 +405,10 @@ class Proposal(models.Model):
                 duplicates = duplicates.filter(session_id=self.session_id)
             if duplicates.exclude(pk=self.pk).exists():
                 raise ValidationError(
-                    {"number": gettext("Suggestion No. %(number)s is already logged in %(congress)s.")
-                     % {"number": self.number, "congress": self.congress.name}},
+                    {
+                        "number": gettext("Suggestion No. %(number)s is already logged in %(congress)s.")
+                        % {"number": self.number, "congress": self.congress.name}
+                    },
                     code="duplicate_number",
                 )
         if self.is_key and not self.supervising_leader:
@@ -440,6 +440,19 @@ class Proposal(models.Model):
         )
 
     # -- transitions ----------------------------------------------------------
+
+    def log(self, *, by: User, co_signers: Iterable[Deputy] = ()) -> None:
+        """Record a newly received suggestion (登记) with its co-signers."""
+        if self.pk is not None:
+            raise InvalidTransition(gettext("This suggestion is already logged."))
+        with transaction.atomic():
+            self.status = self.Status.REGISTERED
+            self.created_by = by
+            self.save()
+            self.co_signers.set(co_signers)
+            ProposalEvent.objects.create(
+                proposal=self, kind=ProposalEvent.Kind.LOGGED, actor=by, to_status=self.status
+            )
 
     def assign(
         self,
@@ -522,10 +535,9 @@ class Proposal(models.Model):
         if self.status == self.Status.CLOSED:
             next_due = None
         else:
-            next_due = (
-                self.assignments.filter(status__in=Assignment.OPEN_STATUSES)
-                .aggregate(m=models.Min("due_on"))["m"]
-            )
+            next_due = self.assignments.filter(status__in=Assignment.OPEN_STATUSES).aggregate(
+                m=models.Min("due_on")
+            )["m"]
         if next_due != self.next_due_on:
             self.next_due_on = next_due
             self.save(update_fields=["next_due_on"])
@@ -645,8 +657,14 @@ class Assignment(models.Model):
             models.CheckConstraint(
                 condition=Q(
                     status__in=[
-                        "pending", "accepted", "change_requested", "opinion_sent",
-                        "drafting", "awaiting_approval", "replied", "withdrawn",
+                        "pending",
+                        "accepted",
+                        "change_requested",
+                        "opinion_sent",
+                        "drafting",
+                        "awaiting_approval",
+                        "replied",
+                        "withdrawn",
                     ]
                 ),
                 name="proposals_assignment_status_valid",
@@ -662,7 +680,9 @@ class Assignment(models.Model):
             # Reminder scan and refresh_next_due: open assignments by due date.
             models.Index(
                 fields=["due_on"],
-                condition=Q(status__in=["pending", "accepted", "change_requested", "drafting", "awaiting_approval"]),
+                condition=Q(
+                    status__in=["pending", "accepted", "change_requested", "drafting", "awaiting_approval"]
+                ),
                 name="assignment_open_due_idx",
             ),
         ]
@@ -736,14 +756,20 @@ class Assignment(models.Model):
             to_status=assignment.status,
             reason=reason,
             detail=gettext("%(role)s; due %(due)s (%(explanation)s)")
-            % {"role": assignment.get_role_display(), "due": due.due_on.isoformat(), "explanation": due.explanation},
+            % {
+                "role": assignment.get_role_display(),
+                "due": due.due_on.isoformat(),
+                "explanation": due.explanation,
+            },
         )
         return assignment
 
     def accept(self, *, by: User) -> None:
         """The department signs for the assignment (签收)."""
         self._check_department_user(by)
-        self._move(self.Status.ACCEPTED, allowed=[self.Status.PENDING], by=by, kind=ProposalEvent.Kind.ACCEPTED)
+        self._move(
+            self.Status.ACCEPTED, allowed=[self.Status.PENDING], by=by, kind=ProposalEvent.Kind.ACCEPTED
+        )
 
     def request_change(self, *, by: User, reason: str, today: date | None = None) -> None:
         """The department disputes the assignment within the window (申请调整)."""
@@ -752,7 +778,8 @@ class Assignment(models.Model):
             raise InvalidTransition(gettext("Say why the assignment should change."))
         if self.status in (self.Status.PENDING, self.Status.ACCEPTED) and not self.can_request_change(today):
             raise InvalidTransition(
-                gettext("The window to request a change closed on %(date)s.") % {"date": self.respond_by.isoformat()}
+                gettext("The window to request a change closed on %(date)s.")
+                % {"date": self.respond_by.isoformat()}
             )
         with transaction.atomic():
             self._move(
@@ -793,7 +820,11 @@ class Assignment(models.Model):
             raise InvalidTransition(gettext("Choose the department that takes over."))
         if new_department.pk == self.department_id:
             raise InvalidTransition(gettext("Choose a different department."))
-        if self.proposal.assignments.exclude(status=self.Status.WITHDRAWN).filter(department=new_department).exists():
+        if (
+            self.proposal.assignments.exclude(status=self.Status.WITHDRAWN)
+            .filter(department=new_department)
+            .exists()
+        ):
             raise InvalidTransition(
                 gettext("%(department)s already has this suggestion.") % {"department": new_department.name}
             )
@@ -814,9 +845,22 @@ class Assignment(models.Model):
                     explanation=gettext("kept from the transferred assignment: %(explanation)s")
                     % {"explanation": self.due_explanation},
                 )
+            # A kept deadline keeps its 交办 date too: the period (and the extension
+            # maximum) still runs from the original assignment, and due_on may already
+            # be past. The new unit's sign-for window runs from the transfer.
             successor = Assignment.create_for(
-                self.proposal, new_department, self.role, assigned_on=today, by=by, reason=reason, due=keep
+                self.proposal,
+                new_department,
+                self.role,
+                assigned_on=today if reset_deadline else self.assigned_on,
+                by=by,
+                reason=reason,
+                due=keep,
             )
+            window = self.proposal.congress.deadline(Obligation.CHANGE_WINDOW, today)
+            if successor.respond_by != window.due_on:
+                successor.respond_by = window.due_on
+                successor.save(update_fields=["respond_by"])
             self.replaced_by = successor
             self.save(update_fields=["replaced_by"])
             self.proposal.refresh_next_due()
@@ -870,7 +914,12 @@ class Assignment(models.Model):
             raise InvalidTransition(gettext("A contact cannot be dated in the future."))
         with transaction.atomic():
             contact = Contact.objects.create(
-                assignment=self, contacted_on=contacted_on, method=method, stage=stage, summary=summary, recorded_by=by
+                assignment=self,
+                contacted_on=contacted_on,
+                method=method,
+                stage=stage,
+                summary=summary,
+                recorded_by=by,
             )
             ProposalEvent.objects.create(
                 proposal=self.proposal,
@@ -878,13 +927,18 @@ class Assignment(models.Model):
                 department=self.department,
                 kind=ProposalEvent.Kind.CONTACT,
                 actor=by,
-                detail=f"{contacted_on.isoformat()} {contact.get_method_display()}（{contact.get_stage_display()}）",
+                detail=(
+                    f"{contacted_on.isoformat()} {contact.get_method_display()}"
+                    f"（{contact.get_stage_display()}）"
+                ),
             )
         return contact
 
     def _check_department_user(self, user: User) -> None:
         if not (user.is_department_user and user.department_id == self.department_id):
-            raise InvalidTransition(gettext("Only %(department)s can do this.") % {"department": self.department.name})
+            raise InvalidTransition(
+                gettext("Only %(department)s can do this.") % {"department": self.department.name}
+            )
 
     def _move(
         self,
@@ -1008,7 +1062,9 @@ class ProposalEvent(models.Model):
     assignment = models.ForeignKey(
         Assignment, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
     )
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     kind = models.CharField(_("event"), max_length=30, choices=Kind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

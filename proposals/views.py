@@ -1,52 +1,585 @@
+"""Pages for suggestions: the list, intake, detail and progress, assignment and the
+department queue; and the POST-only actions on assignments.
+
+Every view finds its records through proposals.access, parses its input and calls one
+model transition; the transitions decide what the current state allows.
+"""
+
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from proposals.access import get_assignment_for_user, get_proposal_for_user, require
+from proposals.filters import ProposalFilter
+from proposals.forms import AssignForm, ContactForm, DecideChangeForm, ExtendForm, ProposalForm, ReasonForm
+from proposals.models import Assignment, Contact, Department, InvalidTransition, Proposal
+from responses.models import CoOpinion, Feedback, Reply
+
+PER_PAGE = 25
+MAX_PER_PAGE = 100
+
+Status = Assignment.Status
+Role = Assignment.Role
 
 
-def proposal_list(request: HttpRequest, pk: int | None = None) -> HttpResponse:  # placeholder
-    raise NotImplementedError
+# ---------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------
 
 
-def proposal_create(request: HttpRequest, pk: int | None = None) -> HttpResponse:  # placeholder
-    raise NotImplementedError
+def _page(request: HttpRequest, queryset: QuerySet[Any]) -> Page:
+    try:
+        per_page = int(request.GET.get("per_page", PER_PAGE))
+    except ValueError:
+        per_page = PER_PAGE
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
-def queue(request: HttpRequest, pk: int | None = None) -> HttpResponse:  # placeholder
-    raise NotImplementedError
+def _query_string(request: HttpRequest) -> str:
+    """The current GET parameters without the page number, for pagination links."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
 
 
-def my_proposals(request: HttpRequest, pk: int | None = None) -> HttpResponse:  # placeholder
-    raise NotImplementedError
+def _role_order() -> Case:
+    return Case(
+        When(role=Role.LEAD, then=Value(0)),
+        When(role=Role.SEPARATE, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
 
 
-def proposal_detail(request: HttpRequest, pk: int | None = None) -> HttpResponse:  # placeholder
-    raise NotImplementedError
+def _responsible_assignments() -> QuerySet[Assignment]:
+    """Lead and separate assignments in force, with their department, for list rows."""
+    return (
+        Assignment.objects.filter(role__in=[Role.LEAD, Role.SEPARATE])
+        .exclude(status=Status.WITHDRAWN)
+        .select_related("department")
+        .order_by(_role_order(), "pk")
+    )
 
 
-def proposal_assign(request: HttpRequest, pk: int | None = None) -> HttpResponse:  # placeholder
-    raise NotImplementedError
+def _co_signer_count(proposal_ref: str = "pk") -> Coalesce:
+    """Co-signers per suggestion as a subquery: a Count over the join would make every
+    list query, the pagination count included, GROUP BY the whole row."""
+    per_proposal = (
+        Proposal.co_signers.through.objects.filter(proposal_id=OuterRef(proposal_ref))
+        .order_by()
+        .values("proposal_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(per_proposal, output_field=IntegerField()), Value(0))
 
 
-def proposal_close(request: HttpRequest, pk: int | None = None) -> HttpResponse:  # placeholder
-    raise NotImplementedError
+def _reply_due_on(assignments: list[Assignment]) -> date | None:
+    """The earliest open reply deadline: what a deputy waits for. Co-handlers' opinion
+    deadlines, which also drive Proposal.next_due_on, are internal to the departments."""
+    return min((a.due_on for a in assignments if a.is_responsible and a.is_open), default=None)
 
 
-def assignment_accept(request: HttpRequest, pk: int | None = None) -> HttpResponse:  # placeholder
-    raise NotImplementedError
+def _days_left(due_on: date | None) -> int | None:
+    return None if due_on is None else (due_on - timezone.localdate()).days
 
 
-def assignment_request_change(request: HttpRequest, pk: int | None = None) -> HttpResponse:  # placeholder
-    raise NotImplementedError
+def _form_errors(form: forms.Form) -> str:
+    parts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        text = " ".join(errors)
+        parts.append(f"{label}: {text}" if label else text)
+    return " ".join(parts)
 
 
-def assignment_decide_change(request: HttpRequest, pk: int | None = None) -> HttpResponse:  # placeholder
-    raise NotImplementedError
+def _run(
+    request: HttpRequest, assignment: Assignment, action: Callable[[], object], success: str
+) -> HttpResponse:
+    """Run one transition: a refused move becomes an error message, never a 500."""
+    try:
+        action()
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, success)
+    return redirect(assignment.get_absolute_url())
 
 
-def assignment_extend(request: HttpRequest, pk: int | None = None) -> HttpResponse:  # placeholder
-    raise NotImplementedError
+def _invalid(request: HttpRequest, assignment: Assignment, form: forms.Form) -> HttpResponse:
+    messages.error(request, _form_errors(form))
+    return redirect(assignment.get_absolute_url())
 
 
-def assignment_add_contact(request: HttpRequest, pk: int | None = None) -> HttpResponse:  # placeholder
-    raise NotImplementedError
+# ---------------------------------------------------------------------------
+# List and intake
+# ---------------------------------------------------------------------------
 
+
+@login_required
+def proposal_list(request: HttpRequest) -> HttpResponse:
+    queryset = (
+        Proposal.objects.visible_to(request.user)
+        .select_related("session", "lead_deputy")
+        .annotate(co_signer_count=_co_signer_count())
+        .prefetch_related(Prefetch("assignments", queryset=_responsible_assignments(), to_attr="responsible"))
+        .by_urgency()
+    )
+    proposal_filter = ProposalFilter(request.GET, queryset=queryset)
+    page_obj = _page(request, proposal_filter.qs)
+    context = {"filter": proposal_filter, "page_obj": page_obj, "query_string": _query_string(request)}
+    return render(request, "proposals/proposal_list.html", context)
+
+
+@login_required
+def proposal_create(request: HttpRequest) -> HttpResponse:
+    require(request, "staff")
+    form = ProposalForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        proposal = form.save(commit=False)
+        proposal.log(by=request.user, co_signers=form.cleaned_data["co_signers"])
+        messages.success(request, _("Suggestion No. %(number)s is logged.") % {"number": proposal.number})
+        return redirect(proposal)
+    return render(request, "proposals/proposal_form.html", {"form": form})
+
+
+# ---------------------------------------------------------------------------
+# Detail: the working page for staff and departments, progress for deputies
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class AssignmentPanel:
+    """One assignment row with the action forms the signed-in user may use on it."""
+
+    assignment: Assignment
+    can_accept: bool = False
+    request_change_form: ReasonForm | None = None
+    contact_form: ContactForm | None = None
+    reply_url: str = ""
+    opinion_url: str = ""
+    extend_form: ExtendForm | None = None
+    decide_form: DecideChangeForm | None = None
+
+    @property
+    def has_buttons(self) -> bool:
+        return bool(self.can_accept or self.reply_url or self.opinion_url)
+
+    @property
+    def has_actions(self) -> bool:
+        return bool(
+            self.has_buttons
+            or self.request_change_form
+            or self.contact_form
+            or self.reply_url
+            or self.opinion_url
+            or self.extend_form
+            or self.decide_form
+        )
+
+
+def _panel(
+    request: HttpRequest, assignment: Assignment, today: date, department_choices: list[tuple[Any, str]]
+) -> AssignmentPanel:
+    user = request.user
+    panel = AssignmentPanel(assignment)
+
+    def auto_id(form: str) -> str:
+        # Several forms per assignment and several assignments per page: keep ids unique.
+        return f"id_a{assignment.pk}_{form}_%s"
+
+    if user.is_department_user and user.department_id == assignment.department_id:
+        panel.can_accept = assignment.status == Status.PENDING
+        if assignment.can_request_change(today):
+            panel.request_change_form = ReasonForm(auto_id=auto_id("change"))
+        if assignment.status != Status.WITHDRAWN:
+            panel.contact_form = ContactForm(auto_id=auto_id("contact"))
+        if assignment.is_responsible and assignment.status in (Status.ACCEPTED, Status.DRAFTING):
+            panel.reply_url = reverse("responses:reply_edit", args=[assignment.pk])
+        if assignment.role == Role.CO and assignment.status in (Status.PENDING, Status.ACCEPTED):
+            panel.opinion_url = reverse("responses:opinion", args=[assignment.pk])
+    if user.is_congress_staff:
+        if assignment.is_open:
+            panel.extend_form = ExtendForm(auto_id=auto_id("extend"))
+        if assignment.status == Status.CHANGE_REQUESTED:
+            panel.decide_form = DecideChangeForm(
+                auto_id=auto_id("decide"), department_choices=department_choices
+            )
+    return panel
+
+
+def _visible_opinions(
+    request: HttpRequest, proposal: Proposal, assignments: list[Assignment]
+) -> QuerySet[CoOpinion]:
+    """Staff and the lead unit read every co-handling opinion; a co-handler its own."""
+    user = request.user
+    opinions = CoOpinion.objects.filter(assignment__proposal=proposal).select_related(
+        "assignment__department", "submitted_by"
+    )
+    if user.is_congress_staff:
+        return opinions
+    lead_departments = {
+        a.department_id for a in assignments if a.role == Role.LEAD and a.status != Status.WITHDRAWN
+    }
+    if user.department_id in lead_departments:
+        return opinions
+    return opinions.filter(assignment__department_id=user.department_id)
+
+
+def _detail_context(request: HttpRequest, proposal: Proposal) -> dict[str, Any]:
+    user = request.user
+    today = timezone.localdate()
+    assignments = list(
+        proposal.assignments.select_related("department", "replaced_by__department").order_by(
+            "created_at", "pk"
+        )
+    )
+    department_choices: list[tuple[Any, str]] = []
+    if user.is_congress_staff and any(a.status == Status.CHANGE_REQUESTED for a in assignments):
+        department_choices = [("", "---------")] + [
+            (d.pk, d.name) for d in Department.objects.filter(is_active=True)
+        ]
+    replies = (
+        Reply.objects.visible_to(user)
+        .filter(assignment__proposal=proposal)
+        .select_related("assignment__department")
+        .order_by("assignment__pk", "round")
+    )
+    return {
+        "proposal": proposal,
+        "co_signers": list(proposal.co_signers.all()),
+        "panels": [_panel(request, a, today, department_choices) for a in assignments],
+        "opinions": _visible_opinions(request, proposal, assignments),
+        "contacts": Contact.objects.filter(assignment__proposal=proposal).select_related(
+            "assignment__department", "recorded_by"
+        ),
+        "replies": replies,
+        "events": proposal.events.select_related("actor", "department").order_by("created_at", "pk"),
+        "next_due_on": proposal.next_due_on,
+        "next_days_left": proposal.days_left(),
+        "may_assign": user.is_congress_staff
+        and proposal.status
+        in (Proposal.Status.REGISTERED, Proposal.Status.ASSIGNED, Proposal.Status.HANDLING),
+        "close_form": ReasonForm(auto_id="id_close_%s")
+        if user.is_congress_staff and proposal.status == Proposal.Status.REPLIED
+        else None,
+    }
+
+
+def _progress_context(request: HttpRequest, proposal: Proposal) -> dict[str, Any]:
+    """What a deputy sees: who handles it, by when, the sent replies and promises; nothing internal."""
+    deputy = request.user.deputy_profile
+    sent = (
+        Reply.objects.visible_to(request.user)
+        .sent()
+        .order_by("round")
+        .prefetch_related(
+            "commitments",
+            Prefetch("feedback", queryset=Feedback.objects.filter(deputy=deputy), to_attr="my_feedback"),
+        )
+    )
+    assignments = list(
+        proposal.assignments.exclude(status=Status.WITHDRAWN)
+        .select_related("department")
+        .prefetch_related(Prefetch("replies", queryset=sent, to_attr="sent_replies"))
+        .order_by(_role_order(), "pk")
+    )
+    reply_due_on = _reply_due_on(assignments)
+    return {
+        "proposal": proposal,
+        "co_signers": list(proposal.co_signers.all()),
+        "assignments": assignments,
+        "next_due_on": reply_due_on,
+        "next_days_left": _days_left(reply_due_on),
+    }
+
+
+@login_required
+def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = get_proposal_for_user(request, pk)
+    user = request.user
+    if user.deputy_profile is not None and not (user.is_congress_staff or user.is_department_user):
+        return render(request, "proposals/proposal_progress.html", _progress_context(request, proposal))
+    return render(request, "proposals/proposal_detail.html", _detail_context(request, proposal))
+
+
+# ---------------------------------------------------------------------------
+# Staff actions on a suggestion
+# ---------------------------------------------------------------------------
+
+
+@login_required
+def proposal_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = get_proposal_for_user(request, pk, act="staff")
+    form = AssignForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = proposal.assign(
+                by=request.user,
+                lead=data["lead"],
+                co=data["co"],
+                separate=data["separate"],
+                assigned_on=data["assigned_on"],
+                reason=data["reason"],
+            )
+        except InvalidTransition as exc:
+            form.add_error(None, str(exc))
+        else:
+            for assignment in created:
+                messages.success(
+                    request,
+                    _("%(department)s (%(role)s): due %(due)s — %(explanation)s")
+                    % {
+                        "department": assignment.department.name,
+                        "role": assignment.get_role_display(),
+                        "due": assignment.due_on.isoformat(),
+                        "explanation": assignment.due_explanation,
+                    },
+                )
+            return redirect(proposal)
+    current = (
+        proposal.assignments.exclude(status=Status.WITHDRAWN)
+        .select_related("department")
+        .order_by(_role_order(), "pk")
+    )
+    return render(
+        request, "proposals/proposal_assign.html", {"proposal": proposal, "form": form, "current": current}
+    )
+
+
+@login_required
+@require_POST
+def proposal_close(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = get_proposal_for_user(request, pk, act="staff")
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+    else:
+        try:
+            proposal.close(by=request.user, reason=form.cleaned_data["reason"])
+        except InvalidTransition as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Suggestion No. %(number)s is closed.") % {"number": proposal.number})
+    return redirect(proposal)
+
+
+# ---------------------------------------------------------------------------
+# Actions on one assignment (POST only)
+# ---------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def assignment_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = get_assignment_for_user(request, pk, act="department")
+    return _run(request, assignment, lambda: assignment.accept(by=request.user), _("Signed for."))
+
+
+@login_required
+@require_POST
+def assignment_request_change(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = get_assignment_for_user(request, pk, act="department")
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, assignment, form)
+    return _run(
+        request,
+        assignment,
+        lambda: assignment.request_change(by=request.user, reason=form.cleaned_data["reason"]),
+        _("Change requested; congress staff will decide."),
+    )
+
+
+@login_required
+@require_POST
+def assignment_add_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = get_assignment_for_user(request, pk, act="department")
+    form = ContactForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, assignment, form)
+    return _run(
+        request,
+        assignment,
+        lambda: assignment.record_contact(by=request.user, **form.cleaned_data),
+        _("Contact recorded."),
+    )
+
+
+@login_required
+@require_POST
+def assignment_extend(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = get_assignment_for_user(request, pk, act="staff")
+    form = ExtendForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, assignment, form)
+    data = form.cleaned_data
+    return _run(
+        request,
+        assignment,
+        lambda: assignment.extend(by=request.user, new_due_on=data["new_due_on"], reason=data["reason"]),
+        _("Deadline extended to %(date)s.") % {"date": data["new_due_on"].isoformat()},
+    )
+
+
+@login_required
+@require_POST
+def assignment_decide_change(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = get_assignment_for_user(request, pk, act="staff")
+    form = DecideChangeForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, assignment, form)
+    data = form.cleaned_data
+    if data["approve"]:
+        success = _("Moved to %(department)s.") % {"department": data["new_department"].name}
+    else:
+        success = _("Change request refused; %(department)s keeps the suggestion.") % {
+            "department": assignment.department.name
+        }
+    return _run(
+        request,
+        assignment,
+        lambda: assignment.decide_change(
+            by=request.user,
+            approve=data["approve"],
+            reason=data["reason"],
+            new_department=data["new_department"] if data["approve"] else None,
+            reset_deadline=data["reset_deadline"],
+        ),
+        success,
+    )
+
+
+# ---------------------------------------------------------------------------
+# The department queue and the deputy's own list
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class QueueRow:
+    assignment: Assignment
+    next_step: str
+    url: str
+    highlight: bool = False
+
+
+def _queue_row(assignment: Assignment, user: Any) -> QueueRow:
+    """Say what the department has to do next, and where it does it."""
+    detail = assignment.get_absolute_url()
+    reply = assignment.open_replies[0] if assignment.open_replies else None
+    status = assignment.status
+    if status == Status.PENDING:
+        text = _("Sign for by %(date)s") % {"date": assignment.respond_by.isoformat()}
+        if assignment.role == Role.CO:
+            return QueueRow(assignment, text, reverse("responses:opinion", args=[assignment.pk]))
+        return QueueRow(assignment, text, detail)
+    if status == Status.CHANGE_REQUESTED:
+        return QueueRow(assignment, _("Change requested; awaiting congress staff"), detail)
+    if status == Status.ACCEPTED and assignment.role == Role.CO:
+        return QueueRow(assignment, _("Send opinion"), reverse("responses:opinion", args=[assignment.pk]))
+    if status == Status.AWAITING_APPROVAL:
+        url = reply.get_absolute_url() if reply else detail
+        if user.is_department_leader:
+            return QueueRow(assignment, _("Approve the reply"), url, highlight=True)
+        return QueueRow(assignment, _("Awaiting leader approval"), url)
+    if reply is not None and reply.status == Reply.Status.RETURNED:
+        return QueueRow(
+            assignment, _("Revise the returned reply"), reverse("responses:reply_edit", args=[assignment.pk])
+        )
+    return QueueRow(assignment, _("Draft reply"), reverse("responses:reply_edit", args=[assignment.pk]))
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    require(request, "department", department_id=user.department_id)
+    today = timezone.localdate()
+    unsent = Reply.objects.exclude(status=Reply.Status.SENT).order_by("-round", "-pk")
+    assignments = (
+        Assignment.objects.visible_to(user)
+        .open()
+        .filter(department_id=user.department_id)
+        .select_related("proposal", "proposal__lead_deputy", "proposal__session")
+        .annotate(co_signer_count=_co_signer_count("proposal_id"))
+        .prefetch_related(Prefetch("replies", queryset=unsent, to_attr="open_replies"))
+        .by_urgency()
+    )
+    page_obj = _page(request, assignments)
+    recent = (
+        Reply.objects.visible_to(user)
+        .sent()
+        .filter(assignment__department_id=user.department_id)
+        .select_related("assignment", "assignment__proposal")
+        .order_by("-sent_on", "-pk")[:10]
+    )
+    context = {
+        "page_obj": page_obj,
+        "rows": [_queue_row(a, user) for a in page_obj],
+        "overdue_count": Assignment.objects.visible_to(user)
+        .open()
+        .filter(department_id=user.department_id, due_on__lt=today)
+        .count(),
+        "recent": recent,
+        "query_string": _query_string(request),
+    }
+    return render(request, "proposals/queue.html", context)
+
+
+@login_required
+def my_proposals(request: HttpRequest) -> HttpResponse:
+    require(request, "deputy")
+    deputy = request.user.deputy_profile
+    cosigned = Proposal.co_signers.through.objects.filter(proposal_id=OuterRef("pk"), deputy_id=deputy.pk)
+    current = (
+        Assignment.objects.exclude(status=Status.WITHDRAWN)
+        .select_related("department")
+        .prefetch_related(
+            Prefetch(
+                "replies", queryset=Reply.objects.sent().order_by("-sent_on", "-pk"), to_attr="sent_replies"
+            )
+        )
+        .order_by(_role_order(), "pk")
+    )
+    proposals = (
+        Proposal.objects.visible_to(request.user)
+        .filter(Q(lead_deputy=deputy) | Q(Exists(cosigned)))
+        .select_related("session", "lead_deputy")
+        .prefetch_related(Prefetch("assignments", queryset=current, to_attr="current_assignments"))
+        .order_by("-received_on", "-number")
+    )
+    page_obj = _page(request, proposals)
+    for proposal in page_obj:
+        proposal.reply_due_on = _reply_due_on(proposal.current_assignments)
+        proposal.reply_days_left = _days_left(proposal.reply_due_on)
+    context = {"page_obj": page_obj, "deputy": deputy, "query_string": _query_string(request)}
+    return render(request, "proposals/my_proposals.html", context)

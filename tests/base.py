@@ -62,7 +62,9 @@ class TrackerTestCase(TestCase):
         cls.nobody = make_user("nobody")
         cls.deputy_user = make_user("deputy", Role.DEPUTY)
         cls.other_deputy_user = make_user("other_deputy", Role.DEPUTY)
-        cls.deputy = Deputy.objects.create(congress=cls.congress, name="陈寿", delegation="龙岗代表团", user=cls.deputy_user)
+        cls.deputy = Deputy.objects.create(
+            congress=cls.congress, name="陈寿", delegation="龙岗代表团", user=cls.deputy_user
+        )
         cls.other_deputy = Deputy.objects.create(
             congress=cls.congress, name="王芳", delegation="坪山代表团", user=cls.other_deputy_user
         )
@@ -91,7 +93,9 @@ class TrackerTestCase(TestCase):
         return proposal
 
     @classmethod
-    def make_assigned(cls, *, with_co: bool = True, assigned_on: date | None = None, **overrides: Any) -> Proposal:
+    def make_assigned(
+        cls, *, with_co: bool = True, assigned_on: date | None = None, **overrides: Any
+    ) -> Proposal:
         """A suggestion assigned to the lead unit (and the co-handling unit)."""
         proposal = cls.make_proposal(**overrides)
         proposal.assign(
@@ -104,9 +108,9 @@ class TrackerTestCase(TestCase):
 
     @staticmethod
     def lead_assignment(proposal: Proposal) -> Assignment:
-        return proposal.assignments.get(role=Assignment.Role.LEAD, status__in=Assignment.OPEN_STATUSES + (
-            Assignment.Status.REPLIED,
-        ))
+        return proposal.assignments.get(
+            role=Assignment.Role.LEAD, status__in=Assignment.OPEN_STATUSES + (Assignment.Status.REPLIED,)
+        )
 
     @classmethod
     def make_draft(cls, proposal: Proposal, *, grade: str = "A", **overrides: Any) -> Reply:
@@ -126,7 +130,10 @@ class TrackerTestCase(TestCase):
         reply = Reply.start_draft(assignment, by=cls.clerk, **fields)
         if grade == "B":
             Commitment.objects.create(
-                reply=reply, description="完成坪西路改造可研报告审批", due_on=date(2025, 6, 30), department=cls.lead_dept
+                reply=reply,
+                description="完成坪西路改造可研报告审批",
+                due_on=date(2025, 6, 30),
+                department=cls.lead_dept,
             )
         if grade == "C" and not reply.grade_reason:
             reply.grade_reason = "受用地条件限制，需待土地征转完成后解决"
@@ -144,3 +151,41 @@ class TrackerTestCase(TestCase):
     def refreshed(obj: Any) -> Any:
         obj.refresh_from_db()
         return obj
+
+    # -- reply form data (added for the responses view tests) ------------------
+
+    @classmethod
+    def reply_form_data(
+        cls,
+        *,
+        commitments: list[dict[str, Any]] | None = None,
+        initial_commitments: int = 0,
+        **overrides: Any,
+    ) -> dict[str, str]:
+        """POST data for responses:reply_edit: the letter fields plus the commitments formset.
+
+        Each commitment dict may hold id, description, due_on, department (a pk) and DELETE;
+        the first ``initial_commitments`` rows are the draft's saved commitments.
+        """
+        commitments = commitments or []
+        data: dict[str, Any] = {
+            "document_number": "深龙发改函〔2024〕61号",
+            "body": "一、关于坪西路改造\n下一步，龙岗区将加快坪西路改造工程项目的可研报告审批工作。",
+            "grade": "A",
+            "grade_reason": "",
+            "publicity": "public",
+            "publicity_reason": "",
+            "contact_name": "杨郁波",
+            "contact_phone": "88180952",
+            "copy_to": "市人大常委会选联工委\n市政府督查室",
+            "commitments-TOTAL_FORMS": str(len(commitments)),
+            "commitments-INITIAL_FORMS": str(initial_commitments),
+            "commitments-MIN_NUM_FORMS": "0",
+            "commitments-MAX_NUM_FORMS": "1000",
+        }
+        for i, row in enumerate(commitments):
+            row = {"department": cls.lead_dept.pk, **row}
+            for name, value in row.items():
+                data[f"commitments-{i}-{name}"] = value
+        data.update(overrides)
+        return {key: str(value) for key, value in data.items()}

@@ -1,0 +1,131 @@
+"""The filter bar of the suggestion list.
+
+Conditions on assignments, replies and co-signers are Exists subqueries rather than
+joins, so a suggestion with several matching rows still appears once and no
+DISTINCT is needed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from proposals.models import Assignment, Category, Department, Deputy, Proposal, Session
+from responses.models import Reply
+
+YES_NO = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
+
+# The default order is by urgency (see the view); these are the alternatives.
+SORTS = {
+    "number": ("number",),
+    "-number": ("-number",),
+    "-received_on": ("-received_on", "number"),
+    "received_on": ("received_on", "number"),
+}
+
+
+def _assignments(**conditions: Any) -> QuerySet[Assignment]:
+    return Assignment.objects.filter(proposal=OuterRef("pk"), **conditions).exclude(
+        status=Assignment.Status.WITHDRAWN
+    )
+
+
+class ProposalFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_q",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Number or words of the title")}),
+    )
+    session = django_filters.ModelChoiceFilter(label=_("Session"), queryset=Session.objects.all())
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Proposal.Status.choices)
+    department = django_filters.ModelChoiceFilter(
+        label=_("Department"), queryset=Department.objects.all(), method="filter_department"
+    )
+    role = django_filters.ChoiceFilter(label=_("Role"), choices=Assignment.Role.choices, method="filter_role")
+    grade = django_filters.ChoiceFilter(label=_("Grade"), choices=Reply.Grade.choices, method="filter_grade")
+    deputy = django_filters.ModelChoiceFilter(
+        label=_("Deputy"), queryset=Deputy.objects.all(), method="filter_deputy"
+    )
+    category = django_filters.ModelChoiceFilter(
+        label=_("Category"),
+        queryset=Category.objects.select_related("parent").order_by("parent__name", "name"),
+        method="filter_category",
+    )
+    is_key = django_filters.TypedChoiceFilter(
+        label=_("Key suggestion"), choices=YES_NO, coerce=lambda v: v == "true", field_name="is_key"
+    )
+    overdue = django_filters.TypedChoiceFilter(
+        label=_("Overdue"), choices=YES_NO, coerce=lambda v: v == "true", method="filter_overdue"
+    )
+    due_within = django_filters.NumberFilter(
+        label=_("Due within (days)"),
+        method="filter_due_within",
+        min_value=0,
+        max_value=3660,
+        widget=forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
+    )
+    sort = django_filters.ChoiceFilter(
+        label=_("Sort by"),
+        choices=[
+            ("number", _("Number")),
+            ("-number", _("Number, descending")),
+            ("-received_on", _("Received, newest first")),
+            ("received_on", _("Received, oldest first")),
+        ],
+        method="filter_sort",
+        empty_label=_("Urgency"),
+    )
+
+    class Meta:
+        model = Proposal
+        fields: list[str] = []
+
+    def filter_q(self, queryset: QuerySet[Proposal], name: str, value: str) -> QuerySet[Proposal]:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(number__startswith=value) | Q(title__icontains=value))
+
+    def filter_department(
+        self, queryset: QuerySet[Proposal], name: str, value: Department
+    ) -> QuerySet[Proposal]:
+        conditions: dict[str, Any] = {"department": value}
+        role = self.form.cleaned_data.get("role")
+        if role:
+            conditions["role"] = role
+        return queryset.filter(Exists(_assignments(**conditions)))
+
+    def filter_role(self, queryset: QuerySet[Proposal], name: str, value: str) -> QuerySet[Proposal]:
+        if self.form.cleaned_data.get("department"):
+            return queryset  # applied together with the department
+        return queryset.filter(Exists(_assignments(role=value)))
+
+    def filter_grade(self, queryset: QuerySet[Proposal], name: str, value: str) -> QuerySet[Proposal]:
+        sent = Reply.objects.filter(
+            assignment__proposal=OuterRef("pk"), status=Reply.Status.SENT, grade=value
+        )
+        return queryset.filter(Exists(sent))
+
+    def filter_deputy(self, queryset: QuerySet[Proposal], name: str, value: Deputy) -> QuerySet[Proposal]:
+        cosigned = Proposal.co_signers.through.objects.filter(proposal_id=OuterRef("pk"), deputy_id=value.pk)
+        return queryset.filter(Q(lead_deputy=value) | Q(Exists(cosigned)))
+
+    def filter_category(self, queryset: QuerySet[Proposal], name: str, value: Category) -> QuerySet[Proposal]:
+        return queryset.filter(Q(category=value) | Q(category__parent=value))
+
+    def filter_overdue(self, queryset: QuerySet[Proposal], name: str, value: bool) -> QuerySet[Proposal]:
+        today = timezone.localdate()
+        if value:
+            return queryset.overdue(today)
+        return queryset.filter(Q(next_due_on__gte=today) | Q(next_due_on__isnull=True))
+
+    def filter_due_within(self, queryset: QuerySet[Proposal], name: str, value: Any) -> QuerySet[Proposal]:
+        return queryset.due_within(timezone.localdate(), int(value))
+
+    def filter_sort(self, queryset: QuerySet[Proposal], name: str, value: str) -> QuerySet[Proposal]:
+        return queryset.order_by(*SORTS[value])

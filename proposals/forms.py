@@ -1,0 +1,186 @@
+"""Forms for logging, assigning and acting on suggestions. They validate input only;
+the model transitions decide whether a move is allowed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from proposals.models import Category, Congress, Contact, Department, Deputy, Proposal, Session
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def _not_in_future(value: Any) -> None:
+    if value and value > timezone.localdate():
+        raise ValidationError(gettext("The date cannot be in the future."), code="future")
+
+
+class ProposalForm(forms.ModelForm):
+    """Staff log a received suggestion; Proposal.clean() checks the number and key rules."""
+
+    class Meta:
+        model = Proposal
+        fields = [
+            "congress",
+            "session",
+            "number",
+            "title",
+            "body",
+            "category",
+            "lead_deputy",
+            "co_signers",
+            "received_on",
+            "is_key",
+            "supervising_leader",
+        ]
+        widgets = {
+            "number": forms.TextInput(attrs={"inputmode": "text", "autocomplete": "off"}),
+            "body": forms.Textarea(attrs={"rows": 8}),
+            "co_signers": forms.SelectMultiple(attrs={"size": 8}),
+            "received_on": DateInput(),
+        }
+        help_texts = {
+            "co_signers": _("Hold Ctrl (⌘ on a Mac) to choose several; on a phone, tap to pick."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = Session.objects.select_related("congress")
+        self.fields["category"].queryset = Category.objects.select_related("parent").order_by(
+            "congress", "parent__name", "name"
+        )
+        self.fields["lead_deputy"].queryset = Deputy.objects.all()
+        self.fields["co_signers"].queryset = Deputy.objects.all()
+        self.fields["received_on"].validators.append(_not_in_future)
+        if not self.is_bound and "congress" not in self.initial:
+            congresses = list(Congress.objects.all()[:2])
+            if len(congresses) == 1:
+                self.initial["congress"] = congresses[0].pk
+                self.fields["number"].help_text = congresses[0].number_hint
+        self.initial.setdefault("received_on", timezone.localdate())
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        congress = cleaned.get("congress")
+        if congress is None:
+            return cleaned
+        category = cleaned.get("category")
+        if category is not None and category.congress_id != congress.pk:
+            self.add_error("category", gettext("This category belongs to another congress."))
+        lead = cleaned.get("lead_deputy")
+        if lead is not None and lead.congress_id != congress.pk:
+            self.add_error("lead_deputy", gettext("This deputy belongs to another congress."))
+        co_signers = cleaned.get("co_signers") or []
+        if lead is not None and any(d.pk == lead.pk for d in co_signers):
+            self.add_error("co_signers", gettext("The lead deputy cannot also be a co-signer."))
+        if any(d.congress_id != congress.pk for d in co_signers):
+            self.add_error("co_signers", gettext("A co-signer belongs to another congress."))
+        return cleaned
+
+
+def _departments() -> Any:
+    return Department.objects.filter(is_active=True)
+
+
+class AssignForm(forms.Form):
+    """Either one lead department with co-handlers, or several separate departments."""
+
+    lead = forms.ModelChoiceField(
+        label=_("Lead department (主办)"), queryset=Department.objects.none(), required=False
+    )
+    co = forms.ModelMultipleChoiceField(
+        label=_("Co-handling departments (会办)"),
+        queryset=Department.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    separate = forms.ModelMultipleChoiceField(
+        label=_("Separate departments (分办)"),
+        queryset=Department.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("Instead of a lead department: each unit answers its own part."),
+    )
+    assigned_on = forms.DateField(label=_("Assigned on"), widget=DateInput(), validators=[_not_in_future])
+    reason = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("lead", "co", "separate"):
+            self.fields[name].queryset = _departments()
+        self.initial.setdefault("assigned_on", timezone.localdate())
+
+
+class ReasonForm(forms.Form):
+    """A required reason, for closing a suggestion or requesting a change."""
+
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class ExtendForm(forms.Form):
+    new_due_on = forms.DateField(label=_("New deadline"), widget=DateInput())
+    reason = forms.CharField(
+        label=_("Reason (shown to the deputy)"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+
+class DecideChangeForm(forms.Form):
+    approve = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[
+            ("yes", _("Approve: move to another department")),
+            ("no", _("Refuse: keep this department")),
+        ],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    new_department = forms.ModelChoiceField(
+        label=_("New department"), queryset=Department.objects.none(), required=False
+    )
+    reset_deadline = forms.BooleanField(
+        label=_("Start a new deadline from today"),
+        required=False,
+        help_text=_("Otherwise the new department keeps the current deadline."),
+    )
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+    def __init__(
+        self, *args: Any, department_choices: list[tuple[Any, str]] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["new_department"]
+        field.queryset = _departments()
+        if department_choices is not None:
+            # Several of these forms can be on one page; reuse one list instead of
+            # letting each select run its own query.
+            field.choices = department_choices
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("approve") and not cleaned.get("new_department"):
+            self.add_error("new_department", gettext("Choose the department that takes over."))
+        return cleaned
+
+
+class ContactForm(forms.Form):
+    contacted_on = forms.DateField(label=_("Date"), widget=DateInput(), validators=[_not_in_future])
+    method = forms.ChoiceField(label=_("Method"), choices=Contact.Method.choices)
+    stage = forms.ChoiceField(label=_("Stage"), choices=Contact.Stage.choices)
+    summary = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("contacted_on", timezone.localdate())

@@ -28,7 +28,8 @@ def get_reply_for_user(request: HttpRequest, pk: int, *, act: Actor | None = Non
 def get_feedback_for_user(request: HttpRequest, pk: int, *, act: Actor | None = None) -> Feedback:
     replies = Reply.objects.visible_to(request.user)
     feedback = get_object_or_404(
-        Feedback.objects.filter(reply__in=replies).select_related("reply", "reply__assignment", "deputy"), pk=pk
+        Feedback.objects.filter(reply__in=replies).select_related("reply", "reply__assignment", "deputy"),
+        pk=pk,
     )
     if act is not None:
         require(request, act)

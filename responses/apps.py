@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class ResponsesConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'responses'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "responses"

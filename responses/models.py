@@ -70,7 +70,9 @@ class ReplyQuerySet(models.QuerySet["Reply"]):
             return self.none()
         if user.is_congress_staff:
             return self
-        sent_and_visible = Q(status=Reply.Status.SENT, assignment__proposal__in=Proposal.objects.visible_to(user))
+        sent_and_visible = Q(
+            status=Reply.Status.SENT, assignment__proposal__in=Proposal.objects.visible_to(user)
+        )
         if user.is_department_user:
             return self.filter(sent_and_visible | Q(assignment__department_id=user.department_id))
         return self.filter(sent_and_visible)
@@ -151,7 +153,9 @@ class Reply(models.Model):
                 condition=Q(status__in=["draft", "submitted", "returned", "sent"]),
                 name="responses_reply_status_valid",
             ),
-            models.CheckConstraint(condition=Q(grade__in=["A", "B", "C", "D"]), name="responses_reply_grade_valid"),
+            models.CheckConstraint(
+                condition=Q(grade__in=["A", "B", "C", "D"]), name="responses_reply_grade_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(publicity__in=["public", "on_request", "not_public"]),
                 name="responses_reply_publicity_valid",
@@ -200,7 +204,8 @@ class Reply(models.Model):
         congress = self.assignment.proposal.congress
         if self.grade not in congress.grades():
             problems.append(
-                gettext("Grade %(grade)s is not used by %(congress)s.") % {"grade": self.grade, "congress": congress}
+                gettext("Grade %(grade)s is not used by %(congress)s.")
+                % {"grade": self.grade, "congress": congress}
             )
         if not self.body.strip():
             problems.append(gettext("The reply text is empty."))
@@ -235,7 +240,9 @@ class Reply(models.Model):
         """A clerk submits the draft to the department's leader."""
         self.assignment._check_department_user(by)
         if not self.is_editable:
-            raise InvalidTransition(gettext("This reply is %(status)s.") % {"status": self.get_status_display()})
+            raise InvalidTransition(
+                gettext("This reply is %(status)s.") % {"status": self.get_status_display()}
+            )
         problems = self.problems()
         if problems:
             raise InvalidTransition(" ".join(problems))
@@ -299,7 +306,9 @@ class Reply(models.Model):
         if self.status != self.Status.SENT:
             raise InvalidTransition(gettext("Only a sent reply can be re-graded."))
         if grade not in self.assignment.proposal.congress.grades():
-            raise InvalidTransition(gettext("Grade %(grade)s is not on this congress's scale.") % {"grade": grade})
+            raise InvalidTransition(
+                gettext("Grade %(grade)s is not on this congress's scale.") % {"grade": grade}
+            )
         if grade == self.grade:
             raise InvalidTransition(gettext("The reply already has grade %(grade)s.") % {"grade": grade})
         if not reason.strip():
@@ -343,11 +352,16 @@ class Commitment(models.Model):
         FULFILLED = "fulfilled", _("fulfilled")
         NOT_FULFILLED = "not_fulfilled", _("closed, not fulfilled")
 
-    reply = models.ForeignKey(Reply, on_delete=models.PROTECT, related_name="commitments", verbose_name=_("reply"))
+    reply = models.ForeignKey(
+        Reply, on_delete=models.PROTECT, related_name="commitments", verbose_name=_("reply")
+    )
     description = models.TextField(_("what is promised"))
     due_on = models.DateField(_("due on"))
     department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, related_name="commitments", verbose_name=_("responsible department")
+        Department,
+        on_delete=models.PROTECT,
+        related_name="commitments",
+        verbose_name=_("responsible department"),
     )
     status = models.CharField(_("status"), max_length=15, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(default=timezone.now)
@@ -388,8 +402,12 @@ class Feedback(models.Model):
         REHANDLING = "rehandling", _("sent back for re-handling")
         DECLINED = "declined", _("re-handling declined")
 
-    reply = models.ForeignKey(Reply, on_delete=models.PROTECT, related_name="feedback", verbose_name=_("reply"))
-    deputy = models.ForeignKey(Deputy, on_delete=models.PROTECT, related_name="feedback", verbose_name=_("deputy"))
+    reply = models.ForeignKey(
+        Reply, on_delete=models.PROTECT, related_name="feedback", verbose_name=_("reply")
+    )
+    deputy = models.ForeignKey(
+        Deputy, on_delete=models.PROTECT, related_name="feedback", verbose_name=_("deputy")
+    )
     rating = models.CharField(_("rating"), max_length=12, choices=Rating.choices)
     comment = models.TextField(_("comment"), blank=True)
     created_at = models.DateTimeField(_("given at"), default=timezone.now)

@@ -1,40 +1,389 @@
+"""Reply letters: co-handling opinions, drafting, sign-off, re-grading and deputy feedback."""
+
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from proposals.access import get_assignment_for_user, user_may
+from proposals.models import Assignment, InvalidTransition, ProposalEvent
+from responses.access import get_feedback_for_user, get_reply_for_user
+from responses.forms import (
+    ApproveForm,
+    BaseCommitmentFormSet,
+    CommitmentFormSet,
+    CoOpinionForm,
+    DecideForm,
+    FeedbackForm,
+    RegradeForm,
+    ReplyForm,
+    ReturnForm,
+)
+from responses.models import CoOpinion, Feedback, Reply
+
+if TYPE_CHECKING:
+    from tracker.models import User
+
+# -- helpers ------------------------------------------------------------------
 
 
-def opinion_submit(request: HttpRequest, pk: int | None = None) -> HttpResponse:  # placeholder
-    raise NotImplementedError
+def letter_context(reply: Reply) -> dict[str, Any]:
+    """What the formal letter needs; shared with the public page, so only published content."""
+    proposal = reply.assignment.proposal
+    return {
+        "reply": reply,
+        "proposal": proposal,
+        "has_co_signers": proposal.co_signers.exists(),
+        "paragraphs": [line.strip() for line in reply.body.splitlines() if line.strip()],
+        "commitments": list(reply.commitments.select_related("department")),
+    }
 
 
-def reply_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:  # placeholder
-    raise NotImplementedError
+def _form_errors(form: Form) -> str:
+    """A form's errors as one line for a message, each prefixed with its field's label."""
+    parts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        parts.extend(f"{label}: {error}" if label else str(error) for error in errors)
+    return " ".join(parts)
 
 
-def reply_detail(request: HttpRequest, pk: int | None = None) -> HttpResponse:  # placeholder
-    raise NotImplementedError
+def _proposal_url(assignment: Assignment) -> str:
+    return reverse("proposals:detail", args=[assignment.proposal_id])
 
 
-def reply_submit(request: HttpRequest, pk: int | None = None) -> HttpResponse:  # placeholder
-    raise NotImplementedError
+# -- co-handling opinion ----------------------------------------------------------
 
 
-def reply_approve(request: HttpRequest, pk: int | None = None) -> HttpResponse:  # placeholder
-    raise NotImplementedError
+@login_required
+@require_http_methods(["GET", "POST"])
+def opinion_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = get_assignment_for_user(request, pk, act="department")
+    if assignment.role != Assignment.Role.CO:
+        messages.error(
+            request, _("Only a co-handling unit sends an opinion; the lead unit writes the reply.")
+        )
+        return redirect(_proposal_url(assignment))
+    if assignment.status == Assignment.Status.OPINION_SENT:
+        messages.info(request, _("Your unit has already sent its opinion."))
+        return redirect(_proposal_url(assignment))
+    form = CoOpinionForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            CoOpinion.submit(assignment, by=request.user, body=form.cleaned_data["body"])
+        except InvalidTransition as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The opinion was sent to the lead unit."))
+            return redirect(_proposal_url(assignment))
+    lead = (
+        assignment.proposal.assignments.filter(role=Assignment.Role.LEAD)
+        .exclude(status=Assignment.Status.WITHDRAWN)
+        .select_related("department")
+        .first()
+    )
+    return render(
+        request,
+        "responses/opinion_form.html",
+        {"assignment": assignment, "proposal": assignment.proposal, "lead": lead, "form": form},
+    )
 
 
-def reply_return(request: HttpRequest, pk: int | None = None) -> HttpResponse:  # placeholder
-    raise NotImplementedError
+# -- drafting ---------------------------------------------------------------------
 
 
-def reply_regrade(request: HttpRequest, pk: int | None = None) -> HttpResponse:  # placeholder
-    raise NotImplementedError
+def _draft_initial(assignment: Assignment) -> dict[str, Any]:
+    """A new round starts from the previous letter's contact and distribution."""
+    previous = assignment.replies.filter(round__lt=assignment.round).order_by("-round").first()
+    if previous is None:
+        return {"publicity": Reply.Publicity.PUBLIC}
+    return {
+        name: getattr(previous, name)
+        for name in ("publicity", "publicity_reason", "contact_name", "contact_phone", "copy_to")
+    }
 
 
-def feedback_give(request: HttpRequest, pk: int | None = None) -> HttpResponse:  # placeholder
-    raise NotImplementedError
+def _save_draft(
+    assignment: Assignment,
+    reply: Reply | None,
+    form: ReplyForm,
+    commitments: BaseCommitmentFormSet,
+    *,
+    by: User,
+) -> Reply:
+    with transaction.atomic():
+        if reply is None:
+            reply = Reply.start_draft(assignment, by=by, **form.cleaned_data)
+        else:
+            form.save()
+        # A draft is not a record yet, so its commitments may still be removed; a sent
+        # reply never reaches this view.
+        commitments.instance = reply
+        commitments.save()
+    return reply
 
 
-def feedback_decide(request: HttpRequest, pk: int | None = None) -> HttpResponse:  # placeholder
-    raise NotImplementedError
+def _refuse_drafting(
+    request: HttpRequest, assignment: Assignment, reply: Reply | None
+) -> HttpResponse | None:
+    """Send the user elsewhere when this assignment has no draft to write now."""
+    if not assignment.is_responsible:
+        messages.error(request, _("Co-handling units send an opinion, not a reply."))
+        return redirect(_proposal_url(assignment))
+    if reply is not None and not reply.is_editable:
+        messages.info(
+            request,
+            _("This reply is %(status)s and can no longer be edited.")
+            % {"status": reply.get_status_display()},
+        )
+        return redirect(reply)
+    if reply is None and assignment.status not in (Assignment.Status.ACCEPTED, Assignment.Status.DRAFTING):
+        messages.error(
+            request,
+            _("This assignment is %(status)s; sign for it before drafting a reply.")
+            % {"status": assignment.get_status_display()},
+        )
+        return redirect(_proposal_url(assignment))
+    return None
 
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reply_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = get_assignment_for_user(request, pk, act="department")
+    reply = assignment.replies.filter(round=assignment.round).first()
+    if refusal := _refuse_drafting(request, assignment, reply):
+        return refusal
+    data = request.POST if request.method == "POST" else None
+    commitments = CommitmentFormSet(
+        data,
+        instance=reply or Reply(),
+        prefix="commitments",
+        form_kwargs={"default_department": assignment.department},
+    )
+    form = ReplyForm(
+        data,
+        instance=reply,
+        congress=assignment.proposal.congress,
+        commitments=commitments,
+        initial=None if reply else _draft_initial(assignment),
+    )
+    if data is not None and form.is_valid() and commitments.is_valid():
+        try:
+            reply = _save_draft(assignment, reply, form, commitments, by=request.user)
+        except InvalidTransition as exc:
+            messages.error(request, str(exc))
+        else:
+            if "submit" not in request.POST:
+                messages.success(request, _("The draft was saved."))
+            else:
+                _submit(request, reply, failure=_("The draft was saved but not submitted: %(error)s"))
+            return redirect(reply)
+    return render(
+        request, "responses/reply_form.html", _drafting_context(assignment, reply, form, commitments)
+    )
+
+
+def _submit(request: HttpRequest, reply: Reply, *, failure: str = "%(error)s") -> None:
+    try:
+        reply.submit(by=request.user)
+    except InvalidTransition as exc:
+        messages.error(request, failure % {"error": exc})
+    else:
+        messages.success(request, _("The reply was submitted to your leader for approval."))
+
+
+def _drafting_context(
+    assignment: Assignment, reply: Reply | None, form: ReplyForm, commitments: BaseCommitmentFormSet
+) -> dict[str, Any]:
+    """Everything the clerk writes with: the suggestion, co-handlers' opinions, contacts, earlier rounds."""
+    proposal = assignment.proposal
+    co_assignments = (
+        proposal.assignments.filter(role=Assignment.Role.CO)
+        .exclude(status=Assignment.Status.WITHDRAWN)
+        .select_related("department", "opinion", "opinion__submitted_by")
+        .order_by("pk")
+    )
+    earlier = (
+        assignment.replies.filter(round__lt=assignment.round)
+        .order_by("round")
+        .prefetch_related("feedback__deputy")
+    )
+    return {
+        "assignment": assignment,
+        "proposal": proposal,
+        "reply": reply,
+        "form": form,
+        "commitments": commitments,
+        "co_assignments": co_assignments,
+        "contacts": assignment.contacts.select_related("recorded_by"),
+        "earlier_replies": earlier,
+        "has_co_signers": proposal.co_signers.exists(),
+    }
+
+
+# -- the letter and its actions ---------------------------------------------------
+
+
+@login_required
+@require_safe
+def reply_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    reply = get_reply_for_user(request, pk)
+    context = letter_context(reply)
+    context.update(_actions_context(request, reply))
+    context["other_rounds"] = (
+        Reply.objects.visible_to(request.user)
+        .filter(assignment=reply.assignment)
+        .exclude(pk=reply.pk)
+        .order_by("round")
+    )
+    return render(request, "responses/reply_detail.html", context)
+
+
+def _actions_context(request: HttpRequest, reply: Reply) -> dict[str, Any]:
+    """Which action forms this viewer gets; the POST views check the same rules again."""
+    assignment = reply.assignment
+    own_department = user_may(request, "department", department_id=assignment.department_id)
+    is_leader = user_may(request, "leader", department_id=assignment.department_id)
+    is_staff = user_may(request, "staff")
+    deputy = request.user.deputy_profile
+    feedback = list(reply.feedback.select_related("deputy", "decided_by"))
+    is_current_sent = reply.status == Reply.Status.SENT and reply.round == assignment.round
+    can_edit = own_department and reply.is_editable
+    return {
+        "assignment": assignment,
+        "own_department": own_department,
+        "show_department_grade": True,
+        "can_edit": can_edit,
+        "problems": reply.problems() if can_edit else [],
+        "can_approve": is_leader and reply.status == Reply.Status.SUBMITTED,
+        "can_regrade": is_staff and reply.status == Reply.Status.SENT,
+        "can_rate": deputy is not None
+        and is_current_sent
+        and all(f.deputy_id != deputy.pk for f in feedback),
+        "feedback_rows": [
+            (
+                f,
+                DecideForm(auto_id=f"id_decide{f.pk}_%s")
+                if is_staff and f.decision == Feedback.Decision.PENDING
+                else None,
+            )
+            for f in feedback
+        ],
+        # The drafting history (returns, leader's comments) stays with staff and the department.
+        "events": ProposalEvent.objects.filter(assignment=assignment).select_related("actor")
+        if is_staff or own_department
+        else None,
+        "approve_form": ApproveForm(initial={"sent_on": timezone.localdate()}),
+        "return_form": ReturnForm(),
+        "regrade_form": RegradeForm(congress=assignment.proposal.congress),
+        "feedback_form": FeedbackForm(),
+    }
+
+
+@login_required
+@require_POST
+def reply_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    reply = get_reply_for_user(request, pk, act="department")
+    _submit(request, reply)
+    return redirect(reply)
+
+
+@login_required
+@require_POST
+def reply_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    reply = get_reply_for_user(request, pk, act="leader")
+    form = ApproveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(reply)
+    try:
+        reply.approve(by=request.user, sent_on=form.cleaned_data["sent_on"])
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The reply was approved and sent."))
+    return redirect(reply)
+
+
+@login_required
+@require_POST
+def reply_return(request: HttpRequest, pk: int) -> HttpResponse:
+    reply = get_reply_for_user(request, pk, act="leader")
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(reply)
+    try:
+        reply.return_to_clerk(by=request.user, comment=form.cleaned_data["comment"])
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The reply was returned to the clerk."))
+    return redirect(reply)
+
+
+@login_required
+@require_POST
+def reply_regrade(request: HttpRequest, pk: int) -> HttpResponse:
+    reply = get_reply_for_user(request, pk, act="staff")
+    form = RegradeForm(request.POST, congress=reply.assignment.proposal.congress)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(reply)
+    try:
+        reply.regrade(form.cleaned_data["grade"], by=request.user, reason=form.cleaned_data["reason"])
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The grade was changed."))
+    return redirect(reply)
+
+
+@login_required
+@require_POST
+def feedback_give(request: HttpRequest, pk: int) -> HttpResponse:
+    reply = get_reply_for_user(request, pk, act="deputy")
+    form = FeedbackForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(reply)
+    try:
+        Feedback.give(
+            reply, by=request.user, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"]
+        )
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Thank you; your feedback was recorded."))
+    return redirect(reply)
+
+
+@login_required
+@require_POST
+def feedback_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    feedback = get_feedback_for_user(request, pk, act="staff")
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(feedback.reply)
+    try:
+        if form.cleaned_data["decision"] == Feedback.Decision.REHANDLING:
+            feedback.accept_rehandling(by=request.user, reason=form.cleaned_data["reason"])
+        else:
+            feedback.decline_rehandling(by=request.user, reason=form.cleaned_data["reason"])
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The decision was recorded."))
+    return redirect(feedback.reply)

@@ -1,0 +1,72 @@
+"""List filters (django-filter) for replies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from proposals.models import Department, Session
+from responses.models import Reply
+
+
+def _published_years() -> list[tuple[int, str]]:
+    years = (
+        Session.objects.filter(proposals__assignments__replies__in=Reply.objects.published())
+        .values_list("year", flat=True)
+        .distinct()
+        .order_by("-year")
+    )
+    return [(year, str(year)) for year in years]
+
+
+def _published_sessions() -> QuerySet[Session]:
+    return Session.objects.filter(proposals__assignments__replies__in=Reply.objects.published()).distinct()
+
+
+def _published_departments() -> QuerySet[Department]:
+    return Department.objects.filter(assignments__replies__in=Reply.objects.published()).distinct()
+
+
+class PublicReplyFilter(django_filters.FilterSet):
+    """Filters of the public list; the choices only offer what has published replies."""
+
+    q = django_filters.CharFilter(
+        label=_("Number or title"),
+        method="search",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("e.g. 20240493")}),
+    )
+    year = django_filters.ChoiceFilter(
+        label=_("Year"), field_name="assignment__proposal__session__year", choices=[]
+    )
+    session = django_filters.ModelChoiceFilter(
+        label=_("Session"),
+        field_name="assignment__proposal__session",
+        queryset=lambda request: _published_sessions(),
+    )
+    department = django_filters.ModelChoiceFilter(
+        label=_("Department"),
+        field_name="assignment__department",
+        queryset=lambda request: _published_departments(),
+    )
+    grade = django_filters.ChoiceFilter(label=_("Grade"), choices=Reply.Grade.choices)
+
+    class Meta:
+        model = Reply
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Evaluated once here: callable choices would run their query again on each render and validation.
+        self.filters["year"].extra["choices"] = _published_years()
+
+    def search(self, queryset: QuerySet[Reply], name: str, value: str) -> QuerySet[Reply]:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(assignment__proposal__number__icontains=value) | Q(assignment__proposal__title__icontains=value)
+        )

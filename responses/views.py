@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,6 +29,7 @@ from responses.forms import (
     ReturnForm,
 )
 from responses.models import CoOpinion, Feedback, Reply
+from tracker.actions import perform
 
 if TYPE_CHECKING:
     from tracker.models import User
@@ -47,15 +47,6 @@ def letter_context(reply: Reply) -> dict[str, Any]:
         "paragraphs": [line.strip() for line in reply.body.splitlines() if line.strip()],
         "commitments": list(reply.commitments.select_related("department")),
     }
-
-
-def _form_errors(form: Form) -> str:
-    """A form's errors as one line for a message, each prefixed with its field's label."""
-    parts = []
-    for name, errors in form.errors.items():
-        label = form.fields[name].label if name in form.fields else ""
-        parts.extend(f"{label}: {error}" if label else str(error) for error in errors)
-    return " ".join(parts)
 
 
 def _proposal_url(assignment: Assignment) -> str:
@@ -303,87 +294,69 @@ def reply_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def reply_approve(request: HttpRequest, pk: int) -> HttpResponse:
     reply = get_reply_for_user(request, pk, act="leader")
-    form = ApproveForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return redirect(reply)
-    try:
-        reply.approve(by=request.user, sent_on=form.cleaned_data["sent_on"])
-    except InvalidTransition as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("The reply was approved and sent."))
-    return redirect(reply)
+    return perform(
+        request,
+        lambda data: reply.approve(by=request.user, sent_on=data["sent_on"]),
+        form=ApproveForm(request.POST),
+        success=_("The reply was approved and sent."),
+        then=reply,
+    )
 
 
 @login_required
 @require_POST
 def reply_return(request: HttpRequest, pk: int) -> HttpResponse:
     reply = get_reply_for_user(request, pk, act="leader")
-    form = ReturnForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return redirect(reply)
-    try:
-        reply.return_to_clerk(by=request.user, comment=form.cleaned_data["comment"])
-    except InvalidTransition as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("The reply was returned to the clerk."))
-    return redirect(reply)
+    return perform(
+        request,
+        lambda data: reply.return_to_clerk(by=request.user, comment=data["comment"]),
+        form=ReturnForm(request.POST),
+        success=_("The reply was returned to the clerk."),
+        then=reply,
+    )
 
 
 @login_required
 @require_POST
 def reply_regrade(request: HttpRequest, pk: int) -> HttpResponse:
     reply = get_reply_for_user(request, pk, act="staff")
-    form = RegradeForm(request.POST, congress=reply.assignment.proposal.congress)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return redirect(reply)
-    try:
-        reply.regrade(form.cleaned_data["grade"], by=request.user, reason=form.cleaned_data["reason"])
-    except InvalidTransition as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("The grade was changed."))
-    return redirect(reply)
+    return perform(
+        request,
+        lambda data: reply.regrade(data["grade"], by=request.user, reason=data["reason"]),
+        form=RegradeForm(request.POST, congress=reply.assignment.proposal.congress),
+        success=_("The grade was changed."),
+        then=reply,
+    )
 
 
 @login_required
 @require_POST
 def feedback_give(request: HttpRequest, pk: int) -> HttpResponse:
     reply = get_reply_for_user(request, pk, act="deputy")
-    form = FeedbackForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return redirect(reply)
-    try:
-        Feedback.give(
-            reply, by=request.user, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"]
-        )
-    except InvalidTransition as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Thank you; your feedback was recorded."))
-    return redirect(reply)
+    return perform(
+        request,
+        lambda data: Feedback.give(reply, by=request.user, rating=data["rating"], comment=data["comment"]),
+        form=FeedbackForm(request.POST),
+        success=_("Thank you; your feedback was recorded."),
+        then=reply,
+    )
 
 
 @login_required
 @require_POST
 def feedback_decide(request: HttpRequest, pk: int) -> HttpResponse:
     feedback = get_feedback_for_user(request, pk, act="staff")
-    form = DecideForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return redirect(feedback.reply)
-    try:
-        if form.cleaned_data["decision"] == Feedback.Decision.REHANDLING:
-            feedback.accept_rehandling(by=request.user, reason=form.cleaned_data["reason"])
+
+    def decide(data: dict[str, Any]) -> None:
+        if data["decision"] == Feedback.Decision.REHANDLING:
+            feedback.accept_rehandling(by=request.user, reason=data["reason"])
         else:
-            feedback.decline_rehandling(by=request.user, reason=form.cleaned_data["reason"])
-    except InvalidTransition as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("The decision was recorded."))
-    return redirect(feedback.reply)
+            feedback.decline_rehandling(by=request.user, reason=data["reason"])
+
+    return perform(
+        request,
+        decide,
+        form=DecideForm(request.POST),
+        success=_("The decision was recorded."),
+        then=feedback.reply,
+    )

@@ -1,0 +1,50 @@
+"""How every POST-only action view reports its outcome.
+
+A view validates its form, runs one model transition and redirects; what the user
+gets back is a message: field errors, the transition's refusal, or the success text.
+A refused move is never a 500 and leaves nothing changed (the transition is atomic).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Model
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from proposals.models import InvalidTransition
+
+
+def form_errors(form: Form) -> str:
+    """A form's errors as one line for a message, each prefixed with its field's label."""
+    parts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        parts.extend(f"{label}: {error}" if label else str(error) for error in errors)
+    return " ".join(parts)
+
+
+def perform(
+    request: HttpRequest,
+    action: Callable[[dict[str, Any]], object],
+    *,
+    success: str | Callable[[dict[str, Any]], str],
+    then: Model | str,
+    form: Form | None = None,
+) -> HttpResponse:
+    """Validate ``form`` (if any), run ``action(cleaned_data)``, message the outcome, redirect."""
+    if form is not None and not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect(then)
+    data = form.cleaned_data if form is not None else {}
+    try:
+        action(data)
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, success(data) if callable(success) else success)
+    return redirect(then)

@@ -420,11 +420,6 @@ class Proposal(models.Model):
 
     # -- reading --------------------------------------------------------------
 
-    @property
-    def deputies_label(self) -> str:
-        """“陈寿等代表” style: the lead deputy, and 等 when there are co-signers."""
-        return self.lead_deputy.name
-
     def days_left(self, today: date | None = None) -> int | None:
         if self.next_due_on is None:
             return None
@@ -452,9 +447,24 @@ class Proposal(models.Model):
             self.created_by = by
             self.save()
             self.co_signers.set(co_signers)
+            assign_by = self.assign_deadline()
             ProposalEvent.objects.create(
-                proposal=self, kind=ProposalEvent.Kind.LOGGED, actor=by, to_status=self.status
+                proposal=self,
+                kind=ProposalEvent.Kind.LOGGED,
+                actor=by,
+                to_status=self.status,
+                detail=gettext("assign by %(due)s (%(explanation)s)")
+                % {"due": assign_by.due_on.isoformat(), "explanation": assign_by.explanation}
+                if assign_by
+                else "",
             )
+            self.refresh_next_due()
+
+    def assign_deadline(self) -> Deadline | None:
+        """When a suggestion raised between sessions must be assigned (e.g. 5 working days)."""
+        if not self.session.is_recess:
+            return None
+        return self.congress.deadline(Obligation.RECESS_ASSIGN, self.received_on)
 
     def assign(
         self,
@@ -536,6 +546,9 @@ class Proposal(models.Model):
         """Recompute the earliest open deadline that drives the urgency order."""
         if self.status == self.Status.CLOSED:
             next_due = None
+        elif self.status == self.Status.REGISTERED:
+            assign_by = self.assign_deadline()
+            next_due = assign_by.due_on if assign_by else None
         else:
             next_due = self.assignments.filter(status__in=Assignment.OPEN_STATUSES).aggregate(
                 m=models.Min("due_on")

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import time_machine
 
-from proposals.models import Assignment, InvalidTransition, Proposal, ProposalEvent
+from proposals.models import Assignment, InvalidTransition, Proposal, ProposalEvent, Session
 from tests.base import TrackerTestCase
 
 
@@ -35,6 +35,21 @@ class LogTests(TrackerTestCase):
         self.assertEqual(
             (event.kind, event.actor, event.to_status), (ProposalEvent.Kind.LOGGED, self.staff, "registered")
         )
+
+    def test_it_gives_a_suggestion_raised_between_sessions_an_assignment_deadline(self) -> None:
+        recess = Session.objects.create(congress=self.congress, name="第七届闭会期间", term=7, year=2024)
+        proposal = self.new()
+        proposal.session = recess
+        proposal.received_on = date(2024, 9, 27)
+        proposal.log(by=self.staff)
+        # 5 working days from Friday 2024-09-27: make-up Sunday 09-29, 09-30, then 10-08…10-10.
+        self.assertEqual(self.refreshed(proposal).next_due_on, date(2024, 10, 10))
+        self.assertIn("2024-10-10", proposal.events.get().detail)
+
+    def test_it_gives_a_session_suggestion_no_deadline_before_assignment(self) -> None:
+        proposal = self.new()
+        proposal.log(by=self.staff)
+        self.assertIsNone(self.refreshed(proposal).next_due_on)
 
     def test_it_refuses_to_log_a_suggestion_twice(self) -> None:
         proposal = self.make_proposal()

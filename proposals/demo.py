@@ -2,9 +2,9 @@
 
 Built from the real material in ``proposals/seeds/`` (a copy of the project's seed
 letter) and from the programmes, roads, parks and schools named in the Longgang 2022
-and Pingshan 2024 development plans. Deputies other than 陈寿 are plain placeholders
-(代表甲, 代表乙 …) whose delegation says they are demo data; contact people on the
-invented replies are placeholders too.
+and Pingshan 2024 development plans. Deputies other than 陈寿 carry the customary
+placeholder names (张三, 李四 …) and a delegation that says they are demo data; contact
+people on the invented replies are placeholders too.
 
 Every record is created through the real workflow transitions, so the demo shows the
 same events, deadlines and statuses a real office would. A suggestion that already
@@ -81,14 +81,14 @@ CATEGORIES: dict[str, list[str]] = {
 # No. 20240493, 陈寿, is added separately and linked to the `deputy` account.
 DEPUTY_CHEN_SHOU = "陈寿"
 PLACEHOLDER_DEPUTIES: list[tuple[str, str, str]] = [
-    ("代表甲", "龙岗代表团（演示数据）", "deputy-a"),
-    ("代表乙", "龙岗代表团（演示数据）", "deputy-b"),
-    ("代表丙", "龙岗代表团（演示数据）", "deputy-c"),
-    ("代表丁", "龙岗代表团（演示数据）", "deputy-d"),
-    ("代表戊", "坪山代表团（演示数据）", "deputy-e"),
-    ("代表己", "坪山代表团（演示数据）", "deputy-f"),
-    ("代表庚", "坪山代表团（演示数据）", "deputy-g"),
-    ("代表辛", "坪山代表团（演示数据）", "deputy-h"),
+    ("张三", "龙岗代表团（演示数据）", "deputy-a"),
+    ("李四", "龙岗代表团（演示数据）", "deputy-b"),
+    ("王五", "龙岗代表团（演示数据）", "deputy-c"),
+    ("赵六", "龙岗代表团（演示数据）", "deputy-d"),
+    ("钱七", "坪山代表团（演示数据）", "deputy-e"),
+    ("孙八", "坪山代表团（演示数据）", "deputy-f"),
+    ("周九", "坪山代表团（演示数据）", "deputy-g"),
+    ("吴十", "坪山代表团（演示数据）", "deputy-h"),
 ]
 
 COPY_TO = "市人大常委会选联工委\n市政府督查室"
@@ -191,7 +191,7 @@ def suggestion_20240493() -> SuggestionSpec:
         body=suggestion_body,
         category=("财经", "产业发展"),
         lead_deputy=DEPUTY_CHEN_SHOU,
-        co_signers=("代表甲", "代表乙"),
+        co_signers=("张三", "李四"),
         received_on=date(2024, 2, 1),
         assigned_on=date(2024, 8, 19),
         units=(
@@ -245,8 +245,8 @@ SUGGESTIONS: list[SuggestionSpec] = [
         body="宝龙生物药创新发展先导区是深圳唯一以生物药为主导的产业园区。建议加快建设先导区一期、开工建设二期，"
         "加速落地高标准新型产业用房，引进基因治疗、AI制药、医疗器械等配套产业。",
         category=("财经", "产业发展"),
-        lead_deputy="代表丙",
-        co_signers=("代表甲",),
+        lead_deputy="王五",
+        co_signers=("张三",),
         received_on=date(2024, 2, 1),
         assigned_on=date(2024, 3, 15),
         units=(
@@ -273,7 +273,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
                     "高质量、高标准新型产业用房，引进基因治疗、AI制药、医疗器械等多元化配套产业。",
                     sent_on=date(2024, 6, 7),
                     commitments=(("开工建设宝龙生物药创新发展先导区二期项目", date(2024, 12, 31)),),
-                    feedback=(FeedbackSpec("代表丙", F.SATISFIED),),
+                    feedback=(FeedbackSpec("王五", F.SATISFIED),),
                 ),
             ),
         ),
@@ -284,7 +284,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于加快工业园区供电环境综合升级改造、降低企业用电成本的建议",
         body="部分老旧工业园区转供电环节多、线路老化，企业用电成本高、安全隐患多。建议加快工业园区供电环境综合升级改造。",
         category=("财经", "营商环境"),
-        lead_deputy="代表丁",
+        lead_deputy="赵六",
         received_on=date(2024, 2, 1),
         assigned_on=date(2024, 3, 15),
         units=(
@@ -296,7 +296,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
                     body="一、我区已完成全区134个工业园区供电环境综合升级改造，消除转供电加价和用电安全隐患。\n"
                     "二、下一步，将结合重点产业项目配套输变电工程建设，持续强化电网架构。",
                     sent_on=date(2024, 5, 30),
-                    feedback=(FeedbackSpec("代表丁", F.BASICALLY, "希望持续关注新建园区的用电问题。"),),
+                    feedback=(FeedbackSpec("赵六", F.BASICALLY, "希望持续关注新建园区的用电问题。"),),
                 ),
             ),
         ),
@@ -307,7 +307,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于推进龙岗河碧道贯通和远足径郊野径建设的建议",
         body="龙岗河干流示范段碧道已基本建成。建议加快碧道与远足径郊野径的贯通，新建、改造绿道，打造精品郊野径线路。",
         category=("城建环资", "生态"),
-        lead_deputy="代表甲",
+        lead_deputy="张三",
         received_on=date(2024, 2, 1),
         assigned_on=date(2024, 3, 15),
         units=(
@@ -332,8 +332,8 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于优化龙岗区公交线路、开行社区微循环巴士的建议",
         body="部分新建社区与地铁站之间缺少公交接驳。建议新增、优化公交线路，推广社区邻邻巴，改造公交候车亭。",
         category=("城建环资", "交通"),
-        lead_deputy="代表乙",
-        co_signers=("代表丙",),
+        lead_deputy="李四",
+        co_signers=("王五",),
         received_on=date(2024, 2, 1),
         assigned_on=date(2024, 3, 15),
         units=(
@@ -350,7 +350,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
                     body="一、我区新增、优化公交线路74条，试点开行社区邻邻巴线路，新增、改造75座公交候车亭。\n"
                     "二、代表提出的社区接驳需求已纳入年度线网优化，新增、优化调整公交线路35条以上。",
                     sent_on=date(2024, 5, 20),
-                    feedback=(FeedbackSpec("代表乙", F.SATISFIED), FeedbackSpec("代表丙", F.SATISFIED)),
+                    feedback=(FeedbackSpec("李四", F.SATISFIED), FeedbackSpec("王五", F.SATISFIED)),
                 ),
             ),
         ),
@@ -361,7 +361,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于加快龙岗区养老护理院建设的建议",
         body="龙岗区老年人口增长快，机构养老床位不足。建议加快区级养老护理院建设，推动医养结合。",
         category=("社会建设", "养老托育"),
-        lead_deputy="代表丁",
+        lead_deputy="赵六",
         received_on=date(2024, 2, 1),
         assigned_on=date(2024, 3, 15),
         units=(
@@ -374,7 +374,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
                     "打造全区首个机构养老服务精品示范工程，推动基层医疗机构与养老机构签订医养结合协议。",
                     sent_on=date(2024, 6, 14),
                     commitments=(("推动龙岗区养老护理院开工建设", date(2024, 12, 31)),),
-                    feedback=(FeedbackSpec("代表丁", F.SATISFIED),),
+                    feedback=(FeedbackSpec("赵六", F.SATISFIED),),
                 ),
             ),
         ),
@@ -385,7 +385,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于加快老旧小区优质饮用水入户改造的建议",
         body="部分老旧小区供水管道老化，水质和水压不稳定。建议加快小区优质饮用水改造。",
         category=("城建环资", "水务"),
-        lead_deputy="代表甲",
+        lead_deputy="张三",
         received_on=date(2024, 2, 1),
         assigned_on=date(2024, 3, 15),
         units=(
@@ -401,7 +401,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
                     "二、下一步，将优先安排代表反映的小区纳入改造计划。",
                     sent_on=date(2024, 6, 11),
                     commitments=(("完成131个小区优质饮用水改造", date(2024, 12, 31)),),
-                    feedback=(FeedbackSpec("代表甲", F.SATISFIED),),
+                    feedback=(FeedbackSpec("张三", F.SATISFIED),),
                 ),
             ),
         ),
@@ -412,7 +412,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于加快宝荷九年一贯制学校建设、增加公办学位的建议",
         body="宝龙片区学位供需矛盾突出。建议加快宝荷九年一贯制学校等义务教育学校建设，增加公办学位供给。",
         category=("教科文卫", "教育"),
-        lead_deputy="代表乙",
+        lead_deputy="李四",
         received_on=date(2024, 2, 1),
         assigned_on=date(2024, 3, 15),
         units=(
@@ -425,7 +425,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
                     "二、下一步，将加快推进主体建设，按期交付使用，新增学位超2万座。",
                     sent_on=date(2024, 6, 13),
                     commitments=(("宝荷九年一贯制学校完成主体建设并交付使用", date(2025, 8, 31)),),
-                    feedback=(FeedbackSpec("代表乙", F.SATISFIED),),
+                    feedback=(FeedbackSpec("李四", F.SATISFIED),),
                 ),
             ),
         ),
@@ -437,8 +437,8 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于加快坪山大道综合改造、提升道路环境品质的建议",
         body="坪山大道是坪山区主干道，沿线交通压力大、绿化品质不高。建议加快坪山大道综合改造，同步提升沿线环境品质。",
         category=("城建环资", "交通"),
-        lead_deputy="代表戊",
-        co_signers=("代表己",),
+        lead_deputy="钱七",
+        co_signers=("孙八",),
         received_on=date(2025, 2, 26),
         assigned_on=date(2025, 3, 20),
         units=(
@@ -463,7 +463,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
                     commitments=(
                         ("完成坪山大道南段、比亚迪路等重点道路环境品质和绿化提升", date(2025, 12, 31)),
                     ),
-                    feedback=(FeedbackSpec("代表戊", F.SATISFIED), FeedbackSpec("代表己", F.BASICALLY)),
+                    feedback=(FeedbackSpec("钱七", F.SATISFIED), FeedbackSpec("孙八", F.BASICALLY)),
                 ),
             ),
         ),
@@ -474,7 +474,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于推动地铁19号线一期尽快动工建设的建议",
         body="地铁19号线（一期）已纳入市轨道五期建设规划。建议加快前期工作，推动尽快动工，完善东部轨道交通网络。",
         category=("城建环资", "交通"),
-        lead_deputy="代表庚",
+        lead_deputy="周九",
         received_on=date(2025, 2, 26),
         assigned_on=date(2025, 3, 20),
         units=(
@@ -500,7 +500,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于推进学校和社会体育场馆“一键预约”开放共享的建议",
         body="群众反映周边体育场地少、预约难。建议扩大学校和社会体育场馆开放，实现线上一键预约。",
         category=("教科文卫", "文化体育"),
-        lead_deputy="代表己",
+        lead_deputy="孙八",
         received_on=date(2025, 2, 26),
         assigned_on=date(2025, 3, 20),
         units=(
@@ -512,7 +512,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
                     body="一、我区足球、羽毛球、乒乓球等425片运动场地已可在“i深圳”平台一键预约。\n"
                     "二、新建学校的体育场地和都市型、楼宇型体育设施将同步纳入“一键预约”服务。",
                     sent_on=date(2025, 5, 28),
-                    feedback=(FeedbackSpec("代表己", F.SATISFIED),),
+                    feedback=(FeedbackSpec("孙八", F.SATISFIED),),
                 ),
             ),
         ),
@@ -523,7 +523,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于建设坪山河干流碧道示范段、贯通坪山河碧道与马峦山郊野径的建议",
         body="坪山河水质已稳定达到地表水Ⅲ类。建议推进坪山河干流碧道示范段建设，贯通坪山河碧道与马峦山郊野径。",
         category=("城建环资", "生态"),
-        lead_deputy="代表戊",
+        lead_deputy="钱七",
         received_on=date(2025, 2, 26),
         assigned_on=date(2025, 3, 20),
         units=(
@@ -539,7 +539,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
                     "郊野径贯通，新增绿道6公里、郊野径3公里。",
                     sent_on=date(2025, 6, 18),
                     commitments=(("完成坪山河碧道-马峦山郊野径贯通", date(2025, 12, 31)),),
-                    feedback=(FeedbackSpec("代表戊", F.BASICALLY, "请加快贯通段建设进度。"),),
+                    feedback=(FeedbackSpec("钱七", F.BASICALLY, "请加快贯通段建设进度。"),),
                 ),
             ),
         ),
@@ -550,8 +550,8 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于加快沙湖、宝山、龙田、田头消防站建设的建议",
         body="坪山区消防站布点不足，部分片区消防救援响应时间偏长。建议加快在建消防站建设。",
         category=("社会建设", "公共安全"),
-        lead_deputy="代表庚",
-        co_signers=("代表辛",),
+        lead_deputy="周九",
+        co_signers=("吴十",),
         received_on=date(2025, 2, 26),
         assigned_on=date(2025, 3, 20),
         units=(
@@ -577,7 +577,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于打通坪山区断头路、增加停车泊位的建议",
         body="坪山区仍有断头路影响片区通行，医院、学校周边停车难。建议加快打通断头路，增加公共停车泊位。",
         category=("城建环资", "交通"),
-        lead_deputy="代表辛",
+        lead_deputy="吴十",
         received_on=date(2025, 2, 26),
         assigned_on=date(2025, 3, 20),
         units=(
@@ -589,7 +589,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
                     body="一、我区已打通行政一街等18条断头路，新增停车泊位1.3万个。\n二、汤坑二路中段等断头路已列入计划，"
                     "将继续新增停车位。",
                     sent_on=date(2025, 6, 5),
-                    feedback=(FeedbackSpec("代表辛", F.SATISFIED),),
+                    feedback=(FeedbackSpec("吴十", F.SATISFIED),),
                 ),
             ),
         ),
@@ -600,7 +600,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于在坪山区每个社区建设普惠托育机构的建议",
         body="双职工家庭托育需求大。建议加快普惠托育机构建设，实现社区全覆盖。",
         category=("社会建设", "养老托育"),
-        lead_deputy="代表己",
+        lead_deputy="孙八",
         received_on=date(2025, 2, 26),
         assigned_on=date(2025, 3, 20),
         units=(
@@ -613,7 +613,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
                     "场地，普惠托育机构社区全覆盖需结合城市更新配建逐步解决。",
                     grade_reason="部分社区暂无符合托育机构设置标准的场地，需待城市更新项目配建后解决。",
                     sent_on=date(2025, 6, 17),
-                    feedback=(FeedbackSpec("代表己", F.BASICALLY, "理解场地困难，请在城市更新中优先配建。"),),
+                    feedback=(FeedbackSpec("孙八", F.BASICALLY, "理解场地困难，请在城市更新中优先配建。"),),
                 ),
             ),
         ),
@@ -624,7 +624,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于推进江岭长守戏剧谷、马峦山戏剧城邦建设的建议",
         body="马峦山古村落和江岭长守客家古建筑空间独特。建议依托马峦山自然禀赋，推进戏剧谷、戏剧城邦建设，完善周边配套。",
         category=("教科文卫", "文化体育"),
-        lead_deputy="代表辛",
+        lead_deputy="吴十",
         received_on=date(2025, 2, 26),
         assigned_on=date(2025, 3, 20),
         units=(
@@ -637,7 +637,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
                     "戏剧谷、马峦山戏剧城邦建设，完善提升马峦山及其周边配套设施。",
                     sent_on=date(2025, 6, 12),
                     commitments=(("完善提升马峦山及其周边配套设施", date(2026, 6, 30)),),
-                    feedback=(FeedbackSpec("代表辛", F.SATISFIED),),
+                    feedback=(FeedbackSpec("吴十", F.SATISFIED),),
                 ),
             ),
         ),
@@ -648,7 +648,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于推进燕子岭公园群、坑梓公园建设的建议",
         body="坪山中心区和坑梓片区公园服务半径不足。建议推进燕子岭公园群、坑梓公园、尖峰岭郊野公园等项目前期工作。",
         category=("城建环资", "生态"),
-        lead_deputy="代表戊",
+        lead_deputy="钱七",
         received_on=-3,
     ),
     SuggestionSpec(
@@ -656,7 +656,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于加快特殊教育学校和坪山高中园综合高中建设的建议",
         body="东部片区特殊教育和普通高中学位紧张。建议加快特殊教育学校、坪山高中园综合高中等项目建设。",
         category=("教科文卫", "教育"),
-        lead_deputy="代表庚",
+        lead_deputy="周九",
         received_on=-1,
     ),
     SuggestionSpec(
@@ -664,7 +664,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于加快推进龙岗国际艺术中心建设的建议",
         body="龙岗国际艺术中心项目已获可研批复。建议加快项目建设，补齐东部高端文化设施短板。",
         category=("教科文卫", "文化体育"),
-        lead_deputy="代表甲",
+        lead_deputy="张三",
         received_on=-6,
         assigned_on=-2,
         units=(UnitSpec("深圳市龙岗区人民政府"),),
@@ -674,7 +674,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于加快龙翔大道东延等续建道路建设的建议",
         body="龙翔大道东延等续建道路建设周期长，影响片区通行。建议加快续建道路建设，力争早日通车。",
         category=("城建环资", "交通"),
-        lead_deputy="代表乙",
+        lead_deputy="李四",
         received_on=-9,
         assigned_on=-4,
         units=(UnitSpec("龙岗区交通运输局"), UnitSpec("龙岗区住房和建设局", role=CO)),
@@ -684,7 +684,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于加快平湖辅城坳、嶂背片区污水资源化利用工程建设的建议",
         body="平湖辅城坳、嶂背片区污水处理能力不足。建议加快污水资源化利用工程及宝龙水质净化厂等项目建设。",
         category=("城建环资", "水务"),
-        lead_deputy="代表丙",
+        lead_deputy="王五",
         received_on=-8,
         assigned_on=-3,
         units=(
@@ -700,7 +700,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于扶持亿元以上工业企业数字化转型的建议",
         body="中小制造企业数字化转型成本高、路径不清。建议加大对工业企业数字化转型和上云上平台的扶持。",
         category=("财经", "产业发展"),
-        lead_deputy="代表丁",
+        lead_deputy="赵六",
         received_on=-24,
         assigned_on=-20,
         units=(UnitSpec("龙岗区工业和信息化局"),),
@@ -710,8 +710,8 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于加快东部过境通道、如意路南延通道建设的建议",
         body="大运深港国际科教城片区对外通道不足。建议加快东部过境通道、如意路南延通道等项目进度，补齐片区基础设施短板。",
         category=("城建环资", "交通"),
-        lead_deputy="代表甲",
-        co_signers=("代表乙", "代表丁"),
+        lead_deputy="张三",
+        co_signers=("李四", "赵六"),
         received_on=-45,
         assigned_on=-40,
         units=(
@@ -734,7 +734,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于全面完成“瓶改管”和老旧燃气管道更新改造的建议",
         body="部分城中村仍使用瓶装液化气，老旧燃气管道存在安全隐患。建议全面完成“瓶改管”和老旧燃气管道更新改造。",
         category=("社会建设", "公共安全"),
-        lead_deputy="代表丙",
+        lead_deputy="王五",
         received_on=-90,
         assigned_on=-85,
         units=(
@@ -756,7 +756,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于加快推进“工业上楼”试点项目落地的建议",
         body="龙岗区产业空间紧张，中小制造企业难以找到合适厂房。建议加快“工业上楼”试点项目落地，建设高标准可租可售的制造业用房。",
         category=("财经", "产业发展"),
-        lead_deputy="代表丁",
+        lead_deputy="赵六",
         received_on=-110,
         assigned_on=-105,
         units=(
@@ -781,7 +781,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于建设“十分钟健身服务圈”、推进学校体育场馆基础改造的建议",
         body="居民就近健身场地不足。建议推进学校体育场馆基础改造和开放，打造“十分钟健身服务圈”。",
         category=("教科文卫", "文化体育"),
-        lead_deputy="代表乙",
+        lead_deputy="李四",
         received_on=-65,
         assigned_on=-60,
         units=(
@@ -802,7 +802,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于加快深圳实验坪山学校、深圳外国语学校坪山学校建设的建议",
         body="坪山区义务教育学位缺口较大。建议加快深圳实验坪山学校、深圳外国语学校坪山学校等项目建设。",
         category=("教科文卫", "教育"),
-        lead_deputy="代表庚",
+        lead_deputy="周九",
         received_on=-100,
         assigned_on=-100,
         units=(UnitSpec("坪山区教育局", stage="accepted"),),
@@ -812,8 +812,8 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于推动坪山枢纽建设深圳东部综合交通主枢纽、争取深河高铁纳入上位规划的建议",
         body="坪山枢纽已升级为深圳东部综合交通主枢纽。建议推进站城一体规划建设，争取深河高铁纳入上位规划，优化东部快轨研究。",
         category=("城建环资", "交通"),
-        lead_deputy="代表戊",
-        co_signers=("代表己", "代表庚", "代表辛"),
+        lead_deputy="钱七",
+        co_signers=("孙八", "周九", "吴十"),
         is_key=True,
         supervising_leader="市政府分管副市长（演示）",
         received_on=-70,
@@ -837,8 +837,8 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于加强龙岗河、坪山河流域水环境综合治理的建议",
         body="龙岗河西湖村断面、坪山河上洋断面水质已达地表水Ⅲ类。建议两区继续推进污水零直排区建设，巩固治理成效。",
         category=("城建环资", "生态"),
-        lead_deputy="代表丙",
-        co_signers=("代表戊",),
+        lead_deputy="王五",
+        co_signers=("钱七",),
         received_on=-75,
         assigned_on=-70,
         units=(
@@ -862,7 +862,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于海绵城市建设、提升地下空间防汛防涝能力的建议",
         body="汛期部分地下空间存在积水风险。建议加快海绵城市建设，提升地下空间防汛防涝能力。",
         category=("城建环资", "水务"),
-        lead_deputy="代表辛",
+        lead_deputy="吴十",
         received_on=-92,
         assigned_on=-89,
         units=(UnitSpec("坪山区水务局", stage="accepted"),),
@@ -872,7 +872,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于创建碳中和试点示范区、推进整区屋顶分布式光伏开发的建议",
         body="龙岗区屋顶资源丰富。建议推进整区屋顶分布式光伏开发，创建广东省碳中和试点示范区。",
         category=("财经", "产业发展"),
-        lead_deputy="代表甲",
+        lead_deputy="张三",
         received_on=-55,
         assigned_on=-50,
         units=(
@@ -894,7 +894,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于在坪山区医院、学校周边增设公共停车场的建议",
         body="区中心医院和部分学校周边接送时段停车难、道路拥堵。建议在周边增设公共停车场。",
         category=("城建环资", "交通"),
-        lead_deputy="代表己",
+        lead_deputy="孙八",
         received_on=-60,
         assigned_on=-55,
         units=(
@@ -906,7 +906,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
                     body="一、我区持续开展停车治理，新增停车泊位。\n二、代表建议的地块现为储备用地，暂不具备建设条件。",
                     grade_reason="建议地块为储备用地，需待片区规划调整后研究。",
                     sent_on=-12,
-                    feedback=(FeedbackSpec("代表己", F.UNSATISFIED, "答复未提出临时停车措施和具体时间表。"),),
+                    feedback=(FeedbackSpec("孙八", F.UNSATISFIED, "答复未提出临时停车措施和具体时间表。"),),
                 ),
             ),
         ),
@@ -916,7 +916,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于加快社康机构标准化改造、试点建设中医特色社康的建议",
         body="部分社康机构面积小、设施旧。建议加快社康标准化改造，试点建设一批中医特色社康。",
         category=("教科文卫", "医疗卫生"),
-        lead_deputy="代表庚",
+        lead_deputy="周九",
         received_on=-80,
         assigned_on=-75,
         units=(
@@ -930,7 +930,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
                     commitments=(("试点建设中医特色社康", 150),),
                     feedback=(
                         FeedbackSpec(
-                            "代表庚",
+                            "周九",
                             F.UNSATISFIED,
                             "答复未说明代表所在社区社康的改造安排。",
                             decision="rehandling",
@@ -946,7 +946,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于推进“云端学校”建设、促进优质教育资源共享的建议",
         body="建议发挥深圳市云端学校作用，扩大入驻学校范围，促进优质教育资源共享。",
         category=("教科文卫", "教育"),
-        lead_deputy="代表乙",
+        lead_deputy="李四",
         received_on=-50,
         assigned_on=-45,
         units=(
@@ -967,7 +967,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
         title="关于推进垃圾分类智能化、建设垃圾分类管理信息化平台的建议",
         body="建议推进垃圾分类智能化建设，建设垃圾分类管理信息化平台，提升分类投放和收运效率。",
         category=("城建环资", "城市建设"),
-        lead_deputy="代表辛",
+        lead_deputy="吴十",
         received_on=-70,
         assigned_on=-66,
         units=(
@@ -979,7 +979,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
                     body="一、我区推进垃圾分类智能化建设，垃圾分类管理信息化平台已上线。\n二、坪山区垃圾分类教育体验馆"
                     "获评“广东省科普教育基地”，持续开展分类宣传。",
                     sent_on=-25,
-                    feedback=(FeedbackSpec("代表辛", F.SATISFIED),),
+                    feedback=(FeedbackSpec("吴十", F.SATISFIED),),
                 ),
             ),
         ),

@@ -17,7 +17,7 @@ from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from tracker.deadlines import Deadline, Unit, compute_deadline
@@ -78,7 +78,9 @@ class Congress(models.Model):
     number_hint = models.CharField(
         _("number format"),
         max_length=200,
-        default=_("8 digits: the year followed by a 4-digit sequence, e.g. 20240493"),
+        # Stored text the office edits, in the office's language: a translated default
+        # would be saved in whatever language the creating user happened to use.
+        default="8位数字：年份加4位顺序号，如20240493",
         help_text=_("Shown to staff when a number does not match the pattern."),
     )
     numbers_unique_across_sessions = models.BooleanField(
@@ -243,7 +245,7 @@ class Deputy(models.Model):
     congress = models.ForeignKey(
         Congress, on_delete=models.PROTECT, related_name="deputies", verbose_name=_("congress")
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     delegation = models.CharField(_("delegation"), max_length=100, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,

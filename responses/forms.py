@@ -56,6 +56,11 @@ class CommitmentForm(forms.ModelForm):
 
 
 class BaseCommitmentFormSet(BaseInlineFormSet):
+    def delete_existing(self, obj: Commitment, commit: bool = True) -> None:
+        # Nothing is hard-deleted: a row ticked for deletion is marked removed instead.
+        if commit:
+            obj.remove_from_draft()
+
     def has_dated_commitment(self) -> bool:
         """Whether at least one kept (valid, not deleted) row carries a due date."""
         return any(

@@ -344,6 +344,14 @@ class Reply(models.Model):
         self.save(update_fields=["status", "updated_at", *extra])
 
 
+class CommitmentManager(models.Manager["Commitment"]):
+    """Commitments in force: rows a clerk removed from an unsent draft stay on record but
+    out of every letter, list and count (reply.commitments uses this manager too)."""
+
+    def get_queryset(self) -> models.QuerySet[Commitment]:
+        return super().get_queryset().exclude(status=Commitment.Status.REMOVED)
+
+
 class Commitment(models.Model):
     """A concrete promise in a reply (承诺事项), tracked until it is kept."""
 
@@ -351,6 +359,7 @@ class Commitment(models.Model):
         OPEN = "open", _("open")
         FULFILLED = "fulfilled", _("fulfilled")
         NOT_FULFILLED = "not_fulfilled", _("closed, not fulfilled")
+        REMOVED = "removed", _("removed from the draft")
 
     reply = models.ForeignKey(
         Reply, on_delete=models.PROTECT, related_name="commitments", verbose_name=_("reply")
@@ -366,13 +375,18 @@ class Commitment(models.Model):
     status = models.CharField(_("status"), max_length=15, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(default=timezone.now)
 
+    # Every row, removed ones included; declared first but not the default manager.
+    all_objects = models.Manager()
+    objects = CommitmentManager()
+
     class Meta:
+        default_manager_name = "objects"
         verbose_name = _("commitment")
         verbose_name_plural = _("commitments")
         ordering = ["due_on", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["open", "fulfilled", "not_fulfilled"]),
+                condition=Q(status__in=["open", "fulfilled", "not_fulfilled", "removed"]),
                 name="responses_commitment_status_valid",
             ),
         ]
@@ -386,6 +400,13 @@ class Commitment(models.Model):
 
     def days_left(self, today: date | None = None) -> int:
         return (self.due_on - (today or timezone.localdate())).days
+
+    def remove_from_draft(self) -> None:
+        """Take a promise out of a draft letter; the row stays on record, marked removed."""
+        if not self.reply.is_editable:
+            raise InvalidTransition(gettext("Commitments of a submitted or sent reply cannot be removed."))
+        self.status = self.Status.REMOVED
+        self.save(update_fields=["status"])
 
 
 class Feedback(models.Model):

@@ -141,6 +141,18 @@ class EditingTests(ReplyEditTestCase):
         self.client.post(self.url(), self.reply_form_data(grade="B", commitments=rows, initial_commitments=2))
         self.assertEqual(list(reply.commitments.all()), [kept])
 
+    def test_it_keeps_a_removed_commitment_on_record(self) -> None:
+        reply = self.make_draft(self.proposal, grade="B")
+        gone = reply.commitments.get()
+        kept = {"description": "建设龙筋顶公园", "due_on": "2026-06-30"}
+        rows = [
+            {"id": gone.pk, "description": gone.description, "due_on": "2025-06-30", "DELETE": "on"},
+            kept,
+        ]
+        self.client.force_login(self.clerk)
+        self.client.post(self.url(), self.reply_form_data(grade="B", commitments=rows, initial_commitments=1))
+        self.assertEqual(Commitment.all_objects.get(pk=gone.pk).status, Commitment.Status.REMOVED)
+
     def test_it_shows_the_leaders_comment_on_a_returned_draft(self) -> None:
         reply = self.make_draft(self.proposal)
         reply.submit(by=self.clerk)

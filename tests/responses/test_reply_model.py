@@ -235,3 +235,12 @@ class VisibilityTests(TrackerTestCase):
         reply = self.make_draft(self.make_assigned(), grade="B")
         self.assertEqual(reply.problems(), [])
         self.assertEqual(Commitment.objects.filter(reply=reply).count(), 1)
+
+
+class RemoveCommitmentTests(TrackerTestCase):
+    def test_it_refuses_to_remove_a_commitment_of_a_sent_reply(self) -> None:
+        reply = self.make_sent(self.make_assigned(), grade="B")
+        commitment = reply.commitments.get()
+        with self.assertRaises(InvalidTransition):
+            commitment.remove_from_draft()
+        self.assertEqual(self.refreshed(commitment).status, Commitment.Status.OPEN)

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     Count,
@@ -41,9 +40,15 @@ from proposals.forms import AssignForm, ContactForm, DecideChangeForm, ExtendFor
 from proposals.models import Assignment, Contact, Department, InvalidTransition, Proposal
 from responses.models import CoOpinion, Feedback, Reply
 from tracker.actions import perform
+from tracker.paging import paginate
 
 PER_PAGE = 25
 MAX_PER_PAGE = 100
+
+
+def _paged(request: HttpRequest, queryset: QuerySet[Any]) -> dict[str, Any]:
+    return paginate(request, queryset, per_page=PER_PAGE, max_per_page=MAX_PER_PAGE)
+
 
 Status = Assignment.Status
 Role = Assignment.Role
@@ -52,22 +57,6 @@ Role = Assignment.Role
 # ---------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------
-
-
-def _page(request: HttpRequest, queryset: QuerySet[Any]) -> Page:
-    try:
-        per_page = int(request.GET.get("per_page", PER_PAGE))
-    except ValueError:
-        per_page = PER_PAGE
-    per_page = max(1, min(per_page, MAX_PER_PAGE))
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
-
-
-def _query_string(request: HttpRequest) -> str:
-    """The current GET parameters without the page number, for pagination links."""
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
 
 
 def _role_order() -> Case:
@@ -127,8 +116,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
         .by_urgency()
     )
     proposal_filter = ProposalFilter(request.GET, queryset=queryset)
-    page_obj = _page(request, proposal_filter.qs)
-    context = {"filter": proposal_filter, "page_obj": page_obj, "query_string": _query_string(request)}
+    context = {"filter": proposal_filter, **_paged(request, proposal_filter.qs)}
     return render(request, "proposals/proposal_list.html", context)
 
 
@@ -496,7 +484,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         .prefetch_related(Prefetch("replies", queryset=unsent, to_attr="open_replies"))
         .by_urgency()
     )
-    page_obj = _page(request, assignments)
+    paged = _paged(request, assignments)
+    page_obj = paged["page_obj"]
     recent = (
         Reply.objects.visible_to(user)
         .sent()
@@ -505,14 +494,13 @@ def queue(request: HttpRequest) -> HttpResponse:
         .order_by("-sent_on", "-pk")[:10]
     )
     context = {
-        "page_obj": page_obj,
+        **paged,
         "rows": [_queue_row(a, user) for a in page_obj],
         "overdue_count": Assignment.objects.visible_to(user)
         .open()
         .filter(department_id=user.department_id, due_on__lt=today)
         .count(),
         "recent": recent,
-        "query_string": _query_string(request),
     }
     return render(request, "proposals/queue.html", context)
 
@@ -539,9 +527,9 @@ def my_proposals(request: HttpRequest) -> HttpResponse:
         .prefetch_related(Prefetch("assignments", queryset=current, to_attr="current_assignments"))
         .order_by("-received_on", "-number")
     )
-    page_obj = _page(request, proposals)
-    for proposal in page_obj:
+    paged = _paged(request, proposals)
+    for proposal in paged["page_obj"]:
         proposal.reply_due_on = _reply_due_on(proposal.current_assignments)
         proposal.reply_days_left = _days_left(proposal.reply_due_on)
-    context = {"page_obj": page_obj, "deputy": deputy, "query_string": _query_string(request)}
+    context = {**paged, "deputy": deputy}
     return render(request, "proposals/my_proposals.html", context)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_safe
 from responses.filters import PublicReplyFilter
 from responses.models import Reply, ReplyQuerySet
 from responses.views import letter_context
+from tracker.paging import paginate
 
 PAGE_SIZE = 20
 
@@ -27,13 +27,10 @@ def _published() -> ReplyQuerySet:
 def reply_list(request: HttpRequest) -> HttpResponse:
     queryset = _published().defer("body", "assignment__proposal__body").order_by("-sent_on", "-pk")
     reply_filter = PublicReplyFilter(request.GET, queryset=queryset)
-    page_obj = Paginator(reply_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "public/reply_list.html",
-        {"filter": reply_filter, "page_obj": page_obj, "query_string": query.urlencode()},
+        {"filter": reply_filter, **paginate(request, reply_filter.qs, per_page=PAGE_SIZE)},
     )
 
 

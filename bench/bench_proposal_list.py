@@ -189,8 +189,8 @@ def load(count: int, *, batch_size: int, seed: int) -> None:
         Congress,
         Department,
         Deputy,
-        Obligation,
         Proposal,
+        Rule,
         Session,
     )
     from responses.models import Reply
@@ -301,9 +301,9 @@ def load(count: int, *, batch_size: int, seed: int) -> None:
         next_due: dict[int, date] = {}
         for proposal, (status, units, assigned_on) in zip(proposals, plans, strict=True):
             for department, role in units:
-                obligation = Obligation.CO_OPINION if role == "co" else Obligation.REPLY
+                obligation = Rule.CO_OPINION if role == "co" else Rule.REPLY
                 due = congress.deadline(obligation, assigned_on)
-                window = congress.deadline(Obligation.CHANGE_WINDOW, assigned_on)
+                window = congress.deadline(Rule.CHANGE_WINDOW, assigned_on)
                 a_status = _assignment_status(rng, status, role)
                 a_round = 2 if status == "rehandling" and role != "co" else 1
                 due_on = due.due_on if a_round == 1 else assigned_on + timedelta(days=rng.randint(100, 150))

@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from proposals.models import Category, Congress, Contact, Department, Deputy, Proposal, Session
+from tracker.models import User
 
 
 class DateInput(forms.DateInput):
@@ -43,6 +44,7 @@ class ProposalForm(forms.ModelForm):
             "received_on",
             "is_key",
             "supervising_leader",
+            "supervisor",
         ]
         widgets = {
             "number": forms.TextInput(attrs={"inputmode": "text", "autocomplete": "off"}),
@@ -62,6 +64,9 @@ class ProposalForm(forms.ModelForm):
         )
         self.fields["lead_deputy"].queryset = Deputy.objects.all()
         self.fields["co_signers"].queryset = Deputy.objects.all()
+        self.fields["supervisor"].queryset = User.objects.filter(is_active=True).order_by(
+            "last_name", "first_name", "username"
+        )
         self.fields["received_on"].validators.append(_not_in_future)
         if not self.is_bound and "congress" not in self.initial:
             congresses = list(Congress.objects.all()[:2])

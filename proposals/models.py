@@ -21,6 +21,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from tracker.deadlines import Deadline, Unit, compute_deadline
+from tracker.stages import ReminderStages, parse_reminder_days, validate_reminder_days
 
 if TYPE_CHECKING:
     from tracker.models import User
@@ -35,7 +36,9 @@ class InvalidTransition(Exception):
 # ---------------------------------------------------------------------------
 
 
-class Obligation(models.TextChoices):
+class Rule(models.TextChoices):
+    """The kinds of period a congress configures (DeadlineRule.obligation)."""
+
     REPLY = "reply", _("reply to the deputy")
     EXTENSION_MAX = "extension_max", _("latest extended reply")
     CO_OPINION = "co_opinion", _("co-handler's opinion to the lead unit")
@@ -49,14 +52,14 @@ class Obligation(models.TextChoices):
 # The defaults of design.md §4 (Deputies Law and common local rules); each congress
 # may override any of them with a DeadlineRule row.
 DEFAULT_RULES: dict[str, tuple[int, str]] = {
-    Obligation.REPLY: (3, Unit.CALENDAR_MONTHS),
-    Obligation.EXTENSION_MAX: (6, Unit.CALENDAR_MONTHS),
-    Obligation.CO_OPINION: (1, Unit.CALENDAR_MONTHS),
-    Obligation.CHANGE_WINDOW: (7, Unit.WORKING_DAYS),
-    Obligation.RECESS_ASSIGN: (5, Unit.WORKING_DAYS),
-    Obligation.FEEDBACK: (20, Unit.WORKING_DAYS),
-    Obligation.REHANDLING: (1, Unit.CALENDAR_MONTHS),
-    Obligation.PROGRESS_REPORT: (3, Unit.CALENDAR_MONTHS),
+    Rule.REPLY: (3, Unit.CALENDAR_MONTHS),
+    Rule.EXTENSION_MAX: (6, Unit.CALENDAR_MONTHS),
+    Rule.CO_OPINION: (1, Unit.CALENDAR_MONTHS),
+    Rule.CHANGE_WINDOW: (7, Unit.WORKING_DAYS),
+    Rule.RECESS_ASSIGN: (5, Unit.WORKING_DAYS),
+    Rule.FEEDBACK: (20, Unit.WORKING_DAYS),
+    Rule.REHANDLING: (1, Unit.CALENDAR_MONTHS),
+    Rule.PROGRESS_REPORT: (3, Unit.CALENDAR_MONTHS),
 }
 
 
@@ -96,6 +99,38 @@ class Congress(models.Model):
         default=True,
         help_text=_("A deadline that falls on a rest day or holiday moves to the next working day."),
     )
+    # Reminder stages (design.md §5): days relative to a deadline, negative before it.
+    reminder_days = models.CharField(
+        _("reminder stages"),
+        max_length=100,
+        default="-14,-3,0,1",
+        validators=[validate_reminder_days],
+        help_text=_(
+            "Days relative to a deadline when reminders go out, separated by commas: "
+            "-14 is two weeks before, 0 the due day, 1 the first day overdue."
+        ),
+    )
+    reminder_repeat_days = models.PositiveSmallIntegerField(
+        _("repeat while overdue every (days)"),
+        default=7,
+        help_text=_("After the last stage, remind again every this many days; 0 stops."),
+    )
+    remind_leader_from = models.PositiveSmallIntegerField(
+        _("department leader reminded from overdue reminder no."),
+        default=1,
+        help_text=_("1 = from the first overdue reminder. Key suggestions' supervising leaders too."),
+    )
+    remind_staff_from = models.PositiveSmallIntegerField(
+        _("congress staff reminded from overdue reminder no."), default=2
+    )
+    silence_closes_round = models.BooleanField(
+        _("silence closes the round"),
+        default=True,
+        help_text=_(
+            "When the feedback window passes without a rating, the round closes as “no feedback” "
+            "(counted apart from 满意). Off: staff are reminded to chase the deputy instead."
+        ),
+    )
 
     class Meta:
         verbose_name = _("congress")
@@ -128,6 +163,9 @@ class Congress(models.Model):
     def grades(self) -> list[str]:
         return list(self.grade_scale)
 
+    def reminder_stages(self) -> ReminderStages:
+        return ReminderStages(parse_reminder_days(self.reminder_days), self.reminder_repeat_days)
+
 
 class DeadlineRule(models.Model):
     """One congress's period for one obligation, e.g. reply within 3 calendar months."""
@@ -135,7 +173,7 @@ class DeadlineRule(models.Model):
     congress = models.ForeignKey(
         Congress, on_delete=models.CASCADE, related_name="deadline_rules", verbose_name=_("congress")
     )
-    obligation = models.CharField(_("obligation"), max_length=20, choices=Obligation.choices)
+    obligation = models.CharField(_("obligation"), max_length=20, choices=Rule.choices)
     count = models.PositiveSmallIntegerField(_("count"))
     unit = models.CharField(_("unit"), max_length=20, choices=Unit.choices)
 
@@ -150,7 +188,7 @@ class DeadlineRule(models.Model):
                 condition=Q(unit__in=Unit.values), name="proposals_deadlinerule_unit_valid"
             ),
             models.CheckConstraint(
-                condition=Q(obligation__in=Obligation.values),
+                condition=Q(obligation__in=Rule.values),
                 name="proposals_deadlinerule_obligation_valid",
             ),
         ]
@@ -344,6 +382,15 @@ class Proposal(models.Model):
     received_on = models.DateField(_("received on"))
     is_key = models.BooleanField(_("key suggestion"), default=False)
     supervising_leader = models.CharField(_("supervising leader"), max_length=100, blank=True)
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supervised_proposals",
+        verbose_name=_("supervising leader's account"),
+        help_text=_("Receives the overdue reminders of a key suggestion."),
+    )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REGISTERED)
     # Earliest deadline among open assignments, kept by the transitions so that the
     # list can sort by urgency with an index instead of a subquery per row.
@@ -466,7 +513,7 @@ class Proposal(models.Model):
         """When a suggestion raised between sessions must be assigned (e.g. 5 working days)."""
         if not self.session.is_recess:
             return None
-        return self.congress.deadline(Obligation.RECESS_ASSIGN, self.received_on)
+        return self.congress.deadline(Rule.RECESS_ASSIGN, self.received_on)
 
     def assign(
         self,
@@ -572,6 +619,8 @@ class Proposal(models.Model):
             reason=reason,
             **event,
         )
+        if to == self.Status.CLOSED:
+            _sync_obligations(self)
 
 
 # ---------------------------------------------------------------------------
@@ -733,7 +782,7 @@ class Assignment(models.Model):
 
     def latest_deadline(self) -> Deadline:
         """The furthest an extension may move the reply deadline (e.g. 6 months)."""
-        return self.proposal.congress.deadline(Obligation.EXTENSION_MAX, self.assigned_on)
+        return self.proposal.congress.deadline(Rule.EXTENSION_MAX, self.assigned_on)
 
     # -- transitions ----------------------------------------------------------
 
@@ -751,9 +800,9 @@ class Assignment(models.Model):
     ) -> Assignment:
         """Create one assignment with its deadlines and record the event."""
         congress = proposal.congress
-        obligation = Obligation.CO_OPINION if role == cls.Role.CO else Obligation.REPLY
+        obligation = Rule.CO_OPINION if role == cls.Role.CO else Rule.REPLY
         due = due or congress.deadline(obligation, assigned_on)
-        window = congress.deadline(Obligation.CHANGE_WINDOW, assigned_on)
+        window = congress.deadline(Rule.CHANGE_WINDOW, assigned_on)
         assignment = cls.objects.create(
             proposal=proposal,
             department=department,
@@ -779,6 +828,7 @@ class Assignment(models.Model):
                 "explanation": due.explanation,
             },
         )
+        _sync_obligations(assignment)
         return assignment
 
     def accept(self, *, by: User) -> None:
@@ -874,10 +924,11 @@ class Assignment(models.Model):
                 reason=reason,
                 due=keep,
             )
-            window = self.proposal.congress.deadline(Obligation.CHANGE_WINDOW, today)
+            window = self.proposal.congress.deadline(Rule.CHANGE_WINDOW, today)
             if successor.respond_by != window.due_on:
                 successor.respond_by = window.due_on
                 successor.save(update_fields=["respond_by"])
+                _sync_obligations(successor)
             self.replaced_by = successor
             self.save(update_fields=["replaced_by"])
             self.proposal.refresh_next_due()
@@ -918,6 +969,7 @@ class Assignment(models.Model):
                 reason=reason,
                 detail=f"{old.isoformat()} → {new_due_on.isoformat()}",
             )
+            _sync_obligations(self)
             self.proposal.refresh_next_due()
 
     def record_contact(
@@ -992,9 +1044,21 @@ class Assignment(models.Model):
                 to_status=to,
                 reason=reason,
             )
+            _sync_obligations(self)
             if sync:
                 self.proposal.sync_status(by=by)
                 self.proposal.refresh_next_due()
+
+
+def _sync_obligations(source: Assignment | Proposal) -> None:
+    """Keep the reminder ledger in step with a changed assignment or closed suggestion."""
+    # Imported here: responses builds on proposals, and its ledger follows these rows.
+    from responses.models import Obligation
+
+    if isinstance(source, Proposal):
+        Obligation.objects.sync_closed(source)
+    else:
+        Obligation.objects.sync(source)
 
 
 def _check_staff(user: User) -> None:
@@ -1074,6 +1138,8 @@ class ProposalEvent(models.Model):
         FEEDBACK = "feedback", _("deputy feedback")
         REHANDLING = "rehandling", _("re-handling ordered")
         REHANDLING_DECLINED = "rehandling_declined", _("re-handling declined")
+        FEEDBACK_LAPSED = "feedback_lapsed", _("feedback window passed without a rating")
+        REMINDED = "reminded", _("reminder sent by staff")
 
     proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="events")
     assignment = models.ForeignKey(

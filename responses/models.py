@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+import logging
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -18,14 +21,20 @@ from proposals.models import (
     Department,
     Deputy,
     InvalidTransition,
-    Obligation,
     Proposal,
     ProposalEvent,
+    Rule,
     _check_staff,
 )
+from tracker.deadlines import is_working_day
+from tracker.models import Channel, Notification, Role
+from tracker.notify import send_reminders
+from tracker.stages import ReminderStages
 
 if TYPE_CHECKING:
     from tracker.models import User
+
+logger = logging.getLogger(__name__)
 
 
 class CoOpinion(models.Model):
@@ -140,6 +149,9 @@ class Reply(models.Model):
     )
     sent_on = models.DateField(_("sent on"), null=True, blank=True)
     feedback_due_on = models.DateField(_("feedback due on"), null=True, blank=True)
+    # Set when the feedback window passed without a rating ("no feedback", counted apart
+    # from 满意; design.md §4).
+    feedback_lapsed_on = models.DateField(_("feedback window passed on"), null=True, blank=True)
 
     objects = ReplyQuerySet.as_manager()
 
@@ -264,7 +276,9 @@ class Reply(models.Model):
         if problems:
             raise InvalidTransition(" ".join(problems))
         sent_on = sent_on or timezone.localdate()
-        feedback_due = self.assignment.proposal.congress.deadline(Obligation.FEEDBACK, sent_on)
+        congress = self.assignment.proposal.congress
+        feedback_due = congress.deadline(Rule.FEEDBACK, sent_on)
+        report_due = congress.deadline(Rule.PROGRESS_REPORT, sent_on).due_on
         with transaction.atomic():
             self._set_status(
                 self.Status.SENT,
@@ -282,6 +296,10 @@ class Reply(models.Model):
                 kind=ProposalEvent.Kind.SENT,
                 reason=gettext("grade %(grade)s") % {"grade": self.grade},
             )
+            self.commitments.filter(status=Commitment.Status.OPEN).update(report_due_on=report_due)
+            Obligation.objects.sync(self)
+            for commitment in self.commitments.filter(status=Commitment.Status.OPEN):
+                Obligation.objects.sync(commitment)
 
     def return_to_clerk(self, *, by: User, comment: str) -> None:
         """The leader sends the draft back with a comment."""
@@ -330,6 +348,35 @@ class Reply(models.Model):
                 reason=reason,
             )
 
+    def lapse_feedback_window(self, *, today: date | None = None) -> None:
+        """The feedback window passed in silence: record it and, if the congress says
+        silence closes the round, close the suggestion once nothing else is awaited."""
+        today = today or timezone.localdate()
+        if self.status != self.Status.SENT or self.feedback_lapsed_on or self.feedback_due_on is None:
+            raise InvalidTransition(gettext("This reply has no open feedback window."))
+        if today <= self.feedback_due_on:
+            raise InvalidTransition(
+                gettext("The feedback window is open until %(date)s.") % {"date": self.feedback_due_on}
+            )
+        if self.feedback.exists():
+            raise InvalidTransition(gettext("This reply has been rated."))
+        with transaction.atomic():
+            self.feedback_lapsed_on = today
+            self.save(update_fields=["feedback_lapsed_on", "updated_at"])
+            proposal = self.assignment.proposal
+            ProposalEvent.objects.create(
+                proposal=proposal,
+                assignment=self.assignment,
+                department=self.assignment.department,
+                kind=ProposalEvent.Kind.FEEDBACK_LAPSED,
+                reason=gettext("no rating by %(date)s") % {"date": self.feedback_due_on.isoformat()},
+            )
+            Obligation.objects.sync(self)
+            if proposal.congress.silence_closes_round:
+                close_round_if_settled(
+                    proposal.pk, by=None, reason=gettext("the feedback window passed without a rating")
+                )
+
     def _check_leader(self, user: User) -> None:
         if not (user.is_department_leader and user.department_id == self.assignment.department_id):
             raise InvalidTransition(
@@ -373,6 +420,9 @@ class Commitment(models.Model):
         verbose_name=_("responsible department"),
     )
     status = models.CharField(_("status"), max_length=15, choices=Status.choices, default=Status.OPEN)
+    # The next periodic progress report (every 3 months by default, from the reply's
+    # sending); set when the reply is sent, moved on by each report.
+    report_due_on = models.DateField(_("next progress report due"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     # Every row, removed ones included; declared first but not the default manager.
@@ -498,6 +548,7 @@ class Feedback(models.Model):
                 to_status=rating,
                 reason=comment,
             )
+            Obligation.objects.sync(reply)
             feedback._close_if_settled(by=by)
         return feedback
 
@@ -513,7 +564,7 @@ class Feedback(models.Model):
         if proposal.status not in (Proposal.Status.REPLIED, Proposal.Status.REHANDLING):
             raise InvalidTransition(gettext("Only a replied suggestion can be re-handled."))
         today = timezone.localdate()
-        due = proposal.congress.deadline(Obligation.REHANDLING, today)
+        due = proposal.congress.deadline(Rule.REHANDLING, today)
         with transaction.atomic():
             self._decide(self.Decision.REHANDLING, by=by, reason=reason)
             old_due = assignment.due_on
@@ -566,19 +617,743 @@ class Feedback(models.Model):
         self.save(update_fields=["decision", "decision_reason", "decided_by", "decided_at"])
 
     def _close_if_settled(self, *, by: User) -> None:
-        """Close the suggestion when every current reply is rated and nothing awaits a decision."""
-        proposal = Proposal.objects.select_for_update().get(pk=self.reply.assignment.proposal_id)
-        if proposal.status != Proposal.Status.REPLIED:
-            return
-        current = Reply.objects.filter(
-            assignment__in=proposal.responsible_assignments(),
-            status=Reply.Status.SENT,
-            round=models.F("assignment__round"),
+        close_round_if_settled(
+            self.reply.assignment.proposal_id,
+            by=by,
+            reason=gettext("every reply has been rated by the deputies"),
         )
-        rated = current.filter(feedback__isnull=False).distinct().count()
-        pending = Feedback.objects.filter(reply__in=current, decision=self.Decision.PENDING).exists()
-        if rated == current.count() and not pending:
-            proposal._set_status(
-                Proposal.Status.CLOSED, by=by, reason=gettext("every reply has been rated by the deputies")
+
+
+def close_round_if_settled(proposal_id: int, *, by: User | None, reason: str) -> None:
+    """Close a replied suggestion when every current reply is rated or its feedback
+    window lapsed, and no 不满意 awaits a staff decision (call inside a transaction)."""
+    proposal = Proposal.objects.select_for_update().get(pk=proposal_id)
+    if proposal.status != Proposal.Status.REPLIED:
+        return
+    current = Reply.objects.filter(
+        assignment__in=proposal.responsible_assignments(),
+        status=Reply.Status.SENT,
+        round=models.F("assignment__round"),
+    )
+    settled = current.filter(Q(feedback__isnull=False) | Q(feedback_lapsed_on__isnull=False)).distinct()
+    pending = Feedback.objects.filter(reply__in=current, decision=Feedback.Decision.PENDING).exists()
+    if settled.count() == current.count() and not pending:
+        proposal._set_status(Proposal.Status.CLOSED, by=by, reason=reason)
+        proposal.refresh_next_due()
+
+
+# ---------------------------------------------------------------------------
+# Reminders (design.md §5)
+# ---------------------------------------------------------------------------
+
+Source = Assignment | Reply | Commitment
+
+
+def obligation_dues(source: Source) -> dict[str, date | None]:
+    """What each obligation of a row should be: its due date while open, None once settled.
+
+    The one place that says when a dated duty exists. ``Obligation.objects.sync`` stores
+    it and the deliverer re-reads it just before sending, so a reminder for a duty that
+    was done a minute ago is skipped rather than sent.
+    """
+    K = Obligation.Kind
+    if isinstance(source, Assignment):
+        a, S = source, Assignment.Status
+        open_ = a.status in Assignment.OPEN_STATUSES
+        responsible = a.role in (Assignment.Role.LEAD, Assignment.Role.SEPARATE)
+        return {
+            K.CHANGE_WINDOW: a.respond_by if a.status == S.PENDING else None,
+            K.CO_OPINION: a.due_on if a.role == Assignment.Role.CO and open_ else None,
+            K.REPLY: a.due_on if responsible and open_ and a.round == 1 else None,
+            K.REHANDLING: a.due_on if responsible and open_ and a.round > 1 else None,
+        }
+    if isinstance(source, Reply):
+        r = source
+        waiting = (
+            r.status == Reply.Status.SENT
+            and r.feedback_due_on is not None
+            and r.feedback_lapsed_on is None
+            and r.round == r.assignment.round
+            and r.assignment.proposal.status == Proposal.Status.REPLIED
+            and not r.feedback.exists()
+        )
+        return {K.FEEDBACK: r.feedback_due_on if waiting else None}
+    c = source
+    open_ = c.status == Commitment.Status.OPEN and c.reply.status == Reply.Status.SENT
+    report = c.report_due_on if open_ and c.report_due_on and c.report_due_on < c.due_on else None
+    return {K.COMMITMENT: c.due_on if open_ else None, K.PROGRESS_REPORT: report}
+
+
+class ObligationQuerySet(models.QuerySet["Obligation"]):
+    def open(self) -> ObligationQuerySet:
+        return self.filter(is_open=True)
+
+    def due(self, today: date) -> ObligationQuerySet:
+        """Open obligations whose next reminder stage has arrived (the scan's filter)."""
+        return self.filter(is_open=True, next_remind_on__lte=today)
+
+    def of(self, source: Source) -> ObligationQuerySet:
+        return self.filter(**{_source_field(source): source})
+
+    def sync_closed(self, proposal: Proposal) -> None:
+        """A closed suggestion awaits no more feedback; its commitments stay followed."""
+        for obligation in self.filter(proposal=proposal, is_open=True, kind=Obligation.Kind.FEEDBACK):
+            obligation._close()
+
+    def sync(self, source: Source, *, today: date | None = None) -> None:
+        """Bring the stored obligations of an assignment, reply or commitment in line with it.
+
+        Called by every transition that opens, moves or settles a dated duty. A moved
+        due date gets a new version, which re-arms its reminders (design.md §5).
+        """
+        today = today or timezone.localdate()
+        field = _source_field(source)
+        existing = {o.kind: o for o in self.filter(**{field: source})}
+        for kind, due in obligation_dues(source).items():
+            obligation = existing.get(kind)
+            if due is None:
+                if obligation is not None and obligation.is_open:
+                    obligation._close()
+                continue
+            if obligation is None:
+                proposal, department_id = _source_context(source)
+                obligation = Obligation(kind=kind, due_on=due, proposal=proposal, department_id=department_id)
+                setattr(obligation, field, source)
+                obligation._arm(today, already_sent=None)
+                obligation.save()
+            elif not obligation.is_open or obligation.due_on != due:
+                already_sent = obligation.last_stage if obligation.is_open else None
+                obligation.due_on = due
+                obligation.version += 1
+                obligation.is_open = True
+                obligation.closed_at = None
+                obligation._arm(today, already_sent=already_sent)
+                obligation.save()
+
+
+def _source_field(source: Source) -> str:
+    if isinstance(source, Assignment):
+        return "assignment"
+    if isinstance(source, Reply):
+        return "reply"
+    if isinstance(source, Commitment):
+        return "commitment"
+    raise TypeError(f"not an obligation source: {source!r}")
+
+
+def _source_context(source: Source) -> tuple[Proposal, int | None]:
+    """(suggestion, responsible department id) of a source row."""
+    if isinstance(source, Assignment):
+        return source.proposal, source.department_id
+    if isinstance(source, Reply):
+        return source.assignment.proposal, source.assignment.department_id
+    return source.reply.assignment.proposal, source.department_id
+
+
+class Obligation(models.Model):
+    """One dated duty the reminder scan watches: a reply, an opinion, a window, a promise.
+
+    The source rows (assignment, reply, commitment) stay the truth; this row is kept in
+    step by ``sync`` and remembers which reminder stage comes next, so that the scan
+    reads only what is due today through a small partial index.
+    """
+
+    class Kind(models.TextChoices):
+        REPLY = "reply", _("reply deadline")
+        REHANDLING = "rehandling", _("re-handling deadline")
+        CO_OPINION = "co_opinion", _("co-handling opinion deadline")
+        CHANGE_WINDOW = "change_window", _("sign for or dispute the assignment")
+        FEEDBACK = "feedback", _("deputy feedback window")
+        COMMITMENT = "commitment", _("commitment due")
+        PROGRESS_REPORT = "progress_report", _("commitment progress report")
+
+    kind = models.CharField(_("obligation"), max_length=20, choices=Kind.choices)
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.PROTECT, related_name="obligations", verbose_name=_("suggestion")
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="obligations",
+        verbose_name=_("department"),
+    )
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.PROTECT, null=True, blank=True, related_name="obligations"
+    )
+    reply = models.ForeignKey(
+        Reply, on_delete=models.PROTECT, null=True, blank=True, related_name="obligations"
+    )
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.PROTECT, null=True, blank=True, related_name="obligations"
+    )
+    due_on = models.DateField(_("due on"))
+    version = models.PositiveIntegerField(_("deadline version"), default=1)
+    is_open = models.BooleanField(_("open"), default=True)
+    # Stages are day offsets from due_on (see tracker.stages); the scan reads next_remind_on.
+    last_stage = models.SmallIntegerField(null=True, blank=True)
+    next_stage = models.SmallIntegerField(null=True, blank=True)
+    next_remind_on = models.DateField(_("next reminder on"), null=True, blank=True)
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ObligationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("obligation")
+        verbose_name_plural = _("obligations")
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "assignment"],
+                condition=Q(assignment__isnull=False),
+                name="responses_obligation_one_per_assignment",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "reply"],
+                condition=Q(reply__isnull=False),
+                name="responses_obligation_one_per_reply",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "commitment"],
+                condition=Q(commitment__isnull=False),
+                name="responses_obligation_one_per_commitment",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=[
+                        "reply",
+                        "rehandling",
+                        "co_opinion",
+                        "change_window",
+                        "feedback",
+                        "commitment",
+                        "progress_report",
+                    ]
+                ),
+                name="responses_obligation_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(assignment__isnull=False, reply=None, commitment=None)
+                | Q(assignment=None, reply__isnull=False, commitment=None)
+                | Q(assignment=None, reply=None, commitment__isnull=False),
+                name="responses_obligation_one_source",
+            ),
+        ]
+        indexes = [
+            # The reminder scan: ObligationQuerySet.due(today), ordered by next_remind_on.
+            # Only open rows are indexed, so the scan's cost follows what is due, not what
+            # is stored (bench/bench_reminder_scan.py).
+            models.Index(
+                fields=["next_remind_on", "id"], condition=Q(is_open=True), name="obligation_scan_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.due_on}"
+
+    @property
+    def source(self) -> Source:
+        return self.assignment or self.reply or self.commitment  # type: ignore[return-value]
+
+    def get_absolute_url(self) -> str:
+        if self.assignment_id:
+            return self.assignment.get_absolute_url()
+        if self.reply_id:
+            return self.reply.get_absolute_url()
+        return self.commitment.reply.get_absolute_url() + f"#commitment-{self.commitment_id}"
+
+    def days_left(self, today: date | None = None) -> int:
+        return (self.due_on - (today or timezone.localdate())).days
+
+    def stages(self) -> ReminderStages:
+        return self.proposal.congress.reminder_stages()
+
+    def still_applies(self, version: int) -> bool:
+        """Re-read the source: is this version of the duty still open and unchanged?"""
+        if not self.is_open or version != self.version:
+            return False
+        return obligation_dues(self.source).get(self.kind) == self.due_on
+
+    # -- transitions ----------------------------------------------------------
+
+    def _arm(self, today: date, *, already_sent: int | None) -> None:
+        """Point the scan at the first stage to send for this version of the due date.
+
+        A duty that starts inside a stage (a 7-working-day window, an overdue import)
+        gets that stage at once; a moved date does not repeat the stage just sent.
+        """
+        stages = self.stages()
+        current = stages.at_or_before((today - self.due_on).days)
+        if current is None:
+            self._point_at(stages.after(None))
+        elif current == already_sent:
+            self._point_at(stages.after(current))
+        else:
+            self._point_at(current)
+
+    def _point_at(self, stage: int | None) -> None:
+        self.next_stage = stage
+        self.next_remind_on = None if stage is None else self.due_on + timedelta(days=stage)
+
+    def _close(self) -> None:
+        self.is_open = False
+        self.closed_at = timezone.now()
+        self.next_remind_on = None
+        self.save(update_fields=["is_open", "closed_at", "next_remind_on"])
+
+    def claim(
+        self, today: date, *, audience: Audience, by: User | None = None, force: bool = False
+    ) -> list[Reminder]:
+        """Record the reminders of the stage reached today and move on to the next stage.
+
+        Call with the row locked. Returns the unsaved rows; the caller inserts them with
+        ``ignore_conflicts`` so that the unique key makes a second send impossible.
+        ``force`` (staff's "remind now") sends the next stage early; it then counts as
+        that stage and the scan will not send it again.
+        """
+        stages = self.stages()
+        offset = (today - self.due_on).days
+        if force and self.next_stage is not None:
+            offset = max(offset, self.next_stage)
+        stage = stages.at_or_before(offset)
+        if stage is None or (self.next_stage is not None and stage < self.next_stage and not force):
+            return []
+        rows = []
+        now = timezone.now()
+        for recipient, on_behalf_of, role in audience.for_stage(self, stage, today):
+            for channel in recipient.reminder_channels():
+                rows.append(
+                    Reminder(
+                        obligation=self,
+                        version=self.version,
+                        stage=stage,
+                        due_on=self.due_on,
+                        recipient=recipient,
+                        on_behalf_of=on_behalf_of,
+                        audience=role,
+                        channel=channel,
+                        send_after=now if channel == Channel.INBOX else next_send_time(now),
+                        requested_by=by,
+                    )
+                )
+        self.last_stage = stage
+        self._point_at(stages.after(stage))
+        return rows
+
+    def remind_now(self, *, by: User) -> int:
+        """Staff send the next reminder stage now; it counts as that stage."""
+        _check_staff(by)
+        if not self.is_open:
+            raise InvalidTransition(gettext("This deadline is settled; there is nothing to remind."))
+        today = timezone.localdate()
+        with transaction.atomic():
+            locked = (
+                Obligation.objects.select_for_update().select_related("proposal__congress").get(pk=self.pk)
             )
-            proposal.refresh_next_due()
+            rows = locked.claim(today, audience=Audience(), by=by, force=True)
+            if not rows:
+                raise InvalidTransition(
+                    gettext("Nobody can be reminded: the department has no active accounts.")
+                )
+            Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+            locked.save(update_fields=["last_stage", "next_stage", "next_remind_on"])
+            ProposalEvent.objects.create(
+                proposal=locked.proposal,
+                assignment=locked.assignment,
+                department=locked.department,
+                kind=ProposalEvent.Kind.REMINDED,
+                actor=by,
+                detail=", ".join(sorted({str(r.recipient) for r in rows})),
+            )
+            enqueue_deliveries_on_commit(rows)
+        return len(rows)
+
+
+class Audience:
+    """Who hears about an obligation at a stage, with the people looked up once per scan.
+
+    Escalation (design.md §5): a department's clerks first (its leaders if it has no
+    clerk account), its leaders from the congress's ``remind_leader_from``-th overdue
+    reminder, congress staff from the ``remind_staff_from``-th; a key suggestion's
+    supervising leader along with the department leaders. The deputy hears about the
+    feedback window. Someone away is replaced by their delegate.
+    """
+
+    def __init__(self) -> None:
+        self._department: dict[int, tuple[list[User], list[User]]] = {}
+        self._staff: list[User] | None = None
+
+    def for_stage(
+        self, obligation: Obligation, stage: int, today: date
+    ) -> list[tuple[User, User | None, str]]:
+        congress = obligation.proposal.congress
+        overdue = congress.reminder_stages().overdue_number(stage)
+        people: list[tuple[User, str]] = []
+        if obligation.kind == Obligation.Kind.FEEDBACK:
+            deputy_user = getattr(obligation.proposal.lead_deputy, "user", None)
+            if stage <= 0 and deputy_user is not None:
+                people.append((deputy_user, Reminder.Audience.DEPUTY))
+            if stage > 0:
+                people += [(u, Reminder.Audience.STAFF) for u in self.staff()]
+        else:
+            clerks, leaders = self.department(obligation.department_id)
+            people += [(u, Reminder.Audience.CLERK) for u in clerks]
+            if overdue >= congress.remind_leader_from or not clerks:
+                people += [(u, Reminder.Audience.LEADER) for u in leaders]
+            supervisor = obligation.proposal.supervisor
+            if (
+                obligation.proposal.is_key
+                and supervisor is not None
+                and overdue >= congress.remind_leader_from
+            ):
+                people.append((supervisor, Reminder.Audience.SUPERVISOR))
+            if overdue >= congress.remind_staff_from:
+                people += [(u, Reminder.Audience.STAFF) for u in self.staff()]
+        result: list[tuple[User, User | None, str]] = []
+        seen: set[int] = set()
+        for person, role in people:
+            if not person.is_active:
+                continue
+            recipient, on_behalf_of = person, None
+            delegate = person.delegate
+            if person.is_away(today) and delegate is not None and delegate.is_active:
+                recipient, on_behalf_of = delegate, person
+            if recipient.pk not in seen:
+                seen.add(recipient.pk)
+                result.append((recipient, on_behalf_of, role))
+        return result
+
+    def department(self, department_id: int | None) -> tuple[list[User], list[User]]:
+        if department_id is None:
+            return [], []
+        if department_id not in self._department:
+            users = list(
+                get_user_model()
+                .objects.filter(department_id=department_id, is_active=True)
+                .select_related("delegate")
+                .prefetch_related("groups")
+                .order_by("pk")
+            )
+            clerks = [u for u in users if u.has_role(Role.DEPT_CLERK)]
+            leaders = [u for u in users if u.has_role(Role.DEPT_LEADER)]
+            self._department[department_id] = (clerks, leaders)
+        return self._department[department_id]
+
+    def staff(self) -> list[User]:
+        if self._staff is None:
+            self._staff = list(
+                get_user_model()
+                .objects.filter(Q(groups__name=Role.CONGRESS_STAFF) | Q(is_superuser=True), is_active=True)
+                .select_related("delegate")
+                .distinct()
+                .order_by("pk")
+            )
+        return self._staff
+
+
+def next_send_time(now: datetime) -> datetime:
+    """Email and SMS wait for working hours on a working day (quiet hours, design.md §5);
+    the in-app inbox is always current."""
+    hours = settings.REMINDER_SEND_HOURS
+    if hours is None:
+        return now
+    start, end = hours
+    local = timezone.localtime(now)
+    day = local.date()
+    if is_working_day(day) and start <= local.hour < end:
+        return now
+    if not (is_working_day(day) and local.hour < start):
+        day += timedelta(days=1)
+        while not is_working_day(day):
+            day += timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, time(start)))
+
+
+class ReminderQuerySet(models.QuerySet["Reminder"]):
+    def pending(self) -> ReminderQuerySet:
+        return self.filter(status=Reminder.Status.PENDING)
+
+    def deliverable(self, now: datetime) -> ReminderQuerySet:
+        return self.filter(status=Reminder.Status.PENDING, send_after__lte=now)
+
+
+class Reminder(models.Model):
+    """One reminder to one person on one channel for one stage of one deadline version.
+
+    The unique key is the claim: a second scan, a second beat or a second worker cannot
+    insert the same reminder twice, and delivery marks it sent with a compare-and-set.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting to be sent")
+        SENT = "sent", _("sent")
+        SKIPPED = "skipped", _("skipped, no longer due")
+        FAILED = "failed", _("failed")
+
+    class Audience(models.TextChoices):
+        CLERK = "clerk", _("department clerk")
+        LEADER = "leader", _("department leader")
+        SUPERVISOR = "supervisor", _("supervising leader")
+        STAFF = "staff", _("congress staff")
+        DEPUTY = "deputy", _("deputy")
+
+    obligation = models.ForeignKey(
+        Obligation, on_delete=models.PROTECT, related_name="reminders", verbose_name=_("obligation")
+    )
+    version = models.PositiveIntegerField(_("deadline version"))
+    stage = models.SmallIntegerField(_("stage (days from the due date)"))
+    due_on = models.DateField(_("due on"))
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="reminders",
+        verbose_name=_("recipient"),
+    )
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("as delegate of"),
+    )
+    audience = models.CharField(_("reminded as"), max_length=12, choices=Audience.choices)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    send_after = models.DateTimeField(_("not before"))
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent now by"),
+    )
+    notification = models.OneToOneField(
+        Notification, on_delete=models.PROTECT, null=True, blank=True, related_name="reminder"
+    )
+
+    objects = ReminderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["obligation", "version", "stage", "recipient", "channel"],
+                name="responses_reminder_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "sent", "skipped", "failed"]),
+                name="responses_reminder_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=["inbox", "email", "sms"]), name="responses_reminder_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False),
+                name="responses_reminder_sent_has_time",
+            ),
+        ]
+        indexes = [
+            # Delivery and the scan's re-dispatch: pending reminders per recipient and channel.
+            models.Index(
+                fields=["recipient", "channel", "send_after"],
+                condition=Q(status="pending"),
+                name="reminder_pending_idx",
+            ),
+            # The staff reminders page (newest first) and the health view's last-day counts.
+            models.Index(fields=["-created_at"], name="reminder_recent_idx"),
+            models.Index(fields=["status", "sent_at"], name="reminder_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.obligation} → {self.recipient} ({self.get_channel_display()})"
+
+    @property
+    def days_left(self) -> int:
+        return (self.due_on - timezone.localdate()).days
+
+    @classmethod
+    def deliver(cls, recipient_id: int, channel: str, *, limit: int = 200) -> int:
+        """Send what is pending for one person on one channel: one digest per call.
+
+        Rows are locked with SKIP LOCKED, re-checked against their source, and marked
+        sent with a compare-and-set inside the same transaction as the send, so a crash
+        before commit leaves them pending for the next scan. The inbox is written in
+        that transaction too; email and SMS carry the reminders' ids as an idempotency
+        key for providers that de-duplicate. Returns how many were sent.
+        """
+        now = timezone.now()
+        with transaction.atomic():
+            rows = list(
+                cls.objects.deliverable(now)
+                .filter(recipient_id=recipient_id, channel=channel)
+                .select_related(
+                    "recipient",
+                    "obligation__proposal__congress",
+                    "obligation__department",
+                    "obligation__assignment",
+                    "obligation__reply__assignment__proposal",
+                    "obligation__commitment__reply__assignment__proposal",
+                )
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("due_on", "pk")[:limit]
+            )
+            if not rows:
+                return 0
+            live = [r for r in rows if r.obligation.still_applies(r.version)]
+            stale = [r.pk for r in rows if r not in live]
+            if stale:
+                cls.objects.filter(pk__in=stale, status=cls.Status.PENDING).update(
+                    status=cls.Status.SKIPPED, sent_at=None, last_error=""
+                )
+            if not live:
+                return 0
+            ids = [r.pk for r in live]
+            savepoint = transaction.savepoint()
+            claimed = cls.objects.filter(pk__in=ids, status=cls.Status.PENDING).update(
+                status=cls.Status.SENT, sent_at=now, attempts=models.F("attempts") + 1
+            )
+            if claimed != len(ids):
+                # Another deliverer got here first (possible only without row locks, on SQLite).
+                transaction.savepoint_rollback(savepoint)
+                return 0
+            try:
+                send_reminders(live[0].recipient, channel, live)
+            except Exception as exc:  # noqa: BLE001 - any channel failure is recorded, then retried
+                transaction.savepoint_rollback(savepoint)
+                cls._record_failure(ids, exc, now)
+                return 0
+            transaction.savepoint_commit(savepoint)
+        if len(rows) == limit:
+            enqueue_delivery(recipient_id, channel)
+        return len(live)
+
+    @classmethod
+    def _record_failure(cls, ids: list[int], exc: Exception, now: datetime) -> None:
+        attempts = cls.objects.filter(pk__in=ids).values_list("attempts", flat=True).first() or 0
+        give_up = attempts + 1 >= settings.REMINDER_MAX_ATTEMPTS
+        retry_at = now + timedelta(minutes=5 * 2**attempts)
+        logger.warning("reminder delivery failed for %s: %s", ids, exc)
+        cls.objects.filter(pk__in=ids, status=cls.Status.PENDING).update(
+            status=cls.Status.FAILED if give_up else cls.Status.PENDING,
+            attempts=models.F("attempts") + 1,
+            last_error=f"{type(exc).__name__}: {exc}"[:1000],
+            send_after=retry_at,
+        )
+
+
+class ScanRun(models.Model):
+    """One run of the reminder scan, kept for the health view and the reminders page."""
+
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    obligations = models.PositiveIntegerField(_("deadlines handled"), default=0)
+    reminders = models.PositiveIntegerField(_("reminders recorded"), default=0)
+    redispatched = models.PositiveIntegerField(_("deliveries re-queued"), default=0)
+    rounds_closed = models.PositiveIntegerField(_("feedback windows closed"), default=0)
+
+    class Meta:
+        verbose_name = _("reminder scan")
+        verbose_name_plural = _("reminder scans")
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["-finished_at"], name="scanrun_finished_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M:%S}"
+
+    @classmethod
+    def run(cls, *, today: date | None = None, batch: int = 200, max_batches: int | None = None) -> ScanRun:
+        """Claim every due reminder stage, one locked batch per short transaction, then
+        re-queue deliveries that a lost worker or broker left pending."""
+        today = today or timezone.localdate()
+        scan = cls.objects.create()
+        audience = Audience()
+        batches = 0
+        while max_batches is None or batches < max_batches:
+            batches += 1
+            with transaction.atomic():
+                due = list(
+                    Obligation.objects.due(today)
+                    .select_related(
+                        "proposal__congress",
+                        "proposal__supervisor__delegate",
+                        "proposal__lead_deputy__user__delegate",
+                        "assignment",
+                        "reply__assignment__proposal",
+                        "commitment__reply",
+                    )
+                    .order_by("next_remind_on", "pk")
+                    .select_for_update(skip_locked=True, of=("self",))[:batch]
+                )
+                if not due:
+                    break
+                rows: list[Reminder] = []
+                claimed: list[Obligation] = []
+                for obligation in due:
+                    if not obligation.still_applies(obligation.version):
+                        Obligation.objects.sync(obligation.source, today=today)
+                        continue
+                    if obligation.kind == Obligation.Kind.FEEDBACK and obligation.days_left(today) < 0:
+                        if obligation.proposal.congress.silence_closes_round:
+                            obligation.reply.lapse_feedback_window(today=today)
+                            scan.rounds_closed += 1
+                            continue
+                    rows += obligation.claim(today, audience=audience)
+                    claimed.append(obligation)
+                Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+                Obligation.objects.bulk_update(claimed, ["last_stage", "next_stage", "next_remind_on"])
+                enqueue_deliveries_on_commit(rows)
+                scan.obligations += len(due)
+                scan.reminders += len(rows)
+        scan.redispatched = redispatch_stale(timezone.now())
+        scan.finished_at = timezone.now()
+        scan.save()
+        logger.info(
+            "reminder scan: %s deadlines, %s reminders recorded, %s deliveries re-queued, %s rounds closed",
+            scan.obligations,
+            scan.reminders,
+            scan.redispatched,
+            scan.rounds_closed,
+        )
+        return scan
+
+
+def redispatch_stale(now: datetime) -> int:
+    """Queue a delivery for every person with reminders still pending a while after they
+    became sendable: their worker died, the broker lost the message, or it was down."""
+    grace = now - timedelta(seconds=settings.REMINDER_REDISPATCH_AFTER)
+    pairs = list(
+        Reminder.objects.pending()
+        .filter(send_after__lte=now, created_at__lte=grace)
+        .values_list("recipient_id", "channel")
+        .distinct()[:5000]
+    )
+    for recipient_id, channel in pairs:
+        enqueue_delivery(recipient_id, channel)
+    return len(pairs)
+
+
+def enqueue_deliveries_on_commit(rows: Iterable[Reminder]) -> None:
+    pairs = sorted({(r.recipient_id, r.channel) for r in rows})
+    if pairs:
+        transaction.on_commit(lambda: [enqueue_delivery(u, c) for u, c in pairs])
+
+
+def enqueue_delivery(recipient_id: int, channel: str) -> None:
+    """Queue a delivery; a broker that is down is logged, not raised: the next scan
+    finds the reminders still pending and queues them again."""
+    from responses.tasks import deliver_reminders
+
+    try:
+        deliver_reminders.delay(recipient_id, channel)
+    except Exception as exc:  # noqa: BLE001 - kombu raises several types for a broker outage
+        logger.warning("could not queue reminder delivery for user %s (%s): %s", recipient_id, channel, exc)

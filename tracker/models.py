@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+from datetime import date
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -12,6 +17,14 @@ class Role(models.TextChoices):
     DEPT_CLERK = "dept_clerk", _("Department clerk")
     DEPT_LEADER = "dept_leader", _("Department leader")
     DEPUTY = "deputy", _("Deputy")
+
+
+class Channel(models.TextChoices):
+    """Where a reminder is delivered."""
+
+    INBOX = "inbox", _("in-app inbox")
+    EMAIL = "email", _("email")
+    SMS = "sms", _("SMS")
 
 
 class User(AbstractUser):
@@ -27,6 +40,25 @@ class User(AbstractUser):
         help_text=_("For department clerks and leaders: the unit they work for."),
     )
     phone = models.CharField(_("mobile phone"), max_length=32, blank=True)
+    # Channel choices for reminders. The in-app inbox always receives them: it is the
+    # record a user can come back to, and costs nobody a message at midnight.
+    notify_by_email = models.BooleanField(_("remind me by email"), default=True)
+    notify_by_sms = models.BooleanField(_("remind me by SMS"), default=False)
+    away_until = models.DateField(
+        _("away until"),
+        null=True,
+        blank=True,
+        help_text=_("While you are away, your reminders go to your delegate."),
+    )
+    delegate = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="delegators",
+        verbose_name=_("delegate"),
+        help_text=_("A colleague who receives your reminders while you are away."),
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -65,9 +97,67 @@ class User(AbstractUser):
     def is_department_leader(self) -> bool:
         return self.department_id is not None and self.has_role(Role.DEPT_LEADER)
 
+    def is_away(self, today: date) -> bool:
+        return self.away_until is not None and today <= self.away_until
+
+    def reminder_channels(self) -> list[str]:
+        """The channels this user's reminders go out on, from their choices and details."""
+        channels = [Channel.INBOX]
+        if self.notify_by_email and self.email:
+            channels.append(Channel.EMAIL)
+        if self.notify_by_sms and self.phone:
+            channels.append(Channel.SMS)
+        return channels
+
     @property
     def deputy_profile(self):  # type: ignore[no-untyped-def]
         """The Deputy record linked to this account, or None."""
         if not self.has_role(Role.DEPUTY):
             return None
         return getattr(self, "deputy", None)
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at=None)
+
+
+class Notification(models.Model):
+    """One message in a user's in-app inbox; written in the same transaction that
+    marks its reminder sent, so the inbox gets each reminder exactly once."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("received at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The inbox page, newest first.
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx"),
+            # The unread count in every page header.
+            models.Index(
+                fields=["recipient"], condition=models.Q(read_at=None), name="notification_unread_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("inbox_open", args=[self.pk])
+
+    def mark_read(self) -> None:
+        """Mark read once; the first reading time is kept."""
+        if self.read_at is None:
+            self.read_at = timezone.now()
+            Notification.objects.filter(pk=self.pk, read_at=None).update(read_at=self.read_at)

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +46,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def parse_hours(value: str) -> tuple[int, int] | None:
+    """'9-18' → (9, 18): the hours in which email and SMS may go out; '' → any time."""
+    if not value.strip():
+        return None
+    try:
+        start, end = (int(part) for part in value.split("-"))
+    except ValueError:
+        raise ImproperlyConfigured(f"REMINDER_SEND_HOURS must look like 9-18, not {value!r}.") from None
+    if not 0 <= start < end <= 24:
+        raise ImproperlyConfigured(f"REMINDER_SEND_HOURS {value!r} is not a range of hours within a day.")
+    return start, end
+
+
 def database_from_url(url: str) -> dict[str, object]:
     """Turn DATABASE_URL (postgres://user:pass@host:port/name or sqlite:///path) into a dict."""
     parsed = urlparse(url)
@@ -64,7 +78,18 @@ def database_from_url(url: str) -> dict[str, object]:
         }
     if parsed.scheme == "sqlite":
         path = parsed.path[1:] if parsed.path.startswith("//") else parsed.path
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path or VAR_DIR / "tracker.sqlite3"}
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": path or VAR_DIR / "tracker.sqlite3",
+            # Web, worker and beat share the file: WAL lets readers run beside a writer,
+            # IMMEDIATE takes the write lock at BEGIN (no lock-upgrade deadlocks), and a
+            # writer waits up to 20 s for another instead of failing at once.
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
     raise ImproperlyConfigured(f"DATABASE_URL scheme must be postgres:// or sqlite://, got {url!r}")
 
 
@@ -200,7 +225,44 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# Enqueueing with Redis down gives up after about two seconds instead of hanging the
+# request: the reminder scan re-queues whatever was not delivered.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
+_scan_seconds = env_int("REMINDER_SCAN_SECONDS", 0)
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "send-due-reminders": {
+        "task": "responses.tasks.send_due_reminders",
+        # Every five minutes, around the clock (REMINDER_SCAN_SECONDS overrides it for tests).
+        "schedule": float(_scan_seconds) if _scan_seconds else crontab(minute="*/5"),
+        "options": {"expires": 240},
+    },
+}
+
+# Reminders (design.md §5). Links in emails and SMS start with SITE_URL.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+EMAIL_MESSAGE_ID_DOMAIN = os.environ.get("EMAIL_MESSAGE_ID_DOMAIN", "tracker.localhost")
+# Email and SMS go out between these hours on working days ("9-18"); "" sends any time.
+REMINDER_SEND_HOURS = parse_hours(os.environ.get("REMINDER_SEND_HOURS", "9-18"))
+REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 5)
+# A reminder still pending this long after it could be sent is queued again by the scan.
+REMINDER_REDISPATCH_AFTER = env_int("REMINDER_REDISPATCH_AFTER", 120)
+REMINDER_SCAN_BATCH = env_int("REMINDER_SCAN_BATCH", 200)
+# Seconds without a finished scan before /health/ reports trouble.
+REMINDER_SCAN_STALE_AFTER = env_int("REMINDER_SCAN_STALE_AFTER", 900)
+HEALTH_CHECK_TOKEN = os.environ.get("HEALTH_CHECK_TOKEN", "")
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "tracker.sms.LoggingSmsBackend")
+SMS_FILE_PATH = os.environ.get("SMS_FILE_PATH", str(VAR_DIR / "sms.jsonl"))
+SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL", "")
+SMS_HTTP_TOKEN = os.environ.get("SMS_HTTP_TOKEN", "")
+SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "人大建议办理")
+SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10)
 
 LOGGING = {
     "version": 1,

@@ -853,16 +853,16 @@ class Obligation(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.due_on}"
 
-    @property
-    def source(self) -> Source:
-        return self.assignment or self.reply or self.commitment  # type: ignore[return-value]
-
     def get_absolute_url(self) -> str:
         if self.assignment_id:
             return self.assignment.get_absolute_url()
         if self.reply_id:
             return self.reply.get_absolute_url()
         return self.commitment.reply.get_absolute_url() + f"#commitment-{self.commitment_id}"
+
+    @property
+    def source(self) -> Source:
+        return self.assignment or self.reply or self.commitment  # type: ignore[return-value]
 
     def days_left(self, today: date | None = None) -> int:
         return (self.due_on - (today or timezone.localdate())).days
@@ -1302,11 +1302,14 @@ class ScanRun(models.Model):
                     if not obligation.still_applies(obligation.version):
                         Obligation.objects.sync(obligation.source, today=today)
                         continue
-                    if obligation.kind == Obligation.Kind.FEEDBACK and obligation.days_left(today) < 0:
-                        if obligation.proposal.congress.silence_closes_round:
-                            obligation.reply.lapse_feedback_window(today=today)
-                            scan.rounds_closed += 1
-                            continue
+                    if (
+                        obligation.kind == Obligation.Kind.FEEDBACK
+                        and obligation.days_left(today) < 0
+                        and obligation.proposal.congress.silence_closes_round
+                    ):
+                        obligation.reply.lapse_feedback_window(today=today)
+                        scan.rounds_closed += 1
+                        continue
                     rows += obligation.claim(today, audience=audience)
                     claimed.append(obligation)
                 Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)

@@ -149,6 +149,7 @@ class AssignmentPanel:
     opinion_url: str = ""
     extend_form: ExtendForm | None = None
     decide_form: DecideChangeForm | None = None
+    remind_url: str = ""
 
     @property
     def has_buttons(self) -> bool:
@@ -164,6 +165,7 @@ class AssignmentPanel:
             or self.opinion_url
             or self.extend_form
             or self.decide_form
+            or self.remind_url
         )
 
 
@@ -190,6 +192,7 @@ def _panel(
     if user.is_congress_staff:
         if assignment.is_open:
             panel.extend_form = ExtendForm(auto_id=auto_id("extend"))
+            panel.remind_url = reverse("responses:remind_now", args=[assignment.pk])
         if assignment.status == Status.CHANGE_REQUESTED:
             panel.decide_form = DecideChangeForm(
                 auto_id=auto_id("decide"), department_choices=department_choices

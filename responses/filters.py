@@ -10,7 +10,8 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from proposals.models import Department, Session
-from responses.models import Reply
+from responses.models import Obligation, Reminder, Reply
+from tracker.models import Channel
 
 
 def _published_years() -> list[tuple[int, str]]:
@@ -70,3 +71,38 @@ class PublicReplyFilter(django_filters.FilterSet):
         return queryset.filter(
             Q(assignment__proposal__number__icontains=value) | Q(assignment__proposal__title__icontains=value)
         )
+
+
+class ReminderFilter(django_filters.FilterSet):
+    """Staff's reminders page: what was sent, to whom, on which channel, and what failed."""
+
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Reminder.Status.choices)
+    channel = django_filters.ChoiceFilter(label=_("Channel"), choices=Channel.choices)
+    kind = django_filters.ChoiceFilter(
+        label=_("Obligation"), field_name="obligation__kind", choices=Obligation.Kind.choices
+    )
+    audience = django_filters.ChoiceFilter(label=_("Reminded as"), choices=Reminder.Audience.choices)
+    department = django_filters.ModelChoiceFilter(
+        label=_("Department"),
+        field_name="obligation__department",
+        queryset=Department.objects.filter(is_active=True),
+    )
+    number = django_filters.CharFilter(
+        label=_("Suggestion number"), field_name="obligation__proposal__number", lookup_expr="startswith"
+    )
+    recorded_from = django_filters.DateFilter(
+        label=_("Recorded from"),
+        field_name="created_at",
+        lookup_expr="date__gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    recorded_to = django_filters.DateFilter(
+        label=_("Recorded to"),
+        field_name="created_at",
+        lookup_expr="date__lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = Reminder
+        fields: list[str] = []

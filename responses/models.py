@@ -13,7 +13,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from proposals.models import (
@@ -692,6 +692,18 @@ class ObligationQuerySet(models.QuerySet["Obligation"]):
         """Open obligations whose next reminder stage has arrived (the scan's filter)."""
         return self.filter(is_open=True, next_remind_on__lte=today)
 
+    def main_for(self, assignment: Assignment) -> Obligation | None:
+        """The open obligation staff mean by "remind this assignment": the reply or opinion,
+        else the sign-for window."""
+        order = [Obligation.Kind.REPLY, Obligation.Kind.REHANDLING, Obligation.Kind.CO_OPINION]
+        found = {
+            o.kind: o for o in self.filter(assignment=assignment, is_open=True).select_related("proposal")
+        }
+        for kind in [*order, Obligation.Kind.CHANGE_WINDOW]:
+            if kind in found:
+                return found[kind]
+        return None
+
     def of(self, source: Source) -> ObligationQuerySet:
         return self.filter(**{_source_field(source): source})
 
@@ -919,6 +931,10 @@ class Obligation(models.Model):
             offset = max(offset, self.next_stage)
         stage = stages.at_or_before(offset)
         if stage is None or (self.next_stage is not None and stage < self.next_stage and not force):
+            # Armed under stages the congress has since changed: nothing is due after all,
+            # so point at the first stage still ahead (the scan must always move on).
+            self.last_stage = stage
+            self._point_at(stages.after(stage))
             return []
         rows = []
         now = timezone.now()
@@ -1181,6 +1197,14 @@ class Reminder(models.Model):
     def days_left(self) -> int:
         return (self.due_on - timezone.localdate()).days
 
+    @property
+    def stage_label(self) -> str:
+        if self.stage < 0:
+            return ngettext("%(n)d day before", "%(n)d days before", -self.stage) % {"n": -self.stage}
+        if self.stage == 0:
+            return gettext("due day")
+        return ngettext("%(n)d day overdue", "%(n)d days overdue", self.stage) % {"n": self.stage}
+
     @classmethod
     def deliver(cls, recipient_id: int, channel: str, *, limit: int = 200) -> int:
         """Send what is pending for one person on one channel: one digest per call.
@@ -1278,6 +1302,7 @@ class ScanRun(models.Model):
         scan = cls.objects.create()
         audience = Audience()
         batches = 0
+        handled: set[int] = set()
         while max_batches is None or batches < max_batches:
             batches += 1
             with transaction.atomic():
@@ -1294,8 +1319,13 @@ class ScanRun(models.Model):
                     .order_by("next_remind_on", "pk")
                     .select_for_update(skip_locked=True, of=("self",))[:batch]
                 )
-                if not due:
+                if not due or all(o.pk in handled for o in due):
+                    # Every row left was already handled in this run without moving on:
+                    # stop rather than spin; the next run starts afresh.
+                    if due:
+                        logger.error("reminder scan: obligations %s did not move on", [o.pk for o in due])
                     break
+                handled.update(o.pk for o in due)
                 rows: list[Reminder] = []
                 claimed: list[Obligation] = []
                 for obligation in due:
@@ -1360,3 +1390,40 @@ def enqueue_delivery(recipient_id: int, channel: str) -> None:
         deliver_reminders.delay(recipient_id, channel)
     except Exception as exc:  # noqa: BLE001 - kombu raises several types for a broker outage
         logger.warning("could not queue reminder delivery for user %s (%s): %s", recipient_id, channel, exc)
+
+
+def health(now: datetime | None = None) -> dict[str, object]:
+    """What an operator checks: the last finished scan, the last day's sends and failures,
+    reminders stuck in the queue, and whether the broker answers."""
+    now = now or timezone.now()
+    last = ScanRun.objects.filter(finished_at__isnull=False).order_by("-finished_at").first()
+    day_ago = now - timedelta(days=1)
+    age = (now - last.finished_at).total_seconds() if last else None
+    stuck_before = now - timedelta(seconds=settings.REMINDER_REDISPATCH_AFTER * 5)
+    queue_ok, queue_error = broker_reachable()
+    scan_ok = age is not None and age <= settings.REMINDER_SCAN_STALE_AFTER
+    return {
+        "ok": scan_ok and queue_ok,
+        "last_scan_at": last.finished_at.isoformat() if last else None,
+        "last_scan_age_seconds": round(age) if age is not None else None,
+        "scan_ok": scan_ok,
+        "sent_last_day": Reminder.objects.filter(status=Reminder.Status.SENT, sent_at__gte=day_ago).count(),
+        "failed_last_day": Reminder.objects.filter(
+            Q(status=Reminder.Status.FAILED) | Q(status=Reminder.Status.PENDING, attempts__gt=0),
+            created_at__gte=day_ago,
+        ).count(),
+        "pending_overdue": Reminder.objects.deliverable(stuck_before).count(),
+        "queue_reachable": queue_ok,
+        "queue_error": queue_error,
+    }
+
+
+def broker_reachable() -> tuple[bool, str]:
+    from tracker.celery import app
+
+    try:
+        with app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, timeout=2)
+    except Exception as exc:  # noqa: BLE001 - any broker error means "not reachable"
+        return False, f"{type(exc).__name__}: {exc}"[:300]
+    return True, ""

@@ -16,4 +16,6 @@ urlpatterns = [
     path("<int:pk>/regrade/", views.reply_regrade, name="reply_regrade"),
     path("<int:pk>/feedback/", views.feedback_give, name="feedback"),
     path("feedback/<int:pk>/decide/", views.feedback_decide, name="feedback_decide"),
+    path("reminders/", views.reminder_list, name="reminders"),
+    path("assignments/<int:pk>/remind/", views.remind_now, name="remind_now"),
 ]

@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from proposals.access import get_assignment_for_user, user_may
+from proposals.access import get_assignment_for_user, require, user_may
 from proposals.models import Assignment, InvalidTransition, ProposalEvent
 from responses.access import get_feedback_for_user, get_reply_for_user
+from responses.filters import ReminderFilter
 from responses.forms import (
     ApproveForm,
     BaseCommitmentFormSet,
@@ -28,8 +29,9 @@ from responses.forms import (
     ReplyForm,
     ReturnForm,
 )
-from responses.models import CoOpinion, Feedback, Reply
+from responses.models import CoOpinion, Feedback, Obligation, Reminder, Reply, health
 from tracker.actions import perform
+from tracker.paging import paginate
 
 if TYPE_CHECKING:
     from tracker.models import User
@@ -359,4 +361,41 @@ def feedback_decide(request: HttpRequest, pk: int) -> HttpResponse:
         form=DecideForm(request.POST),
         success=_("The decision was recorded."),
         then=feedback.reply,
+    )
+
+
+# -- reminders (staff) ------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def reminder_list(request: HttpRequest) -> HttpResponse:
+    """Every reminder recorded, newest first, with the engine's health at the top."""
+    require(request, "staff")
+    queryset = Reminder.objects.select_related(
+        "obligation__proposal", "obligation__department", "recipient", "on_behalf_of", "requested_by"
+    ).order_by("-created_at", "-pk")
+    reminder_filter = ReminderFilter(request.GET, queryset=queryset)
+    context = {"filter": reminder_filter, "health": health()}
+    context.update(paginate(request, reminder_filter.qs, per_page=50, max_per_page=200))
+    return render(request, "responses/reminder_list.html", context)
+
+
+@login_required
+@require_POST
+def remind_now(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff remind an open assignment now; it counts as the next stage, never sent twice."""
+    assignment = get_assignment_for_user(request, pk, act="staff")
+    obligation = Obligation.objects.main_for(assignment)
+
+    def act(_data: dict[str, Any]) -> None:
+        if obligation is None:
+            raise InvalidTransition(_("This assignment has no open deadline to remind."))
+        obligation.remind_now(by=request.user)
+
+    return perform(
+        request,
+        act,
+        success=_("Reminder sent to %(department)s.") % {"department": assignment.department.name},
+        then=_proposal_url(assignment) + f"#assignment-{assignment.pk}",
     )

@@ -15,3 +15,24 @@ def english_interface() -> Iterator[None]:
     """
     with override_settings(LANGUAGE_CODE="en"):
         yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def eager_celery() -> Iterator[None]:
+    """Run queued tasks in-process: a test that enqueues a delivery sees it delivered
+    (inside captureOnCommitCallbacks(execute=True)), and no broker is needed."""
+    from tracker.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def sms_outbox() -> Iterator[list[dict[str, str]]]:
+    """Text messages go to tracker.sms.outbox, emptied for each test."""
+    from tracker import sms
+
+    sms.outbox.clear()
+    with override_settings(SMS_BACKEND="tracker.sms.LocmemSmsBackend"):
+        yield sms.outbox

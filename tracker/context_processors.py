@@ -1,15 +1,26 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from tracker.models import Notification
 
 
 def roles(request: HttpRequest) -> dict[str, object]:
     """Expose the signed-in user's roles to templates for navigation."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"is_staff_user": False, "is_dept_user": False, "is_deputy_user": False}
+        return {"is_staff_user": False, "is_dept_user": False, "is_deputy_user": False, "unread_count": 0}
     return {
+        # Counted only if the page shows it (one indexed query on the unread partial index).
+        "unread_count": SimpleLazyObject(
+            lambda: Notification.objects.filter(recipient=user).unread().count()
+        ),
         "is_staff_user": user.is_congress_staff,
         "is_dept_user": user.is_department_user,
         "is_deputy_user": user.deputy_profile is not None,
     }
+
+
+def _unread(user: object) -> int:
+    return Notification.objects.filter(recipient=user).unread().count()

@@ -31,6 +31,17 @@ class LoggingSmsBackend:
         logger.info("SMS to %s [%s]: %s", phone, key, text)
 
 
+# Messages sent through LocmemSmsBackend, for tests (like django.core.mail.outbox).
+outbox: list[dict[str, str]] = []
+
+
+class LocmemSmsBackend:
+    """Keeps messages in ``tracker.sms.outbox``; for tests."""
+
+    def send(self, phone: str, text: str, *, key: str) -> None:
+        outbox.append({"phone": phone, "text": text, "key": key})
+
+
 class FileSmsBackend:
     """Appends one JSON line per message to ``settings.SMS_FILE_PATH``."""
 

@@ -8,6 +8,11 @@ from tracker import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/reminders/", views.reminder_settings, name="reminder_settings"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/<int:pk>/", views.inbox_open, name="inbox_open"),
+    path("inbox/read/", views.inbox_mark_read, name="inbox_mark_read"),
+    path("health/", views.health, name="health"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -1,9 +1,22 @@
 from __future__ import annotations
 
+import hmac
+
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from tracker.forms import ReminderSettingsForm
+from tracker.models import Notification
+from tracker.paging import paginate
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -22,3 +35,77 @@ def home(request: HttpRequest) -> HttpResponse:
 
 class LoginView(auth_views.LoginView):
     extra_context = {"demo_hint": settings.DEBUG}
+
+
+# -- inbox ----------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's reminders, newest first; ?unread=1 shows only unread ones."""
+    notifications = Notification.objects.filter(recipient=request.user)
+    unread_only = request.GET.get("unread") == "1"
+    if unread_only:
+        notifications = notifications.unread()
+    context = {"unread_only": unread_only}
+    context.update(paginate(request, notifications, per_page=30))
+    return render(request, "tracker/inbox.html", context)
+
+
+@login_required
+@require_safe
+def inbox_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open a notification: mark it read and go to the item it is about."""
+    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    notification.mark_read()
+    if notification.url and url_has_allowed_host_and_scheme(notification.url, allowed_hosts=None):
+        return redirect(notification.url)
+    return redirect("inbox")
+
+
+@login_required
+@require_POST
+def inbox_mark_read(request: HttpRequest) -> HttpResponse:
+    """Mark one notification (``id``) or all of them read."""
+    notifications = Notification.objects.filter(recipient=request.user).unread()
+    if request.POST.get("id"):
+        notifications = notifications.filter(pk=request.POST["id"])
+    count = notifications.update(read_at=timezone.now())
+    messages.success(request, _("Marked %(count)d as read.") % {"count": count})
+    return redirect("inbox")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reminder_settings(request: HttpRequest) -> HttpResponse:
+    """A user's channel choices and stand-in while away."""
+    form = ReminderSettingsForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your reminder settings are saved."))
+        return redirect("reminder_settings")
+    return render(request, "tracker/reminder_settings.html", {"form": form})
+
+
+# -- operators -------------------------------------------------------------------
+
+
+@never_cache
+@require_safe
+def health(request: HttpRequest) -> HttpResponse:
+    """JSON for monitoring: last scan, last day's sends and failures, queue reachable.
+
+    Open to congress staff, or to a monitor presenting ``Authorization: Bearer
+    <HEALTH_CHECK_TOKEN>``. 200 when healthy, 503 otherwise.
+    """
+    from responses.models import health as reminder_health
+
+    token = settings.HEALTH_CHECK_TOKEN
+    presented = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    by_token = bool(token) and hmac.compare_digest(presented.encode(), token.encode())
+    user = request.user
+    if not by_token and not (user.is_authenticated and user.is_congress_staff):
+        return JsonResponse({"error": "forbidden"}, status=403)
+    status = reminder_health()
+    return JsonResponse(status, status=200 if status["ok"] else 503)

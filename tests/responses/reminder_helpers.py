@@ -1,0 +1,32 @@
+"""Shared helpers for the reminder tests: frozen-time scans and readable reminder rows."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import time_machine
+from django.test import TestCase
+
+from responses.models import Reminder, ScanRun
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=SHANGHAI)
+
+
+def scan(test: TestCase, day: date, hour: int = 10) -> ScanRun:
+    """Run the beat task's scan at a local time, delivering what it queues."""
+    with time_machine.travel(at(day, hour), tick=False), test.captureOnCommitCallbacks(execute=True):
+        return ScanRun.run()
+
+
+def rows(**filters: object) -> set[tuple[str, int, str, str]]:
+    """Reminders as (obligation kind, stage, recipient username, channel)."""
+    return set(
+        Reminder.objects.filter(**filters).values_list(
+            "obligation__kind", "stage", "recipient__username", "channel"
+        )
+    )

@@ -1103,7 +1103,14 @@ class DemoBuilder:
         """A demo account with the password "demo" and exactly the given role."""
         user, _ = User.objects.update_or_create(
             username=username,
-            defaults={"department": department, "first_name": first_name, "last_name": "", "is_active": True},
+            defaults={
+                "department": department,
+                "first_name": first_name,
+                "last_name": "",
+                "is_active": True,
+                # Reserved domain: reminder emails print in the worker's console, never leave.
+                "email": f"{username}@demo.invalid",
+            },
         )
         # Reset on every run, so that "demo" always works on a demo database.
         user.password = self.password_hash

@@ -128,3 +128,23 @@ class LoadDemoCommandTests(TestCase):
     def test_it_prints_a_summary(self) -> None:
         self.assertIn("already there", self.output)
         self.assertIn('password "demo"', self.output)
+
+    def test_it_watches_every_open_deadline_of_the_demo(self) -> None:
+        from responses.models import Obligation
+
+        open_assignments = Assignment.objects.filter(status__in=Assignment.OPEN_STATUSES)
+        watched = Obligation.objects.open().filter(assignment__in=open_assignments)
+        self.assertEqual(
+            set(watched.values_list("assignment", flat=True)),
+            set(open_assignments.values_list("pk", flat=True)),
+        )
+
+    def test_its_first_reminder_scan_tells_the_overdue_departments(self) -> None:
+        from responses.models import Reminder, ScanRun
+
+        with self.captureOnCommitCallbacks(execute=True):
+            ScanRun.run()
+        self.assertTrue(
+            Reminder.objects.filter(obligation__assignment__due_on__lt=timezone.localdate()).exists()
+        )
+        self.assertFalse(Reminder.objects.filter(status=Reminder.Status.PENDING, channel="inbox").exists())

@@ -1303,6 +1303,7 @@ class ScanRun(models.Model):
         audience = Audience()
         batches = 0
         handled: set[int] = set()
+        recorded: list[Reminder] = []
         while max_batches is None or batches < max_batches:
             batches += 1
             with transaction.atomic():
@@ -1344,9 +1345,11 @@ class ScanRun(models.Model):
                     claimed.append(obligation)
                 Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
                 Obligation.objects.bulk_update(claimed, ["last_stage", "next_stage", "next_remind_on"])
-                enqueue_deliveries_on_commit(rows)
+                recorded += rows
                 scan.obligations += len(due)
                 scan.reminders += len(rows)
+        # Queued once every batch is committed: one digest per person per scan.
+        enqueue_deliveries_on_commit(recorded)
         scan.redispatched = redispatch_stale(timezone.now())
         scan.finished_at = timezone.now()
         scan.save()
@@ -1376,7 +1379,10 @@ def redispatch_stale(now: datetime) -> int:
 
 
 def enqueue_deliveries_on_commit(rows: Iterable[Reminder]) -> None:
-    pairs = sorted({(r.recipient_id, r.channel) for r in rows})
+    """Queue delivery of what may go out now; email and SMS held for quiet hours are
+    queued by a later scan once their time comes (redispatch_stale)."""
+    now = timezone.now()
+    pairs = sorted({(r.recipient_id, r.channel) for r in rows if r.send_after <= now})
     if pairs:
         transaction.on_commit(lambda: [enqueue_delivery(u, c) for u, c in pairs])
 

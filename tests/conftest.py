@@ -13,7 +13,10 @@ def english_interface() -> Iterator[None]:
     Session-wide so that setUpTestData (which runs before function fixtures) creates
     rows with English defaults too.
     """
-    with override_settings(LANGUAGE_CODE="en"):
+    # A fast hasher too: every test class creates several users with passwords.
+    with override_settings(
+        LANGUAGE_CODE="en", PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+    ):
         yield
 
 

@@ -680,7 +680,10 @@ def obligation_dues(source: Source) -> dict[str, date | None]:
         return {K.FEEDBACK: r.feedback_due_on if waiting else None}
     c = source
     open_ = c.status == Commitment.Status.OPEN and c.reply.status == Reply.Status.SENT
-    report = c.report_due_on if open_ and c.report_due_on and c.report_due_on < c.due_on else None
+    # Progress reports are asked for until the promise itself falls due; from then on the
+    # commitment's own (escalating) reminders do the chasing.
+    reporting = open_ and c.report_due_on and c.report_due_on < c.due_on and timezone.localdate() <= c.due_on
+    report = c.report_due_on if reporting else None
     return {K.COMMITMENT: c.due_on if open_ else None, K.PROGRESS_REPORT: report}
 
 

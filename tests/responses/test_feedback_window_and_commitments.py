@@ -79,3 +79,14 @@ class CommitmentTests(TrackerTestCase):
         self.assertEqual(report.due_on, date(2025, 8, 20))
         scan(self, date(2025, 8, 20))
         self.assertIn(("progress_report", 0, "clerk", "inbox"), rows())
+
+    def test_it_stops_asking_for_progress_reports_once_the_promise_is_due(self) -> None:
+        with time_machine.travel(at(SENT, 9), tick=False):
+            proposal = self.make_assigned(with_co=False, assigned_on=date(2025, 3, 10))
+            reply = self.make_draft(proposal, grade="B")
+            reply.commitments.update(due_on=date(2025, 9, 30))
+            reply.submit(by=self.clerk)
+            reply.approve(by=self.leader)
+        scan(self, date(2025, 10, 1))
+        self.assertEqual({k for k, _, _, _ in rows()}, {"commitment"})
+        self.assertFalse(Obligation.objects.get(kind="progress_report").is_open)

@@ -1309,48 +1309,39 @@ class ScanRun(models.Model):
         recorded: list[Reminder] = []
         while max_batches is None or batches < max_batches:
             batches += 1
-            with transaction.atomic():
-                due = list(
-                    Obligation.objects.due(today)
-                    .select_related(
-                        "proposal__congress",
-                        "proposal__supervisor__delegate",
-                        "proposal__lead_deputy__user__delegate",
-                        "assignment",
-                        "reply__assignment__proposal",
-                        "commitment__reply",
-                    )
-                    .order_by("next_remind_on", "pk")
-                    .select_for_update(skip_locked=True, of=("self",))[:batch]
-                )
-                if not due or all(o.pk in handled for o in due):
-                    # Every row left was already handled in this run without moving on:
-                    # stop rather than spin; the next run starts afresh.
-                    if due:
-                        logger.error("reminder scan: obligations %s did not move on", [o.pk for o in due])
-                    break
-                handled.update(o.pk for o in due)
-                rows: list[Reminder] = []
-                claimed: list[Obligation] = []
-                for obligation in due:
-                    if not obligation.still_applies(obligation.version):
-                        Obligation.objects.sync(obligation.source, today=today)
-                        continue
-                    if (
-                        obligation.kind == Obligation.Kind.FEEDBACK
-                        and obligation.days_left(today) < 0
-                        and obligation.proposal.congress.silence_closes_round
-                    ):
-                        obligation.reply.lapse_feedback_window(today=today)
-                        scan.rounds_closed += 1
-                        continue
-                    rows += obligation.claim(today, audience=audience)
-                    claimed.append(obligation)
-                Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-                Obligation.objects.bulk_update(claimed, ["last_stage", "next_stage", "next_remind_on"])
-                recorded += rows
-                scan.obligations += len(due)
-                scan.reminders += len(rows)
+            due: list[Obligation] = []
+            try:
+                with transaction.atomic():
+                    due = _lock_due(today, batch)
+                    if not due or all(o.pk in handled for o in due):
+                        # Every row left was already handled in this run without moving on:
+                        # stop rather than spin; the next run starts afresh.
+                        if due:
+                            logger.error("reminder scan: obligations %s did not move on", [o.pk for o in due])
+                        break
+                    rows, closed = _handle_due(due, today, audience)
+            except Exception:
+                if not due:
+                    raise  # the database itself failed; the task fails and beat tries again
+                # One bad row must not stop every reminder behind it: redo the batch row by
+                # row, skip (and log) the rows that fail, and let the next scan try them again.
+                logger.exception("reminder scan: a batch failed; retrying its rows one by one")
+                rows, closed = [], 0
+                for pk in [o.pk for o in due]:
+                    try:
+                        with transaction.atomic():
+                            one = _lock_due(today, 1, pk=pk)
+                            if one:
+                                more, more_closed = _handle_due(one, today, audience)
+                                rows += more
+                                closed += more_closed
+                    except Exception:
+                        logger.exception("reminder scan: obligation %s failed", pk)
+            handled.update(o.pk for o in due)
+            recorded += rows
+            scan.obligations += len(due)
+            scan.reminders += len(rows)
+            scan.rounds_closed += closed
         # Queued once every batch is committed: one digest per person per scan.
         enqueue_deliveries_on_commit(recorded)
         scan.redispatched = redispatch_stale(timezone.now())
@@ -1364,6 +1355,49 @@ class ScanRun(models.Model):
             scan.rounds_closed,
         )
         return scan
+
+
+def _lock_due(today: date, limit: int, *, pk: int | None = None) -> list[Obligation]:
+    """Lock up to ``limit`` due obligations that no other scan holds (SKIP LOCKED)."""
+    queryset = Obligation.objects.due(today)
+    if pk is not None:
+        queryset = queryset.filter(pk=pk)
+    return list(
+        queryset.select_related(
+            "proposal__congress",
+            "proposal__supervisor__delegate",
+            "proposal__lead_deputy__user__delegate",
+            "assignment",
+            "reply__assignment__proposal",
+            "commitment__reply",
+        )
+        .order_by("next_remind_on", "pk")
+        .select_for_update(skip_locked=True, of=("self",))[:limit]
+    )
+
+
+def _handle_due(due: list[Obligation], today: date, audience: Audience) -> tuple[list[Reminder], int]:
+    """Record the reminders of locked due obligations; returns them and the rounds closed."""
+    rows: list[Reminder] = []
+    claimed: list[Obligation] = []
+    closed = 0
+    for obligation in due:
+        if not obligation.still_applies(obligation.version):
+            Obligation.objects.sync(obligation.source, today=today)
+            continue
+        if (
+            obligation.kind == Obligation.Kind.FEEDBACK
+            and obligation.days_left(today) < 0
+            and obligation.proposal.congress.silence_closes_round
+        ):
+            obligation.reply.lapse_feedback_window(today=today)
+            closed += 1
+            continue
+        rows += obligation.claim(today, audience=audience)
+        claimed.append(obligation)
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    Obligation.objects.bulk_update(claimed, ["last_stage", "next_stage", "next_remind_on"])
+    return rows, closed
 
 
 def redispatch_stale(now: datetime) -> int:

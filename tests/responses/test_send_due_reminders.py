@@ -230,3 +230,30 @@ class CoHandlerAndWindowTests(TrackerTestCase):
             CoOpinion.submit(co, by=self.co_clerk, body="同意主办单位意见")
         scan(self, co.due_on)
         self.assertEqual({s for k, s, _, _ in rows(obligation__kind="co_opinion")}, {-14})
+
+
+class PoisonRowTests(TrackerTestCase):
+    def test_one_failing_deadline_does_not_stop_the_others(self) -> None:
+        from unittest import mock
+
+        from responses.models import Obligation as Ob
+
+        with time_machine.travel(at(ASSIGNED, 9), tick=False):
+            first = self.make_assigned(with_co=False, assigned_on=ASSIGNED)
+            second = self.make_assigned(with_co=False, assigned_on=ASSIGNED)
+            for proposal in (first, second):
+                self.lead_assignment(proposal).accept(by=self.clerk)
+        bad = Ob.objects.get(assignment__proposal=first, kind="reply").pk
+        real_claim = Ob.claim
+
+        def claim(obligation, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if obligation.pk == bad:
+                raise RuntimeError("corrupt row")
+            return real_claim(obligation, *args, **kwargs)
+
+        with mock.patch.object(Ob, "claim", claim), self.assertLogs("responses.models", "ERROR"):
+            scan(self, REPLY_DUE)
+        self.assertEqual(
+            set(Reminder.objects.values_list("obligation__assignment__proposal", flat=True)), {second.pk}
+        )
+        self.assertEqual(Ob.objects.get(pk=bad).next_remind_on, REPLY_DUE - timedelta(days=14))

@@ -109,6 +109,12 @@ class ScanTests(TrackerTestCase):
         self.assertEqual(Reminder.objects.filter(stage=0, channel="email").count(), 1)
         self.assertEqual(len(mail.outbox), 1)
 
+    def test_it_counts_days_in_china_time_not_utc(self) -> None:
+        self.assigned()
+        # 07:00 in Shanghai is 23:00 UTC the day before: the due day has begun here.
+        scan(self, REPLY_DUE, hour=7)
+        self.assertEqual(rows(channel="inbox"), {("reply", 0, "clerk", "inbox")})
+
     def test_it_cannot_record_the_same_reminder_twice(self) -> None:
         self.assigned()
         scan(self, REPLY_DUE)

@@ -1407,6 +1407,9 @@ def redispatch_stale(now: datetime) -> int:
     pairs = list(
         Reminder.objects.pending()
         .filter(send_after__lte=now, created_at__lte=grace)
+        # Without this, Meta.ordering's columns join the SELECT DISTINCT and every pending
+        # reminder comes back as its own "pair" (found by scripts/fault_reminders.py).
+        .order_by()
         .values_list("recipient_id", "channel")
         .distinct()[:5000]
     )

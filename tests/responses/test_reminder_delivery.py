@@ -103,6 +103,17 @@ class DeliveryTests(TrackerTestCase):
         self.assertEqual(Reminder.objects.pending().count(), 0)
         self.assertEqual(len(mail.outbox), 1)
 
+    def test_it_requeues_one_delivery_per_person_and_channel(self) -> None:
+        from unittest import mock
+
+        self.assign(3)
+        with time_machine.travel(at(REPLY_DUE), tick=False), self.captureOnCommitCallbacks(execute=False):
+            ScanRun.run()
+        with mock.patch("responses.tasks.deliver_reminders.delay") as delay:
+            run = scan(self, REPLY_DUE, hour=11)
+        # 9 pending reminders (3 deadlines × inbox, email, SMS), one person: 3 deliveries.
+        self.assertEqual((run.redispatched, delay.call_count), (3, 3))
+
     def test_it_survives_a_broker_that_refuses_the_task(self) -> None:
         self.assign()
         with mock.patch("responses.tasks.deliver_reminders.delay", side_effect=ConnectionError("redis down")):

@@ -707,6 +707,22 @@ class ObligationQuerySet(models.QuerySet["Obligation"]):
                 return found[kind]
         return None
 
+    def save_stages(self, claimed: Iterable[Obligation]) -> None:
+        """Store the stage pointers of claimed rows: one UPDATE per distinct new state.
+
+        bulk_update's CASE per row and field was half the scan's Python time
+        (bench/bench_reminder_scan.py: 10.9 s → 6.5 s for 10,000 due); most rows of a
+        batch share their next state, so this is a handful of statements per batch.
+        """
+        groups: dict[tuple[int | None, int | None, date | None], list[int]] = {}
+        for obligation in claimed:
+            key = (obligation.last_stage, obligation.next_stage, obligation.next_remind_on)
+            groups.setdefault(key, []).append(obligation.pk)
+        for (last_stage, next_stage, next_remind_on), pks in groups.items():
+            self.filter(pk__in=pks).update(
+                last_stage=last_stage, next_stage=next_stage, next_remind_on=next_remind_on
+            )
+
     def of(self, source: Source) -> ObligationQuerySet:
         return self.filter(**{_source_field(source): source})
 
@@ -1396,7 +1412,7 @@ def _handle_due(due: list[Obligation], today: date, audience: Audience) -> tuple
         rows += obligation.claim(today, audience=audience)
         claimed.append(obligation)
     Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    Obligation.objects.bulk_update(claimed, ["last_stage", "next_stage", "next_remind_on"])
+    Obligation.objects.save_stages(claimed)
     return rows, closed
 
 

@@ -76,7 +76,8 @@ class User(AbstractUser):
         """Names of the role groups the user belongs to, cached on the instance."""
         cached = getattr(self, "_role_names", None)
         if cached is None:
-            cached = frozenset(self.groups.values_list("name", flat=True))
+            # groups.all() uses a prefetch when there is one (the reminder Audience has it).
+            cached = frozenset(group.name for group in self.groups.all())
             self._role_names = cached
         return cached
 

@@ -1140,6 +1140,11 @@ class ProposalEvent(models.Model):
         REHANDLING_DECLINED = "rehandling_declined", _("re-handling declined")
         FEEDBACK_LAPSED = "feedback_lapsed", _("feedback window passed without a rating")
         REMINDED = "reminded", _("reminder sent by staff")
+        PROGRESS_REPORTED = "progress_reported", _("commitment progress reported")
+        COMMITMENT_CLAIMED = "commitment_claimed", _("commitment reported fulfilled")
+        COMMITMENT_CONFIRMED = "commitment_confirmed", _("commitment confirmed fulfilled")
+        COMMITMENT_REJECTED = "commitment_rejected", _("commitment fulfilment rejected")
+        COMMITMENT_NOT_FULFILLED = "commitment_not_fulfilled", _("commitment closed, not fulfilled")
 
     proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="events")
     assignment = models.ForeignKey(

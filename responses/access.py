@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
 from proposals.access import Actor, require
-from responses.models import Feedback, Reply
+from responses.models import Commitment, Evidence, Feedback, Reply
+
+if TYPE_CHECKING:
+    from tracker.models import User
 
 
 def get_reply_for_user(request: HttpRequest, pk: int, *, act: Actor | None = None) -> Reply:
@@ -34,3 +40,31 @@ def get_feedback_for_user(request: HttpRequest, pk: int, *, act: Actor | None = 
     if act is not None:
         require(request, act)
     return feedback
+
+
+def visible_commitments(user: User) -> QuerySet[Commitment]:
+    """Whoever may see the reply sees its commitments (drafts stay in the department); a
+    department also sees the sent promises it is responsible for."""
+    visible = Q(reply__in=Reply.objects.visible_to(user))
+    if user.is_authenticated and user.is_department_user:
+        visible |= Q(department_id=user.department_id, reply__status=Reply.Status.SENT)
+    return Commitment.objects.filter(visible)
+
+
+def get_commitment_for_user(request: HttpRequest, pk: int, *, act: Actor | None = None) -> Commitment:
+    queryset = visible_commitments(request.user).select_related(
+        "department",
+        "reply__assignment__department",
+        "reply__assignment__proposal__congress",
+        "reply__assignment__proposal__lead_deputy",
+        "confirmed_by",
+    )
+    commitment = get_object_or_404(queryset, pk=pk)
+    if act is not None:
+        require(request, act, department_id=commitment.department_id)
+    return commitment
+
+
+def get_evidence_for_user(request: HttpRequest, pk: int) -> Evidence:
+    visible = visible_commitments(request.user)
+    return get_object_or_404(Evidence.objects.filter(report__commitment__in=visible), pk=pk)

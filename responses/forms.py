@@ -201,3 +201,66 @@ class DecideForm(forms.Form):
         widget=forms.RadioSelect,
     )
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+# -- commitment follow-up --------------------------------------------------------------
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern); the content check is the model's."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,.docx,application/pdf,image/*"}),
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
+def _not_in_future(value: Any) -> None:
+    if value and value > timezone.localdate():
+        raise forms.ValidationError(gettext("A report cannot be dated in the future."))
+
+
+class ProgressReportForm(forms.Form):
+    reported_on = forms.DateField(label=_("As of"), widget=DateInput(), validators=[_not_in_future])
+    summary = forms.CharField(label=_("What was done"), widget=forms.Textarea(attrs={"rows": 4}))
+    percent = forms.IntegerField(label=_("Share done (%)"), min_value=0, max_value=100, required=False)
+    milestone = forms.CharField(label=_("Milestone reached"), max_length=200, required=False)
+    files = MultipleFileField(
+        label=_("Evidence"), required=False, help_text=_("PDF, PNG, JPEG or Word (.docx), up to 20 MB each.")
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reported_on"].initial = timezone.localdate()
+
+
+class FulfilForm(forms.Form):
+    fulfilled_on = forms.DateField(label=_("Kept on"), widget=DateInput(), validators=[_not_in_future])
+    summary = forms.CharField(label=_("How the promise was kept"), widget=forms.Textarea(attrs={"rows": 4}))
+    files = MultipleFileField(
+        label=_("Evidence"), help_text=_("PDF, PNG, JPEG or Word (.docx), up to 20 MB each; at least one.")
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["fulfilled_on"].initial = timezone.localdate()
+
+
+class CommitmentReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CommitmentCommentForm(forms.Form):
+    body = forms.CharField(label=_("Your comment"), widget=forms.Textarea(attrs={"rows": 3}))

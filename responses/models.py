@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -26,6 +30,7 @@ from proposals.models import (
     Rule,
     _check_staff,
 )
+from responses.evidence import check_evidence
 from tracker.deadlines import is_working_day
 from tracker.models import Channel, Notification, Role
 from tracker.notify import send_reminders
@@ -333,6 +338,10 @@ class Reply(models.Model):
             raise InvalidTransition(gettext("Give a reason for changing the grade."))
         if grade == self.Grade.B and not self.commitments.exclude(due_on=None).exists():
             raise InvalidTransition(gettext("A B reply must carry at least one commitment with a due date."))
+        if self.grade == self.Grade.B and grade == self.Grade.A and not self.all_commitments_kept():
+            raise InvalidTransition(
+                gettext("A B reply becomes A only when staff have confirmed every commitment kept.")
+            )
         old = self.grade
         with transaction.atomic():
             self.grade = grade
@@ -377,6 +386,10 @@ class Reply(models.Model):
                     proposal.pk, by=None, reason=gettext("the feedback window passed without a rating")
                 )
 
+    def all_commitments_kept(self) -> bool:
+        commitments = list(self.commitments.values_list("status", flat=True))
+        return bool(commitments) and all(status == Commitment.Status.FULFILLED for status in commitments)
+
     def _check_leader(self, user: User) -> None:
         if not (user.is_department_leader and user.department_id == self.assignment.department_id):
             raise InvalidTransition(
@@ -404,6 +417,7 @@ class Commitment(models.Model):
 
     class Status(models.TextChoices):
         OPEN = "open", _("open")
+        CLAIMED = "claimed", _("reported fulfilled, awaiting confirmation")
         FULFILLED = "fulfilled", _("fulfilled")
         NOT_FULFILLED = "not_fulfilled", _("closed, not fulfilled")
         REMOVED = "removed", _("removed from the draft")
@@ -423,6 +437,17 @@ class Commitment(models.Model):
     # The next periodic progress report (every 3 months by default, from the reply's
     # sending); set when the reply is sent, moved on by each report.
     report_due_on = models.DateField(_("next progress report due"), null=True, blank=True)
+    fulfilled_on = models.DateField(_("fulfilled on"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    closed_reason = models.TextField(_("why it was not fulfilled"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     # Every row, removed ones included; declared first but not the default manager.
@@ -436,8 +461,16 @@ class Commitment(models.Model):
         ordering = ["due_on", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["open", "fulfilled", "not_fulfilled", "removed"]),
+                condition=Q(status__in=["open", "claimed", "fulfilled", "not_fulfilled", "removed"]),
                 name="responses_commitment_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["claimed", "fulfilled"]) | Q(fulfilled_on__isnull=False),
+                name="responses_commitment_fulfilled_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="not_fulfilled") | ~Q(closed_reason=""),
+                name="responses_commitment_not_fulfilled_has_reason",
             ),
         ]
         indexes = [
@@ -448,6 +481,9 @@ class Commitment(models.Model):
     def __str__(self) -> str:
         return f"{self.description[:40]}（{self.due_on}）"
 
+    def get_absolute_url(self) -> str:
+        return reverse("responses:commitment", args=[self.pk])
+
     def days_left(self, today: date | None = None) -> int:
         return (self.due_on - (today or timezone.localdate())).days
 
@@ -457,6 +493,317 @@ class Commitment(models.Model):
             raise InvalidTransition(gettext("Commitments of a submitted or sent reply cannot be removed."))
         self.status = self.Status.REMOVED
         self.save(update_fields=["status"])
+
+    @property
+    def proposal(self) -> Proposal:
+        return self.reply.assignment.proposal
+
+    @property
+    def is_followed(self) -> bool:
+        """Made in a sent reply and not settled: the department still owes work or proof."""
+        return self.reply.status == Reply.Status.SENT and self.status in (
+            self.Status.OPEN,
+            self.Status.CLAIMED,
+        )
+
+    @property
+    def kept_on_time(self) -> bool | None:
+        if self.status != self.Status.FULFILLED or self.fulfilled_on is None:
+            return None
+        return self.fulfilled_on <= self.due_on
+
+    # -- transitions ----------------------------------------------------------
+
+    def report_progress(
+        self,
+        *,
+        by: User,
+        reported_on: date,
+        summary: str,
+        percent: int | None = None,
+        milestone: str = "",
+        files: Iterable[UploadedFile] = (),
+    ) -> ProgressReport:
+        """The department reports what was done (落实情况); the next report falls due later."""
+        self._check_department(by)
+        self._require_status(self.Status.OPEN)
+        files = self._checked(files)
+        self._check_date(reported_on)
+        if not summary.strip():
+            raise InvalidTransition(gettext("Say what was done."))
+        if percent is not None and not 0 <= percent <= 100:
+            raise InvalidTransition(gettext("The share done is a percentage from 0 to 100."))
+        congress = self.reply.assignment.proposal.congress
+        with transaction.atomic():
+            report = ProgressReport.create_with_evidence(
+                self,
+                files,
+                kind=ProgressReport.Kind.PROGRESS,
+                reported_on=reported_on,
+                summary=summary,
+                percent=percent,
+                milestone=milestone,
+                created_by=by,
+            )
+            self.report_due_on = congress.deadline(Rule.PROGRESS_REPORT, reported_on).due_on
+            self.save(update_fields=["report_due_on"])
+            self._event(
+                ProposalEvent.Kind.PROGRESS_REPORTED,
+                by=by,
+                reason=summary,
+                extra=f"{percent}%" if percent is not None else milestone,
+            )
+            Obligation.objects.sync(self)
+        return report
+
+    def claim_fulfilled(
+        self, *, by: User, fulfilled_on: date, summary: str, files: Iterable[UploadedFile]
+    ) -> ProgressReport:
+        """The department reports the promise kept, with evidence; staff then confirm or reject."""
+        self._check_department(by)
+        self._require_status(self.Status.OPEN)
+        files = self._checked(files)
+        self._check_date(fulfilled_on)
+        if not files:
+            raise InvalidTransition(gettext("Attach the evidence that the promise was kept."))
+        if not summary.strip():
+            raise InvalidTransition(gettext("Say how the promise was kept."))
+        with transaction.atomic():
+            report = ProgressReport.create_with_evidence(
+                self,
+                files,
+                kind=ProgressReport.Kind.FULFILMENT,
+                reported_on=fulfilled_on,
+                summary=summary,
+                percent=100,
+                created_by=by,
+            )
+            self._move(
+                self.Status.CLAIMED,
+                by=by,
+                kind=ProposalEvent.Kind.COMMITMENT_CLAIMED,
+                reason=summary,
+                fields={"fulfilled_on": fulfilled_on},
+            )
+        return report
+
+    def confirm(self, *, by: User) -> None:
+        """Staff accept the evidence: the promise counts as kept."""
+        _check_staff(by)
+        self._require_status(self.Status.CLAIMED)
+        self._move(
+            self.Status.FULFILLED,
+            by=by,
+            kind=ProposalEvent.Kind.COMMITMENT_CONFIRMED,
+            fields={"confirmed_by": by, "confirmed_at": timezone.now()},
+        )
+
+    def reject(self, *, by: User, reason: str) -> None:
+        """Staff send a fulfilment claim back: the promise is open again, the reason kept."""
+        _check_staff(by)
+        self._require_status(self.Status.CLAIMED)
+        if not reason.strip():
+            raise InvalidTransition(gettext("Say why the evidence is not enough."))
+        self._move(
+            self.Status.OPEN,
+            by=by,
+            kind=ProposalEvent.Kind.COMMITMENT_REJECTED,
+            reason=reason,
+            fields={"fulfilled_on": None},
+        )
+
+    def close_not_fulfilled(self, *, by: User, reason: str) -> None:
+        """A promise that cannot be kept is closed as not fulfilled, with a reason the deputy sees."""
+        if not (by.is_congress_staff or (by.is_department_leader and by.department_id == self.department_id)):
+            raise InvalidTransition(
+                gettext("Only congress staff or the department's leader can close a promise.")
+            )
+        self._require_status(self.Status.OPEN, self.Status.CLAIMED)
+        if not reason.strip():
+            raise InvalidTransition(gettext("Say why the promise cannot be kept; the deputy will read it."))
+        self._move(
+            self.Status.NOT_FULFILLED,
+            by=by,
+            kind=ProposalEvent.Kind.COMMITMENT_NOT_FULFILLED,
+            reason=reason,
+            fields={"closed_reason": reason, "fulfilled_on": None},
+        )
+
+    def add_comment(self, *, by: User, body: str) -> CommitmentComment:
+        """A deputy of the suggestion comments on a promise made to them."""
+        deputy = by.deputy_profile
+        if deputy is None or not Proposal.objects.visible_to(by).filter(pk=self.proposal.pk).exists():
+            raise InvalidTransition(gettext("Only the suggestion's deputies can comment on its promises."))
+        if self.reply.status != Reply.Status.SENT:
+            raise InvalidTransition(gettext("This promise has not been made yet."))
+        if not body.strip():
+            raise InvalidTransition(gettext("The comment is empty."))
+        return CommitmentComment.objects.create(commitment=self, author=by, body=body)
+
+    def _move(
+        self, to: str, *, by: User, kind: str, reason: str = "", fields: dict[str, object] | None = None
+    ) -> None:
+        from_status = self.status
+        with transaction.atomic():
+            self.status = to
+            for name, value in (fields or {}).items():
+                setattr(self, name, value)
+            self.save(update_fields=["status", *(fields or {})])
+            self._event(kind, by=by, reason=reason, from_status=from_status, to_status=to)
+            Obligation.objects.sync(self)
+
+    def _event(
+        self,
+        kind: str,
+        *,
+        by: User,
+        reason: str = "",
+        from_status: str = "",
+        to_status: str = "",
+        extra: str = "",
+    ) -> None:
+        assignment = self.reply.assignment
+        ProposalEvent.objects.create(
+            proposal_id=assignment.proposal_id,
+            assignment=assignment,
+            department=self.department,
+            kind=kind,
+            actor=by,
+            from_status=from_status,
+            to_status=to_status,
+            reason=reason,
+            detail=" · ".join(part for part in (self.description[:80], extra) if part),
+        )
+
+    def _check_department(self, user: User) -> None:
+        if not (user.is_department_user and user.department_id == self.department_id):
+            raise InvalidTransition(
+                gettext("Only %(department)s reports on this promise.") % {"department": self.department}
+            )
+
+    def _require_status(self, *allowed: str) -> None:
+        if self.reply.status != Reply.Status.SENT or self.status not in allowed:
+            raise InvalidTransition(
+                gettext("This promise is %(status)s; that step is not possible now.")
+                % {"status": self.get_status_display()}
+            )
+
+    @staticmethod
+    def _check_date(day: date) -> None:
+        if day > timezone.localdate():
+            raise InvalidTransition(gettext("A report cannot be dated in the future."))
+
+    @staticmethod
+    def _checked(files: Iterable[UploadedFile]) -> list[UploadedFile]:
+        """Check every file before anything is written; the first bad one refuses them all."""
+        files = list(files)
+        for upload in files:
+            try:
+                check_evidence(upload)
+            except ValidationError as exc:
+                raise InvalidTransition(" ".join(exc.messages)) from None
+        return files
+
+
+def evidence_path(instance: Evidence, filename: str) -> str:
+    """Stored under a random name: the original name is kept in the row, never trusted as a path."""
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"evidence/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class ProgressReport(models.Model):
+    """A department's report on a commitment (落实情况): what was done, how far, with evidence."""
+
+    class Kind(models.TextChoices):
+        PROGRESS = "progress", _("progress report")
+        FULFILMENT = "fulfilment", _("fulfilment report")
+
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.PROTECT, related_name="reports", verbose_name=_("commitment")
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.PROGRESS)
+    reported_on = models.DateField(_("as of"))
+    summary = models.TextField(_("what was done"))
+    percent = models.PositiveSmallIntegerField(_("share done (%)"), null=True, blank=True)
+    milestone = models.CharField(_("milestone reached"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("reported at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
+        ordering = ["reported_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percent__isnull=True) | Q(percent__lte=100),
+                name="responses_progressreport_percent",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["progress", "fulfilment"]), name="responses_progressreport_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reported_on} {self.summary[:40]}"
+
+    @classmethod
+    def create_with_evidence(
+        cls, commitment: Commitment, files: list[UploadedFile], **fields: object
+    ) -> ProgressReport:
+        report = cls.objects.create(commitment=commitment, **fields)
+        for upload in files:
+            checked = check_evidence(upload)
+            Evidence.objects.create(
+                report=report,
+                file=upload,
+                original_name=(upload.name or "")[:255],
+                content_type=checked.content_type,
+                size=checked.size,
+            )
+        return report
+
+
+class Evidence(models.Model):
+    """A file attached to a progress report, checked by its content when uploaded."""
+
+    report = models.ForeignKey(
+        ProgressReport, on_delete=models.PROTECT, related_name="evidence", verbose_name=_("report")
+    )
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("responses:evidence", args=[self.pk])
+
+
+class CommitmentComment(models.Model):
+    """A deputy's comment on a promise made to them."""
+
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.PROTECT, related_name="comments", verbose_name=_("commitment")
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("comment"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("comment on a commitment")
+        verbose_name_plural = _("comments on commitments")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.body[:40]
 
 
 class Feedback(models.Model):
@@ -889,7 +1236,7 @@ class Obligation(models.Model):
             return self.assignment.get_absolute_url()
         if self.reply_id:
             return self.reply.get_absolute_url()
-        return self.commitment.reply.get_absolute_url() + f"#commitment-{self.commitment_id}"
+        return self.commitment.get_absolute_url()
 
     @property
     def source(self) -> Source:

@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,20 +17,30 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from proposals.access import get_assignment_for_user, require, user_may
 from proposals.models import Assignment, InvalidTransition, ProposalEvent
-from responses.access import get_feedback_for_user, get_reply_for_user
+from responses.access import (
+    get_commitment_for_user,
+    get_evidence_for_user,
+    get_feedback_for_user,
+    get_reply_for_user,
+    visible_commitments,
+)
 from responses.filters import ReminderFilter
 from responses.forms import (
     ApproveForm,
     BaseCommitmentFormSet,
+    CommitmentCommentForm,
     CommitmentFormSet,
+    CommitmentReasonForm,
     CoOpinionForm,
     DecideForm,
     FeedbackForm,
+    FulfilForm,
+    ProgressReportForm,
     RegradeForm,
     ReplyForm,
     ReturnForm,
 )
-from responses.models import CoOpinion, Feedback, Obligation, Reminder, Reply, health
+from responses.models import Commitment, CoOpinion, Feedback, Obligation, Reminder, Reply, health
 from tracker.actions import perform
 from tracker.paging import paginate
 
@@ -399,3 +410,168 @@ def remind_now(request: HttpRequest, pk: int) -> HttpResponse:
         success=_("Reminder sent to %(department)s.") % {"department": assignment.department.name},
         then=_proposal_url(assignment) + f"#assignment-{assignment.pk}",
     )
+
+
+# -- commitments (承诺事项) -----------------------------------------------------------
+
+
+@login_required
+@require_safe
+def commitment_list(request: HttpRequest) -> HttpResponse:
+    """A department's promises still to keep; a deputy's promises made to them."""
+    user = request.user
+    commitments = visible_commitments(user).filter(reply__status=Reply.Status.SENT)
+    if user.is_department_user:
+        commitments = commitments.filter(department_id=user.department_id)
+    elif user.deputy_profile is None and not user.is_congress_staff:
+        raise PermissionDenied
+    show_all = request.GET.get("all") == "1"
+    if not show_all:
+        commitments = commitments.filter(status__in=[Commitment.Status.OPEN, Commitment.Status.CLAIMED])
+    commitments = commitments.select_related(
+        "department", "reply__assignment__proposal", "reply__assignment__department"
+    ).order_by("due_on", "pk")
+    context: dict[str, Any] = {"show_all": show_all, "today": timezone.localdate()}
+    context.update(paginate(request, commitments, per_page=50))
+    return render(request, "responses/commitment_list.html", context)
+
+
+@login_required
+@require_safe
+def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One promise: due date, every report with its evidence, comments, and the actions allowed."""
+    commitment = get_commitment_for_user(request, pk)
+    user = request.user
+    is_department = user_may(request, "department", department_id=commitment.department_id)
+    is_leader = user_may(request, "leader", department_id=commitment.department_id)
+    Status = Commitment.Status
+    status = commitment.status if commitment.reply.status == Reply.Status.SENT else ""
+    context = {
+        "commitment": commitment,
+        "reply": commitment.reply,
+        "proposal": commitment.proposal,
+        "reports": commitment.reports.select_related("created_by").prefetch_related("evidence"),
+        "comments": commitment.comments.select_related("author"),
+        "report_form": ProgressReportForm(auto_id="id_report_%s")
+        if is_department and status == Status.OPEN
+        else None,
+        "fulfil_form": FulfilForm(auto_id="id_fulfil_%s")
+        if is_department and status == Status.OPEN
+        else None,
+        "may_confirm": user.is_congress_staff and status == Status.CLAIMED,
+        "reject_form": CommitmentReasonForm(auto_id="id_reject_%s")
+        if user.is_congress_staff and status == Status.CLAIMED
+        else None,
+        "close_form": CommitmentReasonForm(auto_id="id_close_%s")
+        if (user.is_congress_staff or is_leader) and status in (Status.OPEN, Status.CLAIMED)
+        else None,
+        "comment_form": CommitmentCommentForm() if user.deputy_profile is not None and status else None,
+    }
+    return render(request, "responses/commitment_detail.html", context)
+
+
+@login_required
+@require_POST
+def commitment_report(request: HttpRequest, pk: int) -> HttpResponse:
+    commitment = get_commitment_for_user(request, pk, act="department")
+    form = ProgressReportForm(request.POST, request.FILES)
+    return perform(
+        request,
+        lambda d: commitment.report_progress(
+            by=request.user,
+            reported_on=d["reported_on"],
+            summary=d["summary"],
+            percent=d["percent"],
+            milestone=d["milestone"],
+            files=d["files"],
+        ),
+        success=_("The progress report is saved."),
+        then=commitment.get_absolute_url(),
+        form=form,
+    )
+
+
+@login_required
+@require_POST
+def commitment_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
+    commitment = get_commitment_for_user(request, pk, act="department")
+    form = FulfilForm(request.POST, request.FILES)
+    return perform(
+        request,
+        lambda d: commitment.claim_fulfilled(
+            by=request.user, fulfilled_on=d["fulfilled_on"], summary=d["summary"], files=d["files"]
+        ),
+        success=_("Reported kept; congress staff will confirm it."),
+        then=commitment.get_absolute_url(),
+        form=form,
+    )
+
+
+@login_required
+@require_POST
+def commitment_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    commitment = get_commitment_for_user(request, pk, act="staff")
+    return perform(
+        request,
+        lambda _d: commitment.confirm(by=request.user),
+        success=_("Confirmed: the promise was kept."),
+        then=commitment.get_absolute_url(),
+    )
+
+
+@login_required
+@require_POST
+def commitment_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    commitment = get_commitment_for_user(request, pk, act="staff")
+    return perform(
+        request,
+        lambda d: commitment.reject(by=request.user, reason=d["reason"]),
+        success=_("Sent back to the department; the promise is open again."),
+        then=commitment.get_absolute_url(),
+        form=CommitmentReasonForm(request.POST),
+    )
+
+
+@login_required
+@require_POST
+def commitment_close(request: HttpRequest, pk: int) -> HttpResponse:
+    commitment = get_commitment_for_user(request, pk)
+    if not (
+        request.user.is_congress_staff or user_may(request, "leader", department_id=commitment.department_id)
+    ):
+        raise PermissionDenied
+    return perform(
+        request,
+        lambda d: commitment.close_not_fulfilled(by=request.user, reason=d["reason"]),
+        success=_("Closed as not fulfilled; the deputy sees the reason."),
+        then=commitment.get_absolute_url(),
+        form=CommitmentReasonForm(request.POST),
+    )
+
+
+@login_required
+@require_POST
+def commitment_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    commitment = get_commitment_for_user(request, pk, act="deputy")
+    return perform(
+        request,
+        lambda d: commitment.add_comment(by=request.user, body=d["body"]),
+        success=_("Your comment is saved."),
+        then=commitment.get_absolute_url() + "#comments",
+        form=CommitmentCommentForm(request.POST),
+    )
+
+
+@login_required
+@require_safe
+def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """Serve an evidence file to whoever may see its commitment, as a download."""
+    evidence = get_evidence_for_user(request, pk)
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

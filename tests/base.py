@@ -148,6 +148,11 @@ class TrackerTestCase(TestCase):
         return reply
 
     @staticmethod
+    def keep_promises(reply: Reply) -> None:
+        """Mark every commitment of a sent reply confirmed kept (for tests that re-grade B → A)."""
+        reply.commitments.update(status=Commitment.Status.FULFILLED, fulfilled_on=reply.sent_on)
+
+    @staticmethod
     def refreshed(obj: Any) -> Any:
         obj.refresh_from_db()
         return obj

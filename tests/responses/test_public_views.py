@@ -134,6 +134,7 @@ class PublicReplyDetailTests(TrackerTestCase):
         self.assertNotContains(response, "已列入规划，无需重新办理")
 
     def test_it_does_not_show_the_department_grade_after_a_regrade(self) -> None:
+        self.keep_promises(self.published)
         self.published.regrade("A", by=self.staff, reason="可研报告已批复")
         response = self.client.get(detail_url(self.published))
         self.assertContains(response, '<span class="grade-A">A</span>', html=True)

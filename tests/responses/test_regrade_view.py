@@ -17,6 +17,7 @@ class RegradeViewTests(TrackerTestCase):
     def setUpTestData(cls) -> None:
         super().setUpTestData()
         cls.reply = cls.make_sent(cls.make_assigned(), grade="B")
+        cls.keep_promises(cls.reply)
 
     def url(self) -> str:
         return reverse("responses:reply_regrade", args=[self.reply.pk])

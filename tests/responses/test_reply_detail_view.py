@@ -109,6 +109,7 @@ class LetterTests(TrackerTestCase):
         self.assertIn("完成坪西路改造可研报告审批", self.get())
 
     def test_it_shows_both_grades_after_a_regrade(self) -> None:
+        self.keep_promises(self.reply)
         self.reply.regrade("A", by=self.staff, reason="可研报告已批复")
         self.assertIn("the department gave B", self.get())
 

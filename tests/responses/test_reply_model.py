@@ -177,12 +177,14 @@ class ReturnToClerkTests(TrackerTestCase):
 class RegradeTests(TrackerTestCase):
     def test_it_changes_the_grade_and_keeps_the_department_grade(self) -> None:
         reply = self.make_sent(self.make_assigned(), grade="B")
+        self.keep_promises(reply)
         reply.regrade("A", by=self.staff, reason="坪西路改造已完成")
         reply.refresh_from_db()
         self.assertEqual((reply.grade, reply.department_grade), ("A", "B"))
 
     def test_it_records_the_event_from_and_to(self) -> None:
         reply = self.make_sent(self.make_assigned(), grade="B")
+        self.keep_promises(reply)
         reply.regrade("A", by=self.staff, reason="坪西路改造已完成")
         event = ProposalEvent.objects.get(kind=ProposalEvent.Kind.REGRADED)
         self.assertEqual((event.from_status, event.to_status, event.actor), ("B", "A", self.staff))

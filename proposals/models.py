@@ -6,6 +6,7 @@ the row and writes one ``ProposalEvent`` in the same transaction.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from datetime import date
@@ -13,13 +14,14 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db import connections, models, transaction
+from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, Sum, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from proposals.similarity import NAME_WEIGHT, TITLE_WEIGHT, place_names, subject_terms
 from tracker.deadlines import Deadline, Unit, compute_deadline
 from tracker.stages import ReminderStages, parse_reminder_days, validate_reminder_days
 
@@ -308,6 +310,20 @@ class Deputy(models.Model):
 # ---------------------------------------------------------------------------
 
 
+# Proposal.objects.related_to(): how many of the suggestion's terms are looked up (more
+# let the prose of a long body outweigh the subject named in the title), how common a
+# term may be and still be looked up (a share of all suggestions, but never fewer than
+# RELATED_MIN_COMMON, so that a small congress keeps its terms), and the share of what the
+# title scores against itself that a candidate must reach. Chosen by measuring on the
+# seed texts: bench/bench_related.py, figures in bench/README.md.
+RELATED_MAX_TERMS = 16
+RELATED_COMMON_SHARE = 0.05
+RELATED_MIN_COMMON = 200
+RELATED_MIN_SHARE = 0.25
+# How many related suggestions related_to() returns unless told otherwise (the card's).
+RELATED_LIMIT = 5
+
+
 class ProposalQuerySet(models.QuerySet["Proposal"]):
     def visible_to(self, user: User) -> ProposalQuerySet:
         """Staff see everything; departments what was assigned to them; deputies their own."""
@@ -343,6 +359,77 @@ class ProposalQuerySet(models.QuerySet["Proposal"]):
     def by_urgency(self) -> ProposalQuerySet:
         """Earliest open deadline first; suggestions without one (closed, unassigned) last."""
         return self.order_by(models.F("next_due_on").asc(nulls_last=True), "-received_on", "number")
+
+    def related_to(self, proposal: Proposal, *, limit: int = RELATED_LIMIT) -> ProposalQuerySet:
+        """The ``limit`` suggestions of this queryset most related to ``proposal`` (the
+        same subject), most related first; ``proposal`` itself is left out and need not
+        be saved. See proposals/similarity.py.
+
+        Each is annotated with ``relevance``: the sum, over the subject terms both share,
+        of the term's rarity (inverse document frequency) times its weight in each (a
+        title term weighs more than a body term, a place's name more than other words).
+        Ranks at once, in three queries (the number of suggestions, the terms' document
+        frequencies, the ranking); the queryset returned fetches the few found.
+        """
+        weights = subject_terms(proposal.title, proposal.body)
+        total = Proposal.objects.count()
+        # A term most suggestions share (改造, 深圳) cannot tell subjects apart, and its
+        # postings are the longest to read: it is counted only up to `common`.
+        common = int(max(RELATED_COMMON_SHARE * total, RELATED_MIN_COMMON))
+        # Every title term (for the bar) and the body's most frequent terms, enough to
+        # fill the lookup.
+        title = [term for term, weight in weights.items() if weight == TITLE_WEIGHT] or list(weights)
+        counted = list(weights)[: len(title) + RELATED_MAX_TERMS]
+        frequencies = SubjectTerm.objects.document_frequencies(counted, excluding=proposal, cap=common + 1)
+        names = place_names(proposal.title) | place_names(proposal.body)
+
+        def score(term: str) -> float:
+            """What the term is worth in a candidate, per unit of its weight there."""
+            rarity = math.log((total + 1) / max(frequencies.get(term, 0), 1))
+            return rarity * weights[term] * (NAME_WEIGHT if term in names else 1)
+
+        # The bar: a share of what the title scores against itself, counting the terms no
+        # other suggestion has at the highest rarity. A candidate must share a good part
+        # of what the title names, not one word of it. The body's terms add to a
+        # candidate's score but not to the bar, or a long body would push away the
+        # suggestions that share only the title's subject.
+        threshold = RELATED_MIN_SHARE * sum(score(term) * weights[term] for term in title)
+        # Looked up: the terms other suggestions have but not most, the title's first
+        # (they name the subject), then the most telling.
+        scores = {term: score(term) for term in counted if 0 < frequencies.get(term, 0) <= common}
+        terms = sorted(scores, key=lambda t: (weights[t] == TITLE_WEIGHT, scores[t]), reverse=True)
+        terms = terms[:RELATED_MAX_TERMS]
+        if not terms:
+            return self.none()
+        matched = Case(
+            *[When(term=term, then=Value(scores[term])) for term in terms],
+            default=Value(0.0),
+            output_field=FloatField(),
+        )
+        # Ranked in the index alone: summing the postings by suggestion reads no
+        # suggestion row (they are wide: the body), only the few shown are fetched.
+        postings = SubjectTerm.objects.filter(term__in=terms).exclude(proposal_id=proposal.pk)
+        if self.query.has_filters():
+            # Only what this queryset holds (visible_to(user) for a department or a
+            # deputy). Unfiltered (staff), the semi-join would read every suggestion's key.
+            postings = postings.filter(proposal__in=self.values("pk"))
+        ranking = list(
+            postings.values("proposal")
+            .annotate(relevance=Sum(matched * F("weight")))
+            .filter(relevance__gte=threshold)
+            .order_by("-relevance", "-proposal")
+            .values_list("proposal", "relevance")[:limit]
+        )
+        if not ranking:
+            return self.none()
+        relevance = Case(
+            *[When(pk=pk, then=Value(value)) for pk, value in ranking], output_field=FloatField()
+        )
+        return (
+            self.filter(pk__in=[pk for pk, _value in ranking])
+            .annotate(relevance=relevance)
+            .order_by("-relevance", "-pk")
+        )
 
 
 class Proposal(models.Model):
@@ -496,6 +583,7 @@ class Proposal(models.Model):
             self.created_by = by
             self.save()
             self.co_signers.set(co_signers)
+            self.index_subject()
             assign_by = self.assign_deadline()
             ProposalEvent.objects.create(
                 proposal=self,
@@ -508,6 +596,15 @@ class Proposal(models.Model):
                 else "",
             )
             self.refresh_next_due()
+
+    def index_subject(self) -> None:
+        """Store the subject terms of the title and body, for related_to() (call after an edit)."""
+        with transaction.atomic():
+            self.subject_terms.all().delete()
+            SubjectTerm.objects.bulk_create(
+                SubjectTerm(proposal=self, term=term, weight=weight)
+                for term, weight in subject_terms(self.title, self.body).items()
+            )
 
     def assign_deadline(self) -> Deadline | None:
         """When a suggestion raised between sessions must be assigned (e.g. 5 working days)."""
@@ -621,6 +718,80 @@ class Proposal(models.Model):
         )
         if to == self.Status.CLOSED:
             _sync_obligations(self)
+
+
+class SubjectTermQuerySet(models.QuerySet["SubjectTerm"]):
+    def document_frequencies(self, terms: Iterable[str], *, excluding: Proposal, cap: int) -> dict[str, int]:
+        """How many suggestions other than ``excluding`` have each term, counted up to
+        ``cap``. Terms none has are left out: they cannot match, so they must not raise
+        related_to()'s bar either."""
+        terms = list(terms)
+        if not terms:
+            return {}
+        # One row, a capped count per term. The ORM counts whole groups; a common term
+        # (建设) has tens of thousands of postings, and only whether it passes the cap
+        # matters. Each count is an index-only scan of subjectterm_lookup_idx that stops
+        # at the cap.
+        table = self.model._meta.db_table
+        other = "" if excluding.pk is None else " AND proposal_id <> %s"
+        count = f"(SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE term = %s{other} LIMIT %s) AS p{{}})"
+        sql = "SELECT " + ", ".join(count.format(i) for i in range(len(terms)))
+        params: list[object] = []
+        for term in terms:
+            params += [term, excluding.pk, cap] if other else [term, cap]
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            counts = cursor.fetchone()
+        return {term: n for term, n in zip(terms, counts, strict=True) if n}
+
+    def rebuild(self, proposals: models.QuerySet[Proposal], *, batch_size: int = 1000) -> int:
+        """Recompute the terms of many suggestions (after an import or a change of the
+        term rules); returns how many suggestions were indexed."""
+        done = 0
+        queryset = proposals.order_by("pk").only("pk", "title", "body")
+        last = 0
+        while batch := list(queryset.filter(pk__gt=last)[:batch_size]):
+            with transaction.atomic():
+                self.filter(proposal__in=[p.pk for p in batch]).delete()
+                self.bulk_create(
+                    [
+                        SubjectTerm(proposal_id=p.pk, term=term, weight=weight)
+                        for p in batch
+                        for term, weight in subject_terms(p.title, p.body).items()
+                    ],
+                    batch_size=5000,
+                )
+            done += len(batch)
+            last = batch[-1].pk
+        return done
+
+
+class SubjectTerm(models.Model):
+    """One subject term of a suggestion's title or body, for Proposal.objects.related_to()."""
+
+    # No index of its own: the unique constraint's index starts with the suggestion.
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, related_name="subject_terms", db_index=False
+    )
+    term = models.CharField(max_length=20)
+    weight = models.PositiveSmallIntegerField()
+
+    objects = SubjectTermQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("subject term")
+        verbose_name_plural = _("subject terms")
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "term"], name="proposals_subjectterm_unique_term"),
+        ]
+        indexes = [
+            # related_to(): the document frequency of each term and the suggestions that
+            # have it, read from this index alone (an index-only scan on PostgreSQL).
+            models.Index(fields=["term", "proposal", "weight"], name="subjectterm_lookup_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.term
 
 
 # ---------------------------------------------------------------------------

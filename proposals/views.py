@@ -38,6 +38,7 @@ from proposals.access import get_assignment_for_user, get_proposal_for_user, req
 from proposals.filters import ProposalFilter
 from proposals.forms import AssignForm, ContactForm, DecideChangeForm, ExtendForm, ProposalForm, ReasonForm
 from proposals.models import Assignment, Contact, Department, InvalidTransition, Proposal
+from proposals.related import related_suggestions
 from responses.models import CoOpinion, Feedback, Reply
 from tracker.actions import perform
 from tracker.paging import paginate
@@ -255,6 +256,7 @@ def _detail_context(request: HttpRequest, proposal: Proposal) -> dict[str, Any]:
         "close_form": ReasonForm(auto_id="id_close_%s")
         if user.is_congress_staff and proposal.status == Proposal.Status.REPLIED
         else None,
+        "related": related_suggestions(proposal, user=user),
     }
 
 

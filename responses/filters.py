@@ -7,10 +7,11 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from proposals.models import Department, Session
-from responses.models import Obligation, Reminder, Reply
+from responses.models import Commitment, Obligation, Reminder, Reply
 from tracker.models import Channel
 
 
@@ -106,3 +107,52 @@ class ReminderFilter(django_filters.FilterSet):
     class Meta:
         model = Reminder
         fields: list[str] = []
+
+
+class CommitmentBoardFilter(django_filters.FilterSet):
+    """Staff's commitments board: every promise across departments."""
+
+    department = django_filters.ModelChoiceFilter(
+        label=_("Department"), queryset=Department.objects.filter(is_active=True)
+    )
+    session = django_filters.ModelChoiceFilter(
+        label=_("Session"), field_name="reply__assignment__proposal__session", queryset=Session.objects.all()
+    )
+    year = django_filters.NumberFilter(
+        label=_("Year"), field_name="reply__assignment__proposal__session__year"
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=[c for c in Commitment.Status.choices if c[0] != Commitment.Status.REMOVED]
+    )
+    due_from = django_filters.DateFilter(
+        label=_("Due from"),
+        field_name="due_on",
+        lookup_expr="gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    due_to = django_filters.DateFilter(
+        label=_("Due to"),
+        field_name="due_on",
+        lookup_expr="lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    overdue = django_filters.BooleanFilter(
+        label=_("Overdue only"), method="filter_overdue", widget=forms.CheckboxInput
+    )
+    key = django_filters.BooleanFilter(
+        label=_("Key suggestions only"), method="filter_key", widget=forms.CheckboxInput
+    )
+
+    class Meta:
+        model = Commitment
+        fields: list[str] = []
+
+    def filter_overdue(self, queryset: QuerySet[Commitment], name: str, value: bool) -> QuerySet[Commitment]:
+        if not value:
+            return queryset
+        return queryset.filter(
+            status__in=[Commitment.Status.OPEN, Commitment.Status.CLAIMED], due_on__lt=timezone.localdate()
+        )
+
+    def filter_key(self, queryset: QuerySet[Commitment], name: str, value: bool) -> QuerySet[Commitment]:
+        return queryset.filter(reply__assignment__proposal__is_key=True) if value else queryset

@@ -408,8 +408,40 @@ class CommitmentManager(models.Manager["Commitment"]):
     """Commitments in force: rows a clerk removed from an unsent draft stay on record but
     out of every letter, list and count (reply.commitments uses this manager too)."""
 
-    def get_queryset(self) -> models.QuerySet[Commitment]:
-        return super().get_queryset().exclude(status=Commitment.Status.REMOVED)
+    def get_queryset(self) -> CommitmentQuerySet:
+        return CommitmentQuerySet(self.model, using=self._db).exclude(status=Commitment.Status.REMOVED)
+
+
+class CommitmentQuerySet(models.QuerySet["Commitment"]):
+    def made(self) -> CommitmentQuerySet:
+        """Promises of sent replies (a draft's commitments are not promises yet)."""
+        return self.filter(reply__status=Reply.Status.SENT)
+
+    def overdue_first(self, today: date) -> CommitmentQuerySet:
+        """Open promises past their date first, then by due date."""
+        late = Q(status__in=[Commitment.Status.OPEN, Commitment.Status.CLAIMED], due_on__lt=today)
+        return self.annotate(
+            late=models.Case(models.When(late, then=0), default=1, output_field=models.IntegerField())
+        ).order_by("late", "due_on", "pk")
+
+    def summary_by_department(self, today: date) -> list[dict[str, object]]:
+        """Per department: open, overdue, kept on time, kept late, not kept (one query)."""
+        S = Commitment.Status
+        open_ = Q(status__in=[S.OPEN, S.CLAIMED])
+        return list(
+            self.order_by()
+            .values("department__name")
+            .annotate(
+                open=models.Count("pk", filter=open_),
+                overdue=models.Count("pk", filter=open_ & Q(due_on__lt=today)),
+                on_time=models.Count(
+                    "pk", filter=Q(status=S.FULFILLED, fulfilled_on__lte=models.F("due_on"))
+                ),
+                late=models.Count("pk", filter=Q(status=S.FULFILLED, fulfilled_on__gt=models.F("due_on"))),
+                not_kept=models.Count("pk", filter=Q(status=S.NOT_FULFILLED)),
+            )
+            .order_by("-overdue", "-open", "department__name")
+        )
 
 
 class Commitment(models.Model):

@@ -24,7 +24,7 @@ from responses.access import (
     get_reply_for_user,
     visible_commitments,
 )
-from responses.filters import ReminderFilter
+from responses.filters import CommitmentBoardFilter, ReminderFilter
 from responses.forms import (
     ApproveForm,
     BaseCommitmentFormSet,
@@ -420,6 +420,8 @@ def remind_now(request: HttpRequest, pk: int) -> HttpResponse:
 def commitment_list(request: HttpRequest) -> HttpResponse:
     """A department's promises still to keep; a deputy's promises made to them."""
     user = request.user
+    if user.is_congress_staff:
+        return _commitment_board(request)
     commitments = visible_commitments(user).filter(reply__status=Reply.Status.SENT)
     if user.is_department_user:
         commitments = commitments.filter(department_id=user.department_id)
@@ -575,3 +577,24 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _commitment_board(request: HttpRequest) -> HttpResponse:
+    """Staff: every promise across departments, overdue first, with a per-department summary."""
+    today = timezone.localdate()
+    board = CommitmentBoardFilter(
+        request.GET,
+        queryset=visible_commitments(request.user)
+        .made()
+        .select_related(
+            "department", "reply__assignment__proposal__session", "reply__assignment__department"
+        ),
+    )
+    commitments = board.qs.overdue_first(today)
+    context: dict[str, Any] = {
+        "filter": board,
+        "summary": board.qs.summary_by_department(today),
+        "today": today,
+    }
+    context.update(paginate(request, commitments, per_page=50, max_per_page=200))
+    return render(request, "responses/commitment_board.html", context)

@@ -439,6 +439,7 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
                 ),
                 late=models.Count("pk", filter=Q(status=S.FULFILLED, fulfilled_on__gt=models.F("due_on"))),
                 not_kept=models.Count("pk", filter=Q(status=S.NOT_FULFILLED)),
+                due=models.Count("pk", filter=Q(due_on__lte=today)),
             )
             .order_by("-overdue", "-open", "department__name")
         )

@@ -18,6 +18,7 @@ urlpatterns = [
     path("feedback/<int:pk>/decide/", views.feedback_decide, name="feedback_decide"),
     path("reminders/", views.reminder_list, name="reminders"),
     path("commitments/", views.commitment_list, name="commitments"),
+    path("commitments/review/", views.commitment_review, name="commitment_review"),
     path("commitments/<int:pk>/", views.commitment_detail, name="commitment"),
     path("commitments/<int:pk>/report/", views.commitment_report, name="commitment_report"),
     path("commitments/<int:pk>/fulfil/", views.commitment_fulfil, name="commitment_fulfil"),

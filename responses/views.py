@@ -12,11 +12,12 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from proposals.access import get_assignment_for_user, require, user_may
-from proposals.models import Assignment, InvalidTransition, ProposalEvent
+from proposals.models import Assignment, InvalidTransition, ProposalEvent, Session
 from responses.access import (
     get_commitment_for_user,
     get_evidence_for_user,
@@ -41,6 +42,7 @@ from responses.forms import (
     ReturnForm,
 )
 from responses.models import Commitment, CoOpinion, Feedback, Obligation, Reminder, Reply, health
+from responses.review import build_review, review_workbook
 from tracker.actions import perform
 from tracker.paging import paginate
 
@@ -598,3 +600,30 @@ def _commitment_board(request: HttpRequest) -> HttpResponse:
     }
     context.update(paginate(request, commitments, per_page=50, max_per_page=200))
     return render(request, "responses/commitment_board.html", context)
+
+
+@login_required
+@require_safe
+def commitment_review(request: HttpRequest) -> HttpResponse:
+    """The annual review (回头看) of B replies for a year or session; ?format=xlsx downloads it."""
+    require(request, "staff")
+    sessions = list(Session.objects.select_related("congress").order_by("-year", "name"))
+    years = sorted({s.year for s in sessions}, reverse=True)
+    session = next((s for s in sessions if str(s.pk) == request.GET.get("session")), None)
+    year_param = request.GET.get("year", "")
+    year = int(year_param) if year_param.isdigit() else (years[0] if years and session is None else None)
+    review = build_review(timezone.localdate(), year=year, session=session)
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(
+            review_workbook(review),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = content_disposition_header(
+            True, _("Commitment review %(title)s.xlsx") % {"title": review.title}
+        )
+        return response
+    return render(
+        request,
+        "responses/commitment_review.html",
+        {"review": review, "years": years, "sessions": sessions, "year": year, "session": session},
+    )

@@ -104,8 +104,8 @@ def review_workbook(review: Review) -> bytes:
     departments.append(
         [
             _("Department"),
-            _("Open"),
-            _("Overdue"),
+            _("Still to keep"),
+            _("Past due"),
             _("Kept on time"),
             _("Kept late"),
             _("Not kept"),

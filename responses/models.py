@@ -532,14 +532,6 @@ class Commitment(models.Model):
         return self.reply.assignment.proposal
 
     @property
-    def is_followed(self) -> bool:
-        """Made in a sent reply and not settled: the department still owes work or proof."""
-        return self.reply.status == Reply.Status.SENT and self.status in (
-            self.Status.OPEN,
-            self.Status.CLAIMED,
-        )
-
-    @property
     def kept_on_time(self) -> bool | None:
         if self.status != self.Status.FULFILLED or self.fulfilled_on is None:
             return None
@@ -1102,9 +1094,6 @@ class ObligationQuerySet(models.QuerySet["Obligation"]):
             self.filter(pk__in=pks).update(
                 last_stage=last_stage, next_stage=next_stage, next_remind_on=next_remind_on
             )
-
-    def of(self, source: Source) -> ObligationQuerySet:
-        return self.filter(**{_source_field(source): source})
 
     def sync_closed(self, proposal: Proposal) -> None:
         """A closed suggestion awaits no more feedback; its commitments stay followed."""
@@ -1702,7 +1691,9 @@ class ScanRun(models.Model):
         audience = Audience()
         batches = 0
         handled: set[int] = set()
-        recorded: list[Reminder] = []
+        # (recipient, channel) → earliest send_after recorded this run; the rows themselves
+        # (tens of thousands on a busy day) need not be kept until the end.
+        recorded: dict[tuple[int, str], datetime] = {}
         while max_batches is None or batches < max_batches:
             batches += 1
             due: list[Obligation] = []
@@ -1734,12 +1725,12 @@ class ScanRun(models.Model):
                     except Exception:
                         logger.exception("reminder scan: obligation %s failed", pk)
             handled.update(o.pk for o in due)
-            recorded += rows
+            _note_earliest(recorded, rows)
             scan.obligations += len(due)
             scan.reminders += len(rows)
             scan.rounds_closed += closed
         # Queued once every batch is committed: one digest per person per scan.
-        enqueue_deliveries_on_commit(recorded)
+        _enqueue_on_commit(recorded)
         scan.redispatched = redispatch_stale(timezone.now())
         scan.finished_at = timezone.now()
         scan.save()
@@ -1817,8 +1808,21 @@ def redispatch_stale(now: datetime) -> int:
 def enqueue_deliveries_on_commit(rows: Iterable[Reminder]) -> None:
     """Queue delivery of what may go out now; email and SMS held for quiet hours are
     queued by a later scan once their time comes (redispatch_stale)."""
+    earliest: dict[tuple[int, str], datetime] = {}
+    _note_earliest(earliest, rows)
+    _enqueue_on_commit(earliest)
+
+
+def _note_earliest(earliest: dict[tuple[int, str], datetime], rows: Iterable[Reminder]) -> None:
+    """Per (recipient, channel), the earliest time any of the rows may be sent."""
+    for r in rows:
+        key = (r.recipient_id, r.channel)
+        earliest[key] = min(r.send_after, earliest.get(key, r.send_after))
+
+
+def _enqueue_on_commit(earliest: dict[tuple[int, str], datetime]) -> None:
     now = timezone.now()
-    pairs = sorted({(r.recipient_id, r.channel) for r in rows if r.send_after <= now})
+    pairs = sorted(pair for pair, send_after in earliest.items() if send_after <= now)
     if pairs:
         transaction.on_commit(lambda: [enqueue_delivery(u, c) for u, c in pairs])
 

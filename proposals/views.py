@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from proposals import exports
 from proposals.access import get_assignment_for_user, get_proposal_for_user, require
 from proposals.filters import ProposalFilter
 from proposals.forms import AssignForm, ContactForm, DecideChangeForm, ExtendForm, ProposalForm, ReasonForm
@@ -42,6 +43,7 @@ from proposals.related import related_suggestions
 from responses.models import CoOpinion, Feedback, Reply
 from tracker.actions import perform
 from tracker.paging import paginate
+from tracker.xlsx import invalid_filters_response, require_exporter, wants_xlsx
 
 PER_PAGE = 25
 MAX_PER_PAGE = 100
@@ -117,6 +119,11 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
         .by_urgency()
     )
     proposal_filter = ProposalFilter(request.GET, queryset=queryset)
+    if wants_xlsx(request):
+        require_exporter(request)
+        return invalid_filters_response(proposal_filter.form) or exports.proposal_list_response(
+            proposal_filter.qs
+        )
     context = {"filter": proposal_filter, **_paged(request, proposal_filter.qs)}
     return render(request, "proposals/proposal_list.html", context)
 
@@ -489,6 +496,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         .prefetch_related(Prefetch("replies", queryset=unsent, to_attr="open_replies"))
         .by_urgency()
     )
+    if wants_xlsx(request):
+        return exports.assignment_list_response(assignments)
     paged = _paged(request, assignments)
     page_obj = paged["page_obj"]
     recent = (

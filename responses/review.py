@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from io import BytesIO
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from proposals.models import Session
 from responses.models import Commitment, Reply
+from tracker.xlsx import Column, Sheet, build_workbook
 
 
 @dataclass
@@ -56,66 +54,51 @@ def build_review(today: date, *, year: int | None = None, session: Session | Non
     return Review(title=str(title), replies=rows, summary=summary, still_open=still_open)
 
 
-def _cell(value: Any) -> Any:
-    """Text a spreadsheet could run as a formula (= + - @ first) is written as plain text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
 def review_workbook(review: Review) -> bytes:
     """The review as .xlsx: promises, departments, still open; Chinese headers, real dates."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Promises")
-    sheet.append(
+    promises = Sheet(
+        _("Promises"),
         [
-            _("Number"),
-            _("Title"),
-            _("Department"),
-            _("Sent on"),
-            _("Grade"),
-            _("Promise"),
-            _("Due on"),
-            _("Status"),
-            _("Kept on"),
-        ]
-    )
-    for reply in review.replies:
-        proposal = reply.assignment.proposal
-        for commitment in reply.commitments.all():
-            sheet.append(
-                [
-                    _cell(v)
-                    for v in (
-                        proposal.number,
-                        proposal.title,
-                        commitment.department.name,
-                        reply.sent_on,
-                        reply.grade,
-                        commitment.description,
-                        commitment.due_on,
-                        str(commitment.get_status_display()),
-                        commitment.fulfilled_on,
-                    )
-                ]
-            )
-    departments = book.create_sheet(_("By department"))
-    departments.append(
-        [
-            _("Department"),
-            _("Still to keep"),
-            _("Past due"),
-            _("Kept on time"),
-            _("Kept late"),
-            _("Not kept"),
-            _("On-time rate (%)"),
-        ]
-    )
-    for row in review.summary:
-        departments.append(
+            Column.text(_("Number"), 12),
+            Column.text(_("Title"), 36),
+            Column.text(_("Department"), 24),
+            Column.date(_("Sent on")),
+            Column.text(_("Grade"), 6),
+            Column.text(_("Promise"), 48),
+            Column.date(_("Due on")),
+            Column.text(_("Status"), 14),
+            Column.date(_("Kept on")),
+        ],
+        (
             [
-                _cell(row["department__name"]),
+                reply.assignment.proposal.number,
+                reply.assignment.proposal.title,
+                commitment.department.name,
+                reply.sent_on,
+                reply.grade,
+                commitment.description,
+                commitment.due_on,
+                str(commitment.get_status_display()),
+                commitment.fulfilled_on,
+            ]
+            for reply in review.replies
+            for commitment in reply.commitments.all()
+        ),
+    )
+    departments = Sheet(
+        _("By department"),
+        [
+            Column.text(_("Department"), 28),
+            Column.number(_("Still to keep")),
+            Column.number(_("Past due")),
+            Column.number(_("Kept on time")),
+            Column.number(_("Kept late")),
+            Column.number(_("Not kept")),
+            Column.number(_("On-time rate (%)"), 12),
+        ],
+        (
+            [
+                row["department__name"],
                 row["open"],
                 row["overdue"],
                 row["on_time"],
@@ -123,29 +106,27 @@ def review_workbook(review: Review) -> bytes:
                 row["not_kept"],
                 row["rate"],
             ]
-        )
-    open_sheet = book.create_sheet(_("Still open"))
-    open_sheet.append([_("Number"), _("Department"), _("Promise"), _("Due on"), _("Status")])
-    for commitment in review.still_open:
-        open_sheet.append(
+            for row in review.summary
+        ),
+    )
+    still_open = Sheet(
+        _("Still open"),
+        [
+            Column.text(_("Number"), 12),
+            Column.text(_("Department"), 24),
+            Column.text(_("Promise"), 48),
+            Column.date(_("Due on")),
+            Column.text(_("Status"), 14),
+        ],
+        (
             [
-                _cell(v)
-                for v in (
-                    commitment.reply.assignment.proposal.number,
-                    commitment.department.name,
-                    commitment.description,
-                    commitment.due_on,
-                    str(commitment.get_status_display()),
-                )
+                commitment.reply.assignment.proposal.number,
+                commitment.department.name,
+                commitment.description,
+                commitment.due_on,
+                str(commitment.get_status_display()),
             ]
-        )
-    for worksheet in book.worksheets:
-        for cell in worksheet[1]:
-            cell.font = Font(bold=True)
-        for row in worksheet.iter_rows(min_row=2):
-            for cell in row:
-                if isinstance(cell.value, date):
-                    cell.number_format = "yyyy-mm-dd"
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+            for commitment in review.still_open
+        ),
+    )
+    return build_workbook([promises, departments, still_open])

@@ -12,7 +12,6 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -25,6 +24,7 @@ from responses.access import (
     get_reply_for_user,
     visible_commitments,
 )
+from responses.exports import commitment_list_response
 from responses.filters import CommitmentBoardFilter, ReminderFilter
 from responses.forms import (
     ApproveForm,
@@ -45,6 +45,7 @@ from responses.models import Commitment, CoOpinion, Feedback, Obligation, Remind
 from responses.review import build_review, review_workbook
 from tracker.actions import perform
 from tracker.paging import paginate
+from tracker.xlsx import invalid_filters_response, require_exporter, wants_xlsx, xlsx_response
 
 if TYPE_CHECKING:
     from tracker.models import User
@@ -435,6 +436,9 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
     commitments = commitments.select_related(
         "department", "reply__assignment__proposal", "reply__assignment__department"
     ).order_by("due_on", "pk")
+    if wants_xlsx(request):
+        require_exporter(request)
+        return commitment_list_response(commitments)
     context: dict[str, Any] = {"show_all": show_all, "today": timezone.localdate()}
     context.update(paginate(request, commitments, per_page=50))
     return render(request, "responses/commitment_list.html", context)
@@ -593,6 +597,10 @@ def _commitment_board(request: HttpRequest) -> HttpResponse:
         ),
     )
     commitments = board.qs.overdue_first(today)
+    if wants_xlsx(request):
+        return invalid_filters_response(board.form) or commitment_list_response(
+            commitments, summary=board.qs.summary_by_department(today)
+        )
     context: dict[str, Any] = {
         "filter": board,
         "summary": board.qs.summary_by_department(today),
@@ -614,14 +622,9 @@ def commitment_review(request: HttpRequest) -> HttpResponse:
     year = int(year_param) if year_param.isdigit() else (years[0] if years and session is None else None)
     review = build_review(timezone.localdate(), year=year, session=session)
     if request.GET.get("format") == "xlsx":
-        response = HttpResponse(
-            review_workbook(review),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        return xlsx_response(
+            review_workbook(review), _("Commitment review %(title)s.xlsx") % {"title": review.title}
         )
-        response["Content-Disposition"] = content_disposition_header(
-            True, _("Commitment review %(title)s.xlsx") % {"title": review.title}
-        )
-        return response
     return render(
         request,
         "responses/commitment_review.html",

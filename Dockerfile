@@ -10,6 +10,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# Reply letters as PDF (WeasyPrint): Pango/HarfBuzz for layout, and Chinese faces from
+# Debian (Noto CJK) so that letters never print as boxes; nothing is fetched at run time.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+         fontconfig fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, so that a code change does not reinstall them.
 COPY requirements.lock .
 RUN pip install -r requirements.lock

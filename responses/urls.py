@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from responses import views
+from responses import letter_views, views
 
 app_name = "responses"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("assignments/<int:pk>/opinion/", views.opinion_submit, name="opinion"),
     path("assignments/<int:pk>/reply/", views.reply_edit, name="reply_edit"),
     path("<int:pk>/", views.reply_detail, name="reply_detail"),
+    path("<int:pk>/letter.docx", letter_views.reply_docx, name="reply_docx"),
+    path("<int:pk>/letter.pdf", letter_views.reply_pdf, name="reply_pdf"),
     path("<int:pk>/submit/", views.reply_submit, name="reply_submit"),
     path("<int:pk>/approve/", views.reply_approve, name="reply_approve"),
     path("<int:pk>/return/", views.reply_return, name="reply_return"),

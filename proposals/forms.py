@@ -189,3 +189,41 @@ class ContactForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.initial.setdefault("contacted_on", timezone.localdate())
+
+
+class SpreadsheetImportForm(forms.Form):
+    """A suggestion list (交办清单, .xlsx) with the session and dates that apply to all its rows."""
+
+    MAX_BYTES = 20 * 1024 * 1024
+
+    file = forms.FileField(
+        label=_("Suggestion list (.xlsx)"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        ),
+        help_text=_(
+            "One row per suggestion under a header row: 建议编号, 标题, 领衔代表, 附议代表, 主办单位, "
+            "会办单位 (or 分办单位), 类别, 是否重点, 督办领导, 建议内容."
+        ),
+    )
+    session = forms.ModelChoiceField(label=_("Session"), queryset=Session.objects.none())
+    received_on = forms.DateField(label=_("Received on"), widget=DateInput(), validators=[_not_in_future])
+    assigned_on = forms.DateField(label=_("Assigned on"), widget=DateInput(), validators=[_not_in_future])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = Session.objects.select_related("congress")
+        self.initial.setdefault("assigned_on", timezone.localdate())
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise ValidationError(gettext("The file is larger than 20 MB."), code="too_large")
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        received_on, assigned_on = cleaned.get("received_on"), cleaned.get("assigned_on")
+        if received_on and assigned_on and assigned_on < received_on:
+            self.add_error("assigned_on", gettext("A suggestion cannot be assigned before it was received."))
+        return cleaned

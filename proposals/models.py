@@ -1364,3 +1364,150 @@ class ProposalEvent(models.Model):
     @property
     def to_label(self) -> str:
         return self._status_label(self.to_status)
+
+
+# ---------------------------------------------------------------------------
+# Suggestion lists imported from spreadsheets (交办清单)
+# ---------------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    from proposals.spreadsheet import SheetPreview
+
+
+def spreadsheet_path(instance: SpreadsheetImport, filename: str) -> str:
+    """Stored under a random name: the original name is kept in the row, never used as a path."""
+    import uuid
+
+    return f"imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.xlsx"
+
+
+class SpreadsheetImport(models.Model):
+    """An uploaded suggestion list (交办清单), kept from the preview to its confirmation.
+
+    Nothing is logged until staff confirm; the file is then read and checked again and
+    every row is logged and assigned in one transaction. Never deleted: a discarded
+    upload stays, marked so.
+    """
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("awaiting confirmation")
+        APPLIED = "applied", _("imported")
+        DISCARDED = "discarded", _("discarded")
+
+    file = models.FileField(_("file"), upload_to=spreadsheet_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    session = models.ForeignKey(
+        Session, on_delete=models.PROTECT, related_name="spreadsheet_imports", verbose_name=_("session")
+    )
+    received_on = models.DateField(_("received on"))
+    assigned_on = models.DateField(_("assigned on"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PREVIEWED)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    created_count = models.PositiveIntegerField(_("suggestions imported"), default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+    applied_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    discarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("discarded by"),
+    )
+    discarded_at = models.DateTimeField(_("discarded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("suggestion list import")
+        verbose_name_plural = _("suggestion list imports")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["previewed", "applied", "discarded"]),
+                name="proposals_spreadsheetimport_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("proposals:import_detail", args=[self.pk])
+
+    @classmethod
+    def stage(
+        cls, data: bytes, *, name: str, session: Session, received_on: date, assigned_on: date, by: User
+    ) -> SpreadsheetImport:
+        """Keep an uploaded file for its preview; nothing else is written."""
+        import hashlib
+
+        from django.core.files.base import ContentFile
+
+        upload = cls(
+            original_name=name[:255],
+            sha256=hashlib.sha256(data).hexdigest(),
+            session=session,
+            received_on=received_on,
+            assigned_on=assigned_on,
+            uploaded_by=by,
+        )
+        upload.file.save(name, ContentFile(data), save=False)
+        upload.save()
+        return upload
+
+    def read(self) -> SheetPreview:
+        """Read and check the stored sheet against the data as it is now."""
+        from proposals.spreadsheet import read_sheet
+
+        with self.file.open("rb") as handle:
+            data = handle.read()
+        return read_sheet(data, session=self.session)
+
+    def apply(self, *, by: User) -> int:
+        """Log and assign every row, all or nothing; returns how many suggestions were logged.
+
+        Raises spreadsheet.SheetRejected (nothing written) when a row has errors now.
+        """
+        from proposals.spreadsheet import apply_sheet
+
+        _check_staff(by)
+        with transaction.atomic():
+            # Locked: two confirmations of one upload must not both log the rows.
+            locked = SpreadsheetImport.objects.select_for_update().get(pk=self.pk)
+            if locked.status != self.Status.PREVIEWED:
+                raise InvalidTransition(
+                    gettext("This list was already %(status)s.") % {"status": locked.get_status_display()}
+                )
+            preview = self.read()
+            self.created_count = apply_sheet(self, preview, by=by)
+            self.row_count = len(preview.rows)
+            self.status = self.Status.APPLIED
+            self.applied_by = by
+            self.applied_at = timezone.now()
+            self.save(update_fields=["created_count", "row_count", "status", "applied_by", "applied_at"])
+        return self.created_count
+
+    def discard(self, *, by: User) -> None:
+        """Staff drop an upload they will not confirm; it is kept, marked discarded."""
+        _check_staff(by)
+        with transaction.atomic():
+            updated = SpreadsheetImport.objects.filter(pk=self.pk, status=self.Status.PREVIEWED).update(
+                status=self.Status.DISCARDED, discarded_by=by, discarded_at=timezone.now()
+            )
+            if not updated:
+                self.refresh_from_db()
+                raise InvalidTransition(
+                    gettext("This list was already %(status)s.") % {"status": self.get_status_display()}
+                )
+        self.refresh_from_db()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from proposals import views
+from proposals import import_views, views
 
 app_name = "proposals"
 
@@ -11,6 +11,10 @@ urlpatterns = [
     path("new/", views.proposal_create, name="create"),
     path("queue/", views.queue, name="queue"),
     path("mine/", views.my_proposals, name="mine"),
+    path("import/", import_views.import_upload, name="import"),
+    path("import/<int:pk>/", import_views.import_detail, name="import_detail"),
+    path("import/<int:pk>/confirm/", import_views.import_confirm, name="import_confirm"),
+    path("import/<int:pk>/discard/", import_views.import_discard, name="import_discard"),
     path("<int:pk>/", views.proposal_detail, name="detail"),
     path("<int:pk>/assign/", views.proposal_assign, name="assign"),
     path("<int:pk>/close/", views.proposal_close, name="close"),

@@ -1,0 +1,103 @@
+"""Staff import a suggestion list (交办清单) from .xlsx: upload → preview → confirm or discard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from proposals.access import require
+from proposals.forms import SpreadsheetImportForm
+from proposals.models import InvalidTransition, SpreadsheetImport
+from proposals.spreadsheet import SheetRejected
+
+# The preview lists every row with an error, then this many rows that are ready; the
+# counts above the table cover the whole sheet (a list can hold 10,000 rows).
+PREVIEW_ERROR_ROWS = 500
+PREVIEW_READY_ROWS = 200
+
+
+def _get_import(request: HttpRequest, pk: int) -> SpreadsheetImport:
+    require(request, "staff")
+    queryset = SpreadsheetImport.objects.select_related(
+        "session", "session__congress", "uploaded_by", "applied_by", "discarded_by"
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    require(request, "staff")
+    form = SpreadsheetImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        upload = SpreadsheetImport.stage(
+            data["file"].read(),
+            name=data["file"].name,
+            session=data["session"],
+            received_on=data["received_on"],
+            assigned_on=data["assigned_on"],
+            by=request.user,
+        )
+        return redirect(upload)
+    recent = SpreadsheetImport.objects.select_related("session", "uploaded_by")[:10]
+    return render(request, "proposals/import_upload.html", {"form": form, "recent": recent})
+
+
+@login_required
+@require_safe
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The preview of an upload, checked against the data as it is now; once decided, the outcome."""
+    upload = _get_import(request, pk)
+    context: dict[str, Any] = {"upload": upload}
+    if upload.status == SpreadsheetImport.Status.PREVIEWED:
+        preview = upload.read()
+        errors = preview.error_rows
+        ready = [row for row in preview.rows if row.ok]
+        context.update(
+            preview=preview,
+            error_rows=errors[:PREVIEW_ERROR_ROWS],
+            more_error_rows=max(len(errors) - PREVIEW_ERROR_ROWS, 0),
+            ready_rows=ready[:PREVIEW_READY_ROWS],
+            more_ready_rows=max(len(ready) - PREVIEW_READY_ROWS, 0),
+            ready_count=len(ready),
+            earlier=SpreadsheetImport.objects.filter(
+                sha256=upload.sha256, status=SpreadsheetImport.Status.APPLIED
+            ).first(),
+            form=SpreadsheetImportForm(initial={"session": upload.session_id}),
+        )
+    return render(request, "proposals/import_preview.html", context)
+
+
+@login_required
+@require_POST
+def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    upload = _get_import(request, pk)
+    try:
+        count = upload.apply(by=request.user)
+    except InvalidTransition as exc:
+        messages.info(request, str(exc))
+    except SheetRejected as exc:
+        messages.error(request, _("Nothing was imported: %(errors)s") % {"errors": exc})
+    else:
+        messages.success(request, _("%(count)s suggestions were logged and assigned.") % {"count": count})
+    return redirect(upload)
+
+
+@login_required
+@require_POST
+def import_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    upload = _get_import(request, pk)
+    try:
+        upload.discard(by=request.user)
+    except InvalidTransition as exc:
+        messages.info(request, str(exc))
+        return redirect(upload)
+    messages.success(request, _("The list %(name)s was discarded.") % {"name": upload.original_name})
+    return redirect("proposals:import")

@@ -1,0 +1,201 @@
+"""The import pages: upload a 交办清单, read the preview, confirm or discard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+from django.urls import reverse
+
+from proposals.models import Assignment, Proposal, SpreadsheetImport
+from tests.base import TrackerTestCase
+from tests.proposals.test_spreadsheet_import import MEDIA, counts, row, stage, workbook
+
+UPLOAD = reverse("proposals:import")
+
+
+def detail(upload: SpreadsheetImport) -> str:
+    return reverse("proposals:import_detail", args=[upload.pk])
+
+
+def confirm(upload: SpreadsheetImport) -> str:
+    return reverse("proposals:import_confirm", args=[upload.pk])
+
+
+def discard(upload: SpreadsheetImport) -> str:
+    return reverse("proposals:import_discard", args=[upload.pk])
+
+
+@override_settings(MEDIA_ROOT=MEDIA)
+class ImportViewTestCase(TrackerTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.rows = [row("20240493"), row("20240494", title="关于加快龙筋顶公园建设的建议", co_signers="李新")]
+
+    def staged(self, rows: list[dict[str, Any]] | None = None) -> SpreadsheetImport:
+        return stage(workbook(self.rows if rows is None else rows), session=self.session, by=self.staff)
+
+    def upload_data(self, data: bytes, **overrides: Any) -> dict[str, Any]:
+        fields: dict[str, Any] = {
+            "file": SimpleUploadedFile("交办清单.xlsx", data),
+            "session": self.session.pk,
+            "received_on": "2024-06-01",
+            "assigned_on": "2024-07-15",
+        }
+        fields.update(overrides)
+        return fields
+
+
+class PermissionTests(ImportViewTestCase):
+    def test_it_redirects_anonymous_users_to_login(self) -> None:
+        upload = self.staged()
+        for url in (UPLOAD, detail(upload)):
+            with self.subTest(url=url):
+                response = self.client.get(url)
+                self.assertRedirects(
+                    response, f"{reverse('login')}?next={url}", fetch_redirect_response=False
+                )
+        self.client.post(confirm(upload))
+        self.assertFalse(Proposal.objects.exists())
+
+    def test_it_shows_the_upload_form_and_preview_to_staff(self) -> None:
+        upload = self.staged()
+        self.client.force_login(self.staff)
+        self.assertEqual(self.client.get(UPLOAD).status_code, 200)
+        self.assertEqual(self.client.get(detail(upload)).status_code, 200)
+
+    def test_it_refuses_department_users_deputies_and_users_without_a_role(self) -> None:
+        upload = self.staged()
+        for user in (self.clerk, self.leader, self.outsider, self.deputy_user, self.nobody):
+            self.client.force_login(user)
+            for method, url in (("get", UPLOAD), ("get", detail(upload)), ("post", confirm(upload))):
+                with self.subTest(user=user.username, url=url):
+                    self.assertEqual(getattr(self.client, method)(url).status_code, 403)
+        self.assertFalse(Proposal.objects.exists())
+
+    def test_it_refuses_a_discard_by_a_department_clerk(self) -> None:
+        upload = self.staged()
+        self.client.force_login(self.clerk)
+        self.assertEqual(self.client.post(discard(upload)).status_code, 403)
+        self.assertEqual(self.refreshed(upload).status, SpreadsheetImport.Status.PREVIEWED)
+
+
+class UploadTests(ImportViewTestCase):
+    def test_it_keeps_the_upload_and_shows_its_preview(self) -> None:
+        self.client.force_login(self.staff)
+        response = self.client.post(UPLOAD, self.upload_data(workbook(self.rows)))
+        upload = SpreadsheetImport.objects.get()
+        self.assertRedirects(response, detail(upload), fetch_redirect_response=False)
+        self.assertEqual(
+            (upload.original_name, upload.uploaded_by, upload.session),
+            ("交办清单.xlsx", self.staff, self.session),
+        )
+        self.assertFalse(Proposal.objects.exists())
+
+    def test_it_refuses_an_assignment_date_before_the_date_received(self) -> None:
+        self.client.force_login(self.staff)
+        response = self.client.post(UPLOAD, self.upload_data(workbook(self.rows), assigned_on="2024-05-01"))
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("assigned_on", response.context["form"].errors)
+        self.assertFalse(SpreadsheetImport.objects.exists())
+
+
+class PreviewTests(ImportViewTestCase):
+    def test_it_counts_rows_ready_and_new_deputies_and_offers_to_confirm(self) -> None:
+        upload = self.staged()
+        self.client.force_login(self.staff)
+        response = self.client.get(detail(upload))
+        preview = response.context["preview"]
+        self.assertEqual((len(preview.rows), response.context["ready_count"]), (2, 2))
+        self.assertEqual(preview.new_deputies, ["李新"])
+        self.assertContains(response, "new deputy")
+        self.assertContains(response, confirm(upload))
+
+    def test_it_shows_each_error_next_to_its_row_and_no_confirm_button(self) -> None:
+        upload = self.staged([row("20240493"), row("20240494", co="龙岗区不存在局")])
+        self.client.force_login(self.staff)
+        response = self.client.get(detail(upload))
+        self.assertContains(response, 'id="row-4"')
+        self.assertContains(response, "<strong>会办单位</strong>")
+        self.assertContains(response, "龙岗区不存在局")
+        self.assertNotContains(response, confirm(upload))
+        self.assertContains(response, "Upload a corrected file")
+
+    def test_it_shows_a_file_error_for_a_file_that_is_not_a_workbook(self) -> None:
+        self.client.force_login(self.staff)
+        self.client.post(UPLOAD, self.upload_data("建议编号,标题\n".encode()))
+        response = self.client.get(detail(SpreadsheetImport.objects.get()))
+        self.assertContains(response, "not an Excel .xlsx file")
+        self.assertNotContains(response, confirm(SpreadsheetImport.objects.get()))
+
+    def test_it_lists_rows_with_errors_first_and_caps_the_ready_rows(self) -> None:
+        rows = [row(f"2024{n:04d}") for n in range(1, 206)] + [row("20249999", category="无此类别")]
+        self.client.force_login(self.staff)
+        response = self.client.get(detail(self.staged(rows)))
+        self.assertEqual(response.context["error_rows"][0].number, "20249999")
+        self.assertEqual(len(response.context["ready_rows"]), 200)
+        self.assertContains(response, "… and 5 more ready rows.")
+        self.assertEqual(response.context["ready_count"], 205)
+
+    def test_it_reads_the_preview_in_the_same_number_of_queries_for_any_length(self) -> None:
+        self.client.force_login(self.staff)
+        short, long = self.staged(self.rows[:1]), self.staged([row(f"2024{n:04d}") for n in range(1, 61)])
+        self.client.get(detail(short))  # Warm the session and permission caches.
+        with self.assertNumQueries(10) as short_queries:
+            self.client.get(detail(short))
+        with self.assertNumQueries(len(short_queries.captured_queries)):
+            self.client.get(detail(long))
+
+
+class ConfirmTests(ImportViewTestCase):
+    def test_it_logs_and_assigns_the_list_and_says_how_many(self) -> None:
+        upload = self.staged()
+        self.client.force_login(self.staff)
+        response = self.client.post(confirm(upload), follow=True)
+        self.assertRedirects(response, detail(upload))
+        self.assertContains(response, "2 suggestions were logged and assigned.")
+        self.assertEqual(Proposal.objects.filter(status=Proposal.Status.ASSIGNED).count(), 2)
+        self.assertEqual(Assignment.objects.count(), 4)
+
+    def test_it_writes_nothing_and_explains_when_a_row_has_errors(self) -> None:
+        upload = self.staged([row("20240493"), row("20240494", category="无此类别")])
+        self.client.force_login(self.staff)
+        before = counts()
+        response = self.client.post(confirm(upload), follow=True)
+        self.assertEqual(counts(), before)
+        self.assertContains(response, "Nothing was imported")
+        self.assertContains(response, "Row 4, 类别")
+
+    def test_it_does_nothing_the_second_time(self) -> None:
+        upload = self.staged()
+        self.client.force_login(self.staff)
+        self.client.post(confirm(upload))
+        before = counts()
+        response = self.client.post(confirm(upload), follow=True)
+        self.assertEqual(counts(), before)
+        self.assertContains(response, "This list was already imported.")
+
+    def test_it_refuses_a_get(self) -> None:
+        self.client.force_login(self.staff)
+        self.assertEqual(self.client.get(confirm(self.staged())).status_code, 405)
+
+
+class DiscardTests(ImportViewTestCase):
+    def test_it_marks_the_upload_discarded_and_keeps_it(self) -> None:
+        upload = self.staged()
+        self.client.force_login(self.staff)
+        response = self.client.post(discard(upload))
+        self.assertRedirects(response, UPLOAD, fetch_redirect_response=False)
+        upload.refresh_from_db()
+        self.assertEqual(
+            (upload.status, upload.discarded_by), (SpreadsheetImport.Status.DISCARDED, self.staff)
+        )
+
+    def test_it_will_not_discard_an_applied_list(self) -> None:
+        upload = self.staged()
+        upload.apply(by=self.staff)
+        self.client.force_login(self.staff)
+        self.client.post(discard(upload))
+        self.assertEqual(self.refreshed(upload).status, SpreadsheetImport.Status.APPLIED)

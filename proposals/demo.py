@@ -1000,6 +1000,7 @@ class DemoSummary:
     accounts: list[str] = field(default_factory=list)
     overdue: int = 0
     due_soon: int = 0
+    archived_letters: int = 0
 
 
 class DemoBuilder:
@@ -1073,11 +1074,24 @@ class DemoBuilder:
         summary.statuses = Counter(
             Proposal.objects.filter(congress=self.congress).values_list("status", flat=True)
         )
+        summary.archived_letters = self._archive_seed_letter()
         summary.accounts = sorted(self.usernames)
         open_proposals = Proposal.objects.filter(congress=self.congress).open()
         summary.overdue = open_proposals.overdue(self.today).count()
         summary.due_soon = open_proposals.due_within(self.today, 14).count()
         return summary
+
+    def _archive_seed_letter(self) -> int:
+        """Put the real letter of No. 20240493 in the letter archive, through the same
+        preview-and-confirm import staff use; a second run finds it there and adds nothing."""
+        from responses.letter_import import Upload, apply_import, stage_upload
+        from responses.models import ArchivedLetter
+
+        name = "reply-letter-20240493.txt"
+        if not ArchivedLetter.objects.filter(source__original_name=name).exists():
+            upload = Upload(name=name, data=(SEEDS_DIR / name).read_bytes())
+            apply_import(stage_upload([upload], by=self.staff), by=self.staff)
+        return ArchivedLetter.objects.count()
 
     # -- reference data -------------------------------------------------------
 

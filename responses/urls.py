@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from responses import letter_views, views
+from responses import archive_views, letter_views, views
 
 app_name = "responses"
 
@@ -30,4 +30,15 @@ urlpatterns = [
     path("commitments/<int:pk>/comment/", views.commitment_comment, name="commitment_comment"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
     path("assignments/<int:pk>/remind/", views.remind_now, name="remind_now"),
+    path("letters/", archive_views.archived_letter_list, name="archived_letters"),
+    path("letters/<int:pk>/", archive_views.archived_letter_detail, name="archived_letter"),
+    path("letters/<int:pk>/file/", archive_views.archived_letter_file, name="archived_letter_file"),
+    path("letters/import/", archive_views.letter_import_upload, name="letter_import_upload"),
+    path("letters/import/<int:pk>/", archive_views.letter_import_detail, name="letter_import"),
+    path(
+        "letters/import/<int:pk>/confirm/", archive_views.letter_import_confirm, name="letter_import_confirm"
+    ),
+    path(
+        "letters/import/<int:pk>/discard/", archive_views.letter_import_discard, name="letter_import_discard"
+    ),
 ]

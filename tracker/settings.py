@@ -193,6 +193,10 @@ MEDIA_URL = "media/"
 # Evidence attached to commitment progress reports (PDF, images, Word), per file.
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Reply letters imported into the archive: per letter, and files per upload (a .zip of
+# letters counts as one file; it may hold up to 5,000).
+LETTER_MAX_BYTES = env_int("LETTER_MAX_BYTES", 10 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 500)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tracker@localhost")

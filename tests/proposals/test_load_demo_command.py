@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date, timedelta
 from io import StringIO
 
@@ -12,7 +13,7 @@ from django.test import TestCase, override_settings
 from django.utils import timezone
 
 from proposals.models import Assignment, Category, Department, Deputy, Proposal, ProposalEvent, Session
-from responses.models import Commitment, Feedback, Reply
+from responses.models import ArchivedLetter, Commitment, Feedback, Reply
 from tracker.models import Role, User
 
 COUNTED: list[type[Model]] = [
@@ -27,6 +28,7 @@ COUNTED: list[type[Model]] = [
     Commitment,
     Feedback,
     ProposalEvent,
+    ArchivedLetter,
 ]
 
 
@@ -35,7 +37,10 @@ def counts() -> dict[str, int]:
 
 
 # A fast hasher: the loader and these logins hash "demo" several times.
-@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+@override_settings(
+    PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    MEDIA_ROOT=tempfile.mkdtemp(prefix="demo-media-"),
+)
 class LoadDemoCommandTests(TestCase):
     first_counts: dict[str, int]
     second_counts: dict[str, int]
@@ -82,6 +87,14 @@ class LoadDemoCommandTests(TestCase):
         self.assertIn("龙岗区为主办单位", body)
         self.assertIn("专此函复。", body)
         self.assertNotIn("[bookmark", body)
+
+    def test_it_archives_the_seed_letter_linked_to_its_suggestion_unit_and_reply(self) -> None:
+        letter = ArchivedLetter.objects.get()
+        reply = self.reply_20240493()
+        self.assertEqual(
+            (letter.number, letter.proposal, letter.department, letter.reply, letter.grade, letter.letter_date),
+            ("20240493", reply.assignment.proposal, reply.assignment.department, reply, "B", date(2024, 11, 18)),
+        )
 
     def test_it_names_chen_shou_as_lead_deputy_of_20240493(self) -> None:
         proposal = Proposal.objects.get(number="20240493")

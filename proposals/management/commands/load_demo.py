@@ -46,4 +46,5 @@ class Command(BaseCommand):
             "(e.g. longgang-drc-clerk, pingshan-gov-leader), and deputy-a … deputy-h for the "
             "placeholder deputies 代表甲 … 代表辛."
         )
+        self.stdout.write(f"Letter archive: {summary.archived_letters} reply letters.")
         self.stdout.write(f"Open work: {summary.overdue} overdue, {summary.due_soon} due within 14 days.")

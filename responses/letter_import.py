@@ -1,0 +1,530 @@
+"""Importing reply letters (答复函) from files into the archive, with a preview first.
+
+``preview_letters`` reads and parses every file and says, per letter, what it matched
+(suggestion, departments, the reply already in the tracker), what is new and what failed
+and why. It writes nothing. ``apply_import`` archives the new letters of a confirmed
+upload in one transaction; a letter already archived (the same file, or the same letter
+saved again, which gives the same fields) is left unchanged.
+
+Matching is done with a fixed number of queries for the whole upload, not per letter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from io import BytesIO
+from pathlib import PurePath
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from proposals.models import Assignment, Department, InvalidTransition, Proposal
+from responses.models import ArchivedLetter, LetterImport, LetterImportFile, Reply
+
+if TYPE_CHECKING:
+    from responses.letters.parse import ParsedLetter
+    from tracker.models import User
+
+LETTER_SUFFIXES = (".txt", ".docx")
+# A zip of letters: how many members and how many bytes, at most, are read from it.
+ZIP_MAX_MEMBERS = 5000
+ZIP_MAX_TOTAL = 500 * 1024 * 1024
+
+# How alike two department names must be to match a unit of the suggestion (the seed
+# letter is signed "深圳市龙岗区市人民政府" for 深圳市龙岗区人民政府: 0.95) and any unit at all.
+SIMILAR_TO_ASSIGNED = 0.75
+SIMILAR_TO_ANY = 0.9
+
+CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+CN_DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
+
+
+class ZipError(ValueError):
+    """A .zip of letters that cannot be opened."""
+
+
+@dataclass
+class Upload:
+    """One letter file as received: its name as the user knows it, and its bytes."""
+
+    name: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass
+class DepartmentMatch:
+    name: str
+    role: str
+    department: Department | None
+    assigned_role: str | None = None  # the role the tracker has for that unit, if assigned
+
+    @property
+    def role_label(self) -> str:
+        return role_label(self.role)
+
+
+@dataclass
+class LetterPreview:
+    """What importing one file would do."""
+
+    upload: Upload
+    parsed: ParsedLetter | None = None
+    error: str = ""
+    proposal: Proposal | None = None
+    departments: list[DepartmentMatch] = field(default_factory=list)
+    department: Department | None = None  # the replying unit (the signer, else the single lead)
+    reply: Reply | None = None
+    duplicate_of: str = ""  # why it is already in: the archived letter, or an earlier file of this upload
+    notes: list[str] = field(default_factory=list)
+
+    NEW, UNCHANGED, FAILED = "new", "unchanged", "failed"
+
+    @property
+    def outcome(self) -> str:
+        if self.error:
+            return self.FAILED
+        if self.duplicate_of:
+            return self.UNCHANGED
+        return self.NEW
+
+    @property
+    def fields(self) -> dict:
+        return self.parsed.as_dict() if self.parsed else {}
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.parsed) if self.parsed else ""
+
+
+@dataclass
+class ImportSummary:
+    letters: list[LetterPreview]
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for letter in self.letters if letter.outcome == outcome)
+
+    @property
+    def new(self) -> int:
+        return self.count(LetterPreview.NEW)
+
+    @property
+    def unchanged(self) -> int:
+        return self.count(LetterPreview.UNCHANGED)
+
+    @property
+    def failed(self) -> int:
+        return self.count(LetterPreview.FAILED)
+
+    @property
+    def linked(self) -> int:
+        return sum(1 for letter in self.letters if letter.outcome == LetterPreview.NEW and letter.proposal)
+
+
+def fingerprint(parsed: ParsedLetter) -> str:
+    """The same letter gives the same fields whether it comes as .txt or .docx, re-saved or not."""
+    canonical = json.dumps(parsed.as_dict(), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------------------
+# Reading what was uploaded
+# ---------------------------------------------------------------------------
+
+
+def expand_uploads(uploads: Iterable[Upload]) -> list[Upload | LetterPreview]:
+    """Letters as files, in the order given; a .zip is opened and its .txt and .docx members
+    taken in its place. What cannot be opened comes back as a failed preview."""
+    result: list[Upload | LetterPreview] = []
+    for upload in uploads:
+        if PurePath(upload.name).suffix.lower() != ".zip":
+            result.append(upload)
+            continue
+        try:
+            result.extend(_zip_members(upload))
+        except ZipError as exc:
+            result.append(LetterPreview(upload=upload, error=str(exc)))
+    return result
+
+
+def _zip_members(upload: Upload) -> list[Upload]:
+    try:
+        archive = zipfile.ZipFile(BytesIO(upload.data))
+    except zipfile.BadZipFile as exc:
+        raise ZipError(gettext("%(name)s: not a valid zip file.") % {"name": upload.name}) from exc
+    infos = [
+        info
+        for info in archive.infolist()
+        if not info.is_dir()
+        and PurePath(info.filename).suffix.lower() in LETTER_SUFFIXES
+        and not PurePath(info.filename).name.startswith(("~$", "."))
+        and "__MACOSX" not in info.filename
+    ]
+    if len(infos) > ZIP_MAX_MEMBERS:
+        raise ZipError(
+            gettext("%(name)s holds %(count)d letters; at most %(max)d can be imported at once.")
+            % {"name": upload.name, "count": len(infos), "max": ZIP_MAX_MEMBERS}
+        )
+    if sum(info.file_size for info in infos) > ZIP_MAX_TOTAL:
+        raise ZipError(gettext("%(name)s is too large once unpacked.") % {"name": upload.name})
+    members = []
+    for info in sorted(infos, key=lambda i: i.filename):
+        name = _zip_name(info)
+        try:
+            members.append(Upload(name=f"{upload.name}/{name}", data=archive.read(info)))
+        except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
+            raise ZipError(
+                gettext("%(name)s: %(member)s cannot be read from the zip file.")
+                % {"name": upload.name, "member": name}
+            ) from exc
+    return members
+
+
+def _zip_name(info: zipfile.ZipInfo) -> str:
+    """Zip files made on Chinese Windows store names in GBK without saying so."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("gbk")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return info.filename
+
+
+# ---------------------------------------------------------------------------
+# The preview
+# ---------------------------------------------------------------------------
+
+
+def preview_letters(uploads: Sequence[Upload]) -> ImportSummary:
+    """Parse and match every letter; write nothing."""
+    from responses.letters.parse import parse_letter
+    from responses.letters.text import LetterError
+
+    previews: list[LetterPreview] = []
+    for upload in expand_uploads(uploads):
+        if isinstance(upload, LetterPreview):
+            previews.append(upload)
+            continue
+        preview = LetterPreview(upload=upload)
+        if PurePath(upload.name).suffix.lower() not in LETTER_SUFFIXES:
+            preview.error = gettext(
+                "%(name)s: only .txt and .docx letters (or a .zip of them) can be imported."
+            ) % {"name": upload.name}
+        elif len(upload.data) > settings.LETTER_MAX_BYTES:
+            preview.error = gettext("%(name)s is larger than %(size)d MB.") % {
+                "name": upload.name,
+                "size": settings.LETTER_MAX_BYTES // (1024 * 1024),
+            }
+        else:
+            try:
+                preview.parsed = parse_letter(upload.data, PurePath(upload.name).name)
+            except LetterError as exc:
+                preview.error = str(exc)
+            else:
+                if not preview.parsed.number:
+                    preview.error = gettext(
+                        "%(name)s: no suggestion number was found in the letter, so it cannot be filed."
+                    ) % {"name": upload.name}
+        previews.append(preview)
+    _match(previews)
+    return ImportSummary(previews)
+
+
+def _match(previews: list[LetterPreview]) -> None:
+    parsed = [p for p in previews if p.parsed is not None and not p.error]
+    if not parsed:
+        return
+    replies = Reply.objects.filter(status=Reply.Status.SENT).order_by("-round")
+    assignments = (
+        Assignment.objects.exclude(status=Assignment.Status.WITHDRAWN)
+        .select_related("department")
+        .prefetch_related(Prefetch("replies", queryset=replies, to_attr="sent_replies"))
+    )
+    proposals = (
+        Proposal.objects.filter(number__in={p.parsed.number for p in parsed})
+        .select_related("session", "congress")
+        .prefetch_related(Prefetch("assignments", queryset=assignments, to_attr="live_assignments"))
+    )
+    by_number: dict[str, list[Proposal]] = {}
+    for proposal in proposals:
+        by_number.setdefault(proposal.number, []).append(proposal)
+    departments = list(Department.objects.all())
+    archived = {
+        key: number
+        for sha, fp, number in ArchivedLetter.objects.filter(
+            fingerprint__in={fingerprint(p.parsed) for p in parsed}
+        ).values_list("source__sha256", "fingerprint", "number")
+        for key in (sha, fp)
+    }
+    archived |= dict(
+        ArchivedLetter.objects.filter(source__sha256__in={p.upload.sha256 for p in parsed}).values_list(
+            "source__sha256", "number"
+        )
+    )
+    seen: dict[str, str] = {}
+    for preview in parsed:
+        fp, sha = preview.fingerprint, preview.upload.sha256
+        if fp in archived or sha in archived:
+            preview.duplicate_of = gettext("already in the archive")
+        elif fp in seen or sha in seen:
+            preview.duplicate_of = gettext("the same letter as %(name)s in this upload") % {
+                "name": seen.get(fp) or seen[sha]
+            }
+        seen.setdefault(fp, preview.upload.name)
+        seen.setdefault(sha, preview.upload.name)
+        _match_one(preview, by_number.get(preview.parsed.number, []), departments)
+
+
+def _match_one(preview: LetterPreview, candidates: list[Proposal], departments: list[Department]) -> None:
+    letter = preview.parsed
+    assert letter is not None
+    proposal = _pick_proposal(letter, candidates, preview.notes)
+    preview.proposal = proposal
+    assigned = {a.department_id: a for a in proposal.live_assignments} if proposal else {}
+    assigned_departments = [a.department for a in assigned.values()]
+    for named in letter.departments:
+        # A unit named with its role (龙岗区为主办单位) is first looked for among the units
+        # that have that role here, so that 龙岗区 means the lead 龙岗区人民政府 and not a
+        # co-handling 龙岗区住房和建设局.
+        same_role = [a.department for a in assigned.values() if a.role == named.role]
+        department = match_department(named.name, assigned_departments, departments, preferred=same_role)
+        assignment = assigned.get(department.pk) if department else None
+        preview.departments.append(
+            DepartmentMatch(
+                name=named.name,
+                role=named.role,
+                department=department,
+                assigned_role=assignment.role if assignment else None,
+            )
+        )
+        if assignment and assignment.role != named.role:
+            preview.notes.append(
+                gettext("The letter names %(name)s as %(letter)s; the tracker has it as %(tracker)s.")
+                % {
+                    "name": named.name,
+                    "letter": Assignment.Role(named.role).label
+                    if named.role in Assignment.Role.values
+                    else named.role,
+                    "tracker": assignment.get_role_display(),
+                }
+            )
+    signer = (
+        match_department(letter.signed_by, assigned_departments, departments) if letter.signed_by else None
+    )
+    leads = [m.department for m in preview.departments if m.department and m.role != Assignment.Role.CO]
+    preview.department = signer or (leads[0] if len(leads) == 1 else None)
+    if proposal and preview.department and preview.department.pk in assigned:
+        sent = assigned[preview.department.pk].sent_replies
+        preview.reply = sent[0] if sent else None
+        if preview.reply and letter.grade and preview.reply.grade != letter.grade:
+            preview.notes.append(
+                gettext("The letter's grade is %(letter)s; the reply in the tracker has %(tracker)s.")
+                % {"letter": letter.grade, "tracker": preview.reply.grade}
+            )
+    elif proposal and preview.department:
+        preview.notes.append(
+            gettext("%(name)s is not assigned this suggestion in the tracker.")
+            % {"name": preview.department.name}
+        )
+
+
+def role_label(role: str) -> str:
+    return str(Assignment.Role(role).label) if role in Assignment.Role.values else role
+
+
+def _pick_proposal(letter: ParsedLetter, candidates: list[Proposal], notes: list[str]) -> Proposal | None:
+    if not candidates:
+        notes.append(
+            gettext("No. %(number)s is not in the tracker: the letter is archived without a link.")
+            % {"number": letter.number}
+        )
+        return None
+    term, meeting = session_numbers(letter)
+    if term is not None:
+        fitting = [
+            p
+            for p in candidates
+            if p.session.term == term and (meeting is None or p.session.meeting == meeting)
+        ]
+        if not fitting:
+            notes.append(
+                gettext("No. %(number)s is in the tracker, but not for the session the letter names.")
+                % {"number": letter.number}
+            )
+            return None
+        candidates = fitting
+    if len(candidates) > 1:
+        notes.append(
+            gettext("No. %(number)s exists in %(count)d sessions; the letter does not say which.")
+            % {"number": letter.number, "count": len(candidates)}
+        )
+        return None
+    return candidates[0]
+
+
+def session_numbers(letter: ParsedLetter) -> tuple[int | None, int | None]:
+    """The term (届) and meeting (次会议) the letter names; meeting None between sessions."""
+    term_match = re.search(r"第?([〇○零一二两三四五六七八九十\d]+)届", letter.congress or "")
+    meeting_match = re.search(r"第?([〇○零一二两三四五六七八九十\d]+)次", letter.session or "")
+    term = chinese_number(term_match.group(1)) if term_match else None
+    meeting = chinese_number(meeting_match.group(1)) if meeting_match else None
+    return term, meeting
+
+
+def chinese_number(text: str) -> int | None:
+    """七 → 7, 十三 → 13, 二十 → 20, 15 → 15."""
+    text = unicodedata.normalize("NFKC", text)
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, units = text.partition("十")
+        value = (CN_DIGITS.get(tens, 0) if tens else 1) * 10
+        return value + (CN_DIGITS.get(units, 0) if units else 0)
+    if len(text) == 1 and text in CN_DIGITS:
+        return CN_DIGITS[text]
+    return None
+
+
+def normalise_name(name: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
+
+
+def match_department(
+    name: str,
+    assigned: Sequence[Department],
+    departments: Sequence[Department],
+    *,
+    preferred: Sequence[Department] = (),
+) -> Department | None:
+    """The unit a letter means by ``name``: exactly (name or short name), else the one unit of
+    the suggestion whose name holds it (龙岗区 → 深圳市龙岗区人民政府) or is nearly it, else a
+    unit anywhere whose name is nearly it. ``preferred`` (the suggestion's units with the role
+    the letter gives) is searched before the rest. None when that is not one unit."""
+    wanted = normalise_name(name)
+    if not wanted:
+        return None
+    exact = [d for d in departments if wanted in (normalise_name(d.name), normalise_name(d.short_name))]
+    if len(exact) == 1:
+        return exact[0]
+
+    def similarity(department: Department) -> float:
+        full = normalise_name(department.name)
+        short = normalise_name(department.short_name)
+        if wanted in full or (short and (wanted in short or short in wanted)):
+            return 1.0
+        return SequenceMatcher(None, wanted, full).ratio()
+
+    pools = ((preferred, SIMILAR_TO_ASSIGNED), (assigned, SIMILAR_TO_ASSIGNED), (departments, SIMILAR_TO_ANY))
+    for pool, threshold in pools:
+        scored = sorted(((similarity(d), d.pk, d) for d in pool), key=lambda s: (-s[0], s[1]))
+        if scored and scored[0][0] >= threshold and (len(scored) == 1 or scored[1][0] < scored[0][0]):
+            return scored[0][2]
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Keeping an upload until it is confirmed, and confirming it
+# ---------------------------------------------------------------------------
+
+
+def stage_upload(uploads: Sequence[Upload], *, by: User) -> LetterImport:
+    """Keep the files of an upload for its preview (nothing is archived yet). A zip's letters
+    are kept one by one, so that each archived letter has its own file."""
+    files = [item.upload if isinstance(item, LetterPreview) else item for item in expand_uploads(uploads)]
+    with transaction.atomic():
+        batch = LetterImport.objects.create(created_by=by)
+        for upload in files:
+            LetterImportFile.objects.create(
+                batch=batch,
+                file=ContentFile(upload.data, name=PurePath(upload.name).name),
+                original_name=upload.name[:255],
+                sha256=upload.sha256,
+                size=len(upload.data),
+            )
+    return batch
+
+
+def batch_uploads(batch: LetterImport) -> list[tuple[LetterImportFile, Upload]]:
+    result = []
+    for stored in batch.files.all():
+        with stored.file.open("rb") as handle:
+            result.append((stored, Upload(name=stored.original_name, data=handle.read())))
+    return result
+
+
+def preview_batch(batch: LetterImport) -> ImportSummary:
+    return preview_letters([upload for _stored, upload in batch_uploads(batch)])
+
+
+def apply_import(batch: LetterImport, *, by: User) -> ImportSummary:
+    """Archive the new letters of a previewed upload, all in one transaction."""
+    with transaction.atomic():
+        batch = LetterImport.objects.select_for_update().get(pk=batch.pk)
+        if batch.status != LetterImport.Status.PREVIEWED:
+            raise InvalidTransition(
+                gettext("This upload was already %(status)s.") % {"status": batch.get_status_display()}
+            )
+        stored = batch_uploads(batch)
+        summary = preview_letters([upload for _row, upload in stored])
+        now = timezone.now()
+        archived = [
+            _archived_letter(preview, row, by=by, at=now)
+            for (row, _upload), preview in zip(stored, summary.letters, strict=True)
+            if preview.outcome == LetterPreview.NEW
+        ]
+        ArchivedLetter.objects.bulk_create(archived)
+        batch.status = LetterImport.Status.APPLIED
+        batch.decided_by = by
+        batch.decided_at = now
+        batch.imported_count = len(archived)
+        batch.save(update_fields=["status", "decided_by", "decided_at", "imported_count"])
+    return summary
+
+
+def _archived_letter(preview: LetterPreview, source: LetterImportFile, *, by: User, at) -> ArchivedLetter:
+    letter = preview.parsed
+    assert letter is not None
+    return ArchivedLetter(
+        source=source,
+        fingerprint=preview.fingerprint,
+        number=letter.number or "",
+        title=(letter.title or "")[:300],
+        letter_date=letter.date,
+        signed_by=(letter.signed_by or "")[:200],
+        grade=(letter.grade or "")[:1],
+        fields=letter.as_dict(),
+        text=letter.text,
+        proposal=preview.proposal,
+        department=preview.department,
+        reply=preview.reply,
+        imported_by=by,
+        imported_at=at,
+    )
+
+
+def discard_import(batch: LetterImport, *, by: User) -> None:
+    with transaction.atomic():
+        batch = LetterImport.objects.select_for_update().get(pk=batch.pk)
+        if batch.status != LetterImport.Status.PREVIEWED:
+            raise InvalidTransition(
+                gettext("This upload was already %(status)s.") % {"status": batch.get_status_display()}
+            )
+        batch.status = LetterImport.Status.DISCARDED
+        batch.decided_by = by
+        batch.decided_at = timezone.now()
+        batch.save(update_fields=["status", "decided_by", "decided_at"])

@@ -92,8 +92,22 @@ class LoadDemoCommandTests(TestCase):
         letter = ArchivedLetter.objects.get()
         reply = self.reply_20240493()
         self.assertEqual(
-            (letter.number, letter.proposal, letter.department, letter.reply, letter.grade, letter.letter_date),
-            ("20240493", reply.assignment.proposal, reply.assignment.department, reply, "B", date(2024, 11, 18)),
+            (
+                letter.number,
+                letter.proposal,
+                letter.department,
+                letter.reply,
+                letter.grade,
+                letter.letter_date,
+            ),
+            (
+                "20240493",
+                reply.assignment.proposal,
+                reply.assignment.department,
+                reply,
+                "B",
+                date(2024, 11, 18),
+            ),
         )
 
     def test_it_names_chen_shou_as_lead_deputy_of_20240493(self) -> None:

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from django.utils.translation import gettext
+
 from responses.letters.text import LetterError, normalise_text, read_letter_text
 
 __all__ = ["Department", "ParsedLetter", "Section", "parse_letter", "parse_letter_text"]
@@ -86,7 +88,8 @@ def parse_letter(data: bytes, filename: str) -> ParsedLetter:
     if not looks_like_reply_letter(text):
         name = PurePath(filename).name
         raise LetterError(
-            f"{name}: not a reply letter (no suggestion number, salutation or reply wording found)"
+            gettext("%(file)s: not a reply letter (no suggestion number, salutation or reply wording found)")
+            % {"file": name}
         )
     return _parse_normalised(text)
 

@@ -13,6 +13,8 @@ import re
 import zipfile
 from pathlib import PurePath
 
+from django.utils.translation import gettext
+
 __all__ = ["LetterError", "normalise_text", "read_letter_text"]
 
 
@@ -33,24 +35,39 @@ def read_letter_text(data: bytes, filename: str) -> str:
     """The letter's text, normalised; raises LetterError naming the file when it cannot be read."""
     suffix = PurePath(filename).suffix.lower()
     if not data or not data.strip():
-        raise LetterError(f"{filename}: the file is empty")
+        raise LetterError(gettext("%(file)s: the file is empty") % {"file": filename})
     if data.startswith(ZIP_MAGIC):
         if suffix not in (".docx", *TEXT_SUFFIXES):
-            raise LetterError(f"{filename}: unsupported file type (only .txt and .docx letters can be read)")
+            raise LetterError(
+                gettext("%(file)s: unsupported file type (only .txt and .docx letters can be read)")
+                % {"file": filename}
+            )
         return normalise_text(_docx_text(data, filename))
     if suffix == ".docx":
         # A .docx is always a zip; anything else (a renamed .doc, a cut-off download) is not one.
         if data.startswith(OLE_MAGIC):
-            raise LetterError(f"{filename}: unsupported file type (an old .doc Word file; save it as .docx)")
-        raise LetterError(f"{filename}: not a valid Word file (the zip is damaged)")
+            raise LetterError(
+                gettext("%(file)s: unsupported file type (an old .doc Word file; save it as .docx)")
+                % {"file": filename}
+            )
+        raise LetterError(
+            gettext("%(file)s: not a valid Word file (the zip is damaged)") % {"file": filename}
+        )
     if data.startswith(OLE_MAGIC):
-        raise LetterError(f"{filename}: unsupported file type (an old .doc Word file; save it as .docx)")
+        raise LetterError(
+            gettext("%(file)s: unsupported file type (an old .doc Word file; save it as .docx)")
+            % {"file": filename}
+        )
     if data.startswith(PDF_MAGIC):
         raise LetterError(
-            f"{filename}: unsupported file type (a PDF; only .txt and .docx letters can be read)"
+            gettext("%(file)s: unsupported file type (a PDF; only .txt and .docx letters can be read)")
+            % {"file": filename}
         )
     if data.startswith(RTF_MAGIC) or suffix not in TEXT_SUFFIXES:
-        raise LetterError(f"{filename}: unsupported file type (only .txt and .docx letters can be read)")
+        raise LetterError(
+            gettext("%(file)s: unsupported file type (only .txt and .docx letters can be read)")
+            % {"file": filename}
+        )
     return normalise_text(_decode(data, filename))
 
 
@@ -61,13 +78,13 @@ def _decode(data: bytes, filename: str) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
     if b"\x00" in data:
-        raise LetterError(f"{filename}: not a text file (it holds binary data)")
+        raise LetterError(gettext("%(file)s: not a text file (it holds binary data)") % {"file": filename})
     for encoding in ("utf-8", "gb18030"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise LetterError(f"{filename}: not a text file (neither UTF-8 nor GB18030)")
+    raise LetterError(gettext("%(file)s: not a text file (neither UTF-8 nor GB18030)") % {"file": filename})
 
 
 def _docx_text(data: bytes, filename: str) -> str:
@@ -78,9 +95,14 @@ def _docx_text(data: bytes, filename: str) -> str:
     try:
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, OSError) as error:
-        raise LetterError(f"{filename}: not a valid Word file (the zip is damaged)") from error
+        raise LetterError(
+            gettext("%(file)s: not a valid Word file (the zip is damaged)") % {"file": filename}
+        ) from error
     except Exception as error:  # lxml errors from a damaged document.xml
-        raise LetterError(f"{filename}: not a valid Word file ({type(error).__name__})") from error
+        raise LetterError(
+            gettext("%(file)s: not a valid Word file (%(error)s)")
+            % {"file": filename, "error": type(error).__name__}
+        ) from error
     numbering = _WordNumbering(document)
     lines: list[str] = []
     for child in document.element.body.iterchildren():

@@ -14,12 +14,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from proposals.access import require
 from proposals.forms import SpreadsheetImportForm
 from proposals.models import InvalidTransition, SpreadsheetImport
-from proposals.spreadsheet import SheetRejected
 
 # The preview lists every row with an error, then this many rows that are ready; the
 # counts above the table cover the whole sheet (a list can hold 10,000 rows).
 PREVIEW_ERROR_ROWS = 500
 PREVIEW_READY_ROWS = 200
+# While the worker imports a confirmed list, its page reloads itself this often.
+REFRESH_SECONDS = 3
 
 
 def _get_import(request: HttpRequest, pk: int) -> SpreadsheetImport:
@@ -55,7 +56,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The preview of an upload, checked against the data as it is now; once decided, the outcome."""
     upload = _get_import(request, pk)
-    context: dict[str, Any] = {"upload": upload}
+    context: dict[str, Any] = {"upload": upload, "refresh_seconds": REFRESH_SECONDS}
     if upload.status == SpreadsheetImport.Status.PREVIEWED:
         preview = upload.read()
         errors = preview.error_rows
@@ -78,15 +79,12 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start the import; the preview page then follows it until it is done."""
     upload = _get_import(request, pk)
     try:
-        count = upload.apply(by=request.user)
+        upload.confirm(by=request.user)
     except InvalidTransition as exc:
         messages.info(request, str(exc))
-    except SheetRejected as exc:
-        messages.error(request, _("Nothing was imported: %(errors)s") % {"errors": exc})
-    else:
-        messages.success(request, _("%(count)s suggestions were logged and assigned.") % {"count": count})
     return redirect(upload)
 
 

@@ -1391,6 +1391,7 @@ class SpreadsheetImport(models.Model):
 
     class Status(models.TextChoices):
         PREVIEWED = "previewed", _("awaiting confirmation")
+        APPLYING = "applying", _("importing")
         APPLIED = "applied", _("imported")
         DISCARDED = "discarded", _("discarded")
 
@@ -1427,6 +1428,9 @@ class SpreadsheetImport(models.Model):
         verbose_name=_("discarded by"),
     )
     discarded_at = models.DateTimeField(_("discarded at"), null=True, blank=True)
+    # Why the last confirmation wrote nothing (rows refused when checked again), shown on
+    # the preview; empty once a confirmation succeeds.
+    failure = models.TextField(_("why the last confirmation failed"), blank=True)
 
     class Meta:
         verbose_name = _("suggestion list import")
@@ -1434,7 +1438,7 @@ class SpreadsheetImport(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["previewed", "applied", "discarded"]),
+                condition=Q(status__in=["previewed", "applying", "applied", "discarded"]),
                 name="proposals_spreadsheetimport_status_valid",
             ),
         ]
@@ -1475,12 +1479,11 @@ class SpreadsheetImport(models.Model):
         return read_sheet(data, session=self.session)
 
     def apply(self, *, by: User) -> int:
-        """Log and assign every row, all or nothing; returns how many suggestions were logged.
+        """Log and assign every row now, all or nothing; returns how many suggestions were logged.
 
-        Raises spreadsheet.SheetRejected (nothing written) when a row has errors now.
+        Raises spreadsheet.SheetRejected (nothing written) when a row has errors now. The
+        pages use confirm(), which does this in the worker.
         """
-        from proposals.spreadsheet import apply_sheet
-
         _check_staff(by)
         with transaction.atomic():
             # Locked: two confirmations of one upload must not both log the rows.
@@ -1489,13 +1492,73 @@ class SpreadsheetImport(models.Model):
                 raise InvalidTransition(
                     gettext("This list was already %(status)s.") % {"status": locked.get_status_display()}
                 )
-            preview = self.read()
-            self.created_count = apply_sheet(self, preview, by=by)
-            self.row_count = len(preview.rows)
-            self.status = self.Status.APPLIED
-            self.applied_by = by
-            self.applied_at = timezone.now()
-            self.save(update_fields=["created_count", "row_count", "status", "applied_by", "applied_at"])
+            self._apply_rows(by=by)
+        return self.created_count
+
+    def confirm(self, *, by: User) -> None:
+        """Staff confirm the preview: the upload is "importing" at once, and a worker logs and
+        assigns the rows (a 10,000-row list takes minutes, longer than a web request may)."""
+        from proposals.tasks import apply_spreadsheet_import
+
+        _check_staff(by)
+        with transaction.atomic():
+            locked = SpreadsheetImport.objects.select_for_update().get(pk=self.pk)
+            if locked.status != self.Status.PREVIEWED:
+                raise InvalidTransition(
+                    gettext("This list was already %(status)s.") % {"status": locked.get_status_display()}
+                )
+            locked.status = self.Status.APPLYING
+            locked.applied_by = by
+            locked.failure = ""
+            locked.save(update_fields=["status", "applied_by", "failure"])
+            pk = self.pk
+            transaction.on_commit(lambda: apply_spreadsheet_import.delay(pk))
+        self.refresh_from_db()
+
+    @classmethod
+    def run_confirmed(cls, pk: int) -> int | None:
+        """The worker's part of confirm(): log and assign every row, all or nothing. When the
+        rows are refused now (or anything fails), the upload goes back to its preview with
+        the reason, and nothing is written. Returns how many were logged."""
+        from proposals.spreadsheet import SheetRejected
+
+        try:
+            with transaction.atomic():
+                upload = cls.objects.select_for_update().select_related("session__congress").get(pk=pk)
+                if upload.status != cls.Status.APPLYING or upload.applied_by is None:
+                    return None  # Already done (a redelivered task) or never confirmed.
+                return upload._apply_rows(by=upload.applied_by)
+        except SheetRejected as exc:
+            reason = gettext("Nothing was imported: %(errors)s") % {"errors": exc}
+            cls.objects.filter(pk=pk, status=cls.Status.APPLYING).update(
+                status=cls.Status.PREVIEWED, applied_by=None, failure=reason
+            )
+            return None
+        except Exception:
+            cls.objects.filter(pk=pk, status=cls.Status.APPLYING).update(
+                status=cls.Status.PREVIEWED,
+                applied_by=None,
+                failure=gettext(
+                    "The import stopped with an unexpected error and nothing was imported. "
+                    "Try again; if it fails again, tell the administrator."
+                ),
+            )
+            raise
+
+    def _apply_rows(self, *, by: User) -> int:
+        """Inside the caller's transaction, with this upload locked."""
+        from proposals.spreadsheet import apply_sheet
+
+        preview = self.read()
+        self.created_count = apply_sheet(self, preview, by=by)
+        self.row_count = len(preview.rows)
+        self.status = self.Status.APPLIED
+        self.applied_by = by
+        self.applied_at = timezone.now()
+        self.failure = ""
+        self.save(
+            update_fields=["created_count", "row_count", "status", "applied_by", "applied_at", "failure"]
+        )
         return self.created_count
 
     def discard(self, *, by: User) -> None:

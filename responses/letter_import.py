@@ -442,10 +442,23 @@ def match_department(
 # ---------------------------------------------------------------------------
 
 
-def stage_upload(uploads: Sequence[Upload], *, by: User) -> LetterImport:
+class TooManyLetters(ValueError):
+    """An upload holds more letters than one preview page can read in a web request."""
+
+
+def stage_upload(uploads: Sequence[Upload], *, by: User, max_letters: int | None = None) -> LetterImport:
     """Keep the files of an upload for its preview (nothing is archived yet). A zip's letters
-    are kept one by one, so that each archived letter has its own file."""
+    are kept one by one, so that each archived letter has its own file. With max_letters,
+    an upload holding more is refused (TooManyLetters) and nothing is kept."""
     files = [item.upload if isinstance(item, LetterPreview) else item for item in expand_uploads(uploads)]
+    if max_letters is not None and len(files) > max_letters:
+        raise TooManyLetters(
+            gettext(
+                "This upload holds %(count)d letters; the page takes up to %(max)d at a time. "
+                "Upload them in several parts, or ask the administrator to run import_letters on the folder."
+            )
+            % {"count": len(files), "max": max_letters}
+        )
     with transaction.atomic():
         batch = LetterImport.objects.create(created_by=by)
         for upload in files:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from unittest import mock
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
@@ -150,28 +151,75 @@ class PreviewTests(ImportViewTestCase):
 
 
 class ConfirmTests(ImportViewTestCase):
+    def confirm(self, upload: SpreadsheetImport, *, run_worker: bool = True) -> Any:
+        """Post the confirmation; with run_worker the queued import runs (eager Celery)."""
+        with self.captureOnCommitCallbacks(execute=run_worker):
+            self.client.post(confirm(upload))
+        return self.client.get(detail(upload))
+
     def test_it_logs_and_assigns_the_list_and_says_how_many(self) -> None:
         upload = self.staged()
         self.client.force_login(self.staff)
-        response = self.client.post(confirm(upload), follow=True)
-        self.assertRedirects(response, detail(upload))
+        response = self.confirm(upload)
         self.assertContains(response, "2 suggestions were logged and assigned.")
         self.assertEqual(Proposal.objects.filter(status=Proposal.Status.ASSIGNED).count(), 2)
         self.assertEqual(Assignment.objects.count(), 4)
 
-    def test_it_writes_nothing_and_explains_when_a_row_has_errors(self) -> None:
+    def test_until_the_worker_is_done_the_page_says_so_and_reloads_itself(self) -> None:
+        upload = self.staged()
+        self.client.force_login(self.staff)
+        response = self.confirm(upload, run_worker=False)
+        self.assertEqual(self.refreshed(upload).status, SpreadsheetImport.Status.APPLYING)
+        self.assertContains(response, "the suggestions are being logged and assigned")
+        self.assertContains(response, '<meta http-equiv="refresh"')
+        self.assertEqual(Proposal.objects.count(), 0)
+
+    def test_it_writes_nothing_and_explains_on_the_preview_when_a_row_has_errors(self) -> None:
         upload = self.staged([row("20240493"), row("20240494", category="无此类别")])
         self.client.force_login(self.staff)
         before = counts()
-        response = self.client.post(confirm(upload), follow=True)
+        response = self.confirm(upload)
         self.assertEqual(counts(), before)
+        self.assertEqual(self.refreshed(upload).status, SpreadsheetImport.Status.PREVIEWED)
         self.assertContains(response, "Nothing was imported")
         self.assertContains(response, "Row 4, 类别")
+
+    def test_rows_that_became_wrong_after_the_preview_send_it_back_to_the_preview(self) -> None:
+        upload = self.staged()
+        self.client.force_login(self.staff)
+        self.client.get(detail(upload))
+        # Between the preview and the worker, someone logs one of the numbers by hand.
+        self.make_assigned(number="20240494")
+        before = counts()
+        response = self.confirm(upload)
+        self.assertEqual(counts(), before)
+        upload = self.refreshed(upload)
+        self.assertEqual((upload.status, upload.applied_by), (SpreadsheetImport.Status.PREVIEWED, None))
+        self.assertContains(response, "No. 20240494 already exists in this session.")
+
+    def test_an_unexpected_failure_writes_nothing_and_lets_staff_try_again(self) -> None:
+        upload = self.staged()
+        self.client.force_login(self.staff)
+        before = counts()
+        with mock.patch("proposals.spreadsheet.apply_sheet", side_effect=RuntimeError("disk full")):
+            response = self.confirm(upload)
+        self.assertEqual(counts(), before)
+        self.assertEqual(self.refreshed(upload).status, SpreadsheetImport.Status.PREVIEWED)
+        self.assertContains(response, "unexpected error and nothing was imported")
+        self.assertContains(self.confirm(upload), "2 suggestions were logged and assigned.")
+
+    def test_a_redelivered_task_does_not_import_twice(self) -> None:
+        upload = self.staged()
+        self.client.force_login(self.staff)
+        self.confirm(upload)
+        before = counts()
+        self.assertIsNone(SpreadsheetImport.run_confirmed(upload.pk))
+        self.assertEqual(counts(), before)
 
     def test_it_does_nothing_the_second_time(self) -> None:
         upload = self.staged()
         self.client.force_login(self.staff)
-        self.client.post(confirm(upload))
+        self.confirm(upload)
         before = counts()
         response = self.client.post(confirm(upload), follow=True)
         self.assertEqual(counts(), before)

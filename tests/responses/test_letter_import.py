@@ -7,6 +7,7 @@ import tempfile
 import zipfile
 from io import BytesIO, StringIO
 from pathlib import Path
+from unittest import mock
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -203,6 +204,27 @@ class LetterImportTests(TrackerTestCase):
         self.assertEqual(letters[1].source.original_name, "letters.zip/2024/20240494.docx")
         with letters[1].source.file.open("rb") as handle:
             self.assertEqual(handle.read()[:2], b"PK")
+
+    def test_the_page_refuses_an_upload_of_more_letters_than_it_can_preview_and_keeps_nothing(self) -> None:
+        buffer = BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for n in range(3):
+                archive.writestr(f"{20240500 + n}.txt", other_letter(str(20240500 + n)))
+        self.client.force_login(self.staff)
+        with mock.patch("responses.archive_views.WEB_MAX_LETTERS", 2):
+            response = self.client.post(
+                reverse("responses:letter_import_upload"),
+                {"files": [SimpleUploadedFile("letters.zip", buffer.getvalue())]},
+            )
+        self.assertEqual(response.status_code, 200)
+        self.assertFormError(
+            response.context["form"],
+            "files",
+            "This upload holds 3 letters; the page takes up to 2 at a time. Upload them in several parts, "
+            "or ask the administrator to run import_letters on the folder.",
+        )
+        self.assertFalse(LetterImport.objects.exists())
+        self.assertFalse(LetterImportFile.objects.exists())
 
     def test_a_damaged_zip_fails_with_its_name(self) -> None:
         batch = self.upload(("letters.zip", b"PK\x03\x04 broken"))

@@ -1,0 +1,13 @@
+"""Celery tasks: thin wrappers that take ids and call model methods."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from proposals.models import SpreadsheetImport
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def apply_spreadsheet_import(upload_id: int) -> int | None:
+    """Log and assign the rows of a confirmed suggestion list (交办清单), all or nothing."""
+    return SpreadsheetImport.run_confirmed(upload_id)

@@ -43,6 +43,16 @@ TITLE_SIZE = Pt(22)  # 二号
 PAGE_NUMBER_SIZE = Pt(14)  # 四号
 LINE = Pt(28)  # fixed line spacing: 22 lines on the 225 mm type area
 CHAR = BODY_SIZE  # one character of body text, for indents in "characters"
+# Character spacing of body text, in twentieths of a point: 28 × (16 − 0.25) pt = 441 pt,
+# within the 156 mm (442.2 pt) line.
+CHAR_CONDENSE_TWIPS = -5
+
+# Run properties that come after w:spacing in the schema (CT_RPr's order).
+AFTER_SPACING = (
+    "w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd",
+    "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish",
+    "w:oMath",
+)  # fmt: skip
 
 PUBLICITY_WORDS = {"public": "主动公开", "on_request": "依申请公开", "not_public": "不予公开"}
 
@@ -218,15 +228,17 @@ def _set_up_page(document: DocumentObject) -> None:
     section.left_margin, section.right_margin = Mm(28), Mm(26)
     # The page number sits 7 mm below the type area (GB/T 9704-2012 7.5).
     section.header_distance, section.footer_distance = Mm(15), Mm(23)
-    # 22 lines of 28 characters: the character pitch is the default size (16 pt) plus
-    # charSpace/4096 pt, so -842 gives 15.79 pt × 28 = 156 mm, the type area's width.
+    # 22 lines of 28 characters. Lines snap to a 28 pt grid. Characters are not put on a
+    # character grid (linesAndChars with a negative charSpace): Word squeezes each
+    # character into its cell, but LibreOffice gives a 16 pt character two 15.8 pt cells
+    # and prints 14 spaced-out characters a line. Body text is instead condensed by
+    # CHAR_CONDENSE, so that 28 characters fill the 156 mm line in every program.
     sect_pr = section._sectPr
     for grid in sect_pr.findall(qn("w:docGrid")):
         sect_pr.remove(grid)
     grid = OxmlElement("w:docGrid")
-    grid.set(qn("w:type"), "linesAndChars")
+    grid.set(qn("w:type"), "lines")
     grid.set(qn("w:linePitch"), str(int(LINE.pt * 20)))
-    grid.set(qn("w:charSpace"), "-842")
     sect_pr.append(grid)
 
 
@@ -234,6 +246,10 @@ def _set_up_styles(document: DocumentObject) -> None:
     normal = document.styles["Normal"]
     _set_font(normal.font, normal.element.get_or_add_rPr(), FANGSONG, BODY_SIZE)
     _set_language(normal.element.get_or_add_rPr())
+    rpr = normal.element.get_or_add_rPr()
+    spacing = OxmlElement("w:spacing")
+    spacing.set(qn("w:val"), str(CHAR_CONDENSE_TWIPS))
+    rpr.insert_element_before(spacing, *AFTER_SPACING)
     # Chinese line breaking: no punctuation at the start of a line, no squeezing of
     # spaces. Added before python-docx's own properties, which it inserts in schema order.
     ppr = normal.element.get_or_add_pPr()

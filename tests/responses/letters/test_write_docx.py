@@ -94,6 +94,17 @@ class WriteDocxTests(TrackerTestCase):
         self.assertEqual(body.runs[0].font.size, Pt(16))
         self.assertEqual(body.paragraph_format.first_line_indent, Pt(32))
 
+    def test_28_characters_fill_a_line_without_a_character_grid(self) -> None:
+        section = self.document.sections[0]
+        line_width = section.page_width - section.left_margin - section.right_margin
+        grid = section._sectPr.find(qn("w:docGrid"))
+        # A character grid spaces 16 pt characters two cells apart in LibreOffice.
+        self.assertEqual((grid.get(qn("w:type")), grid.get(qn("w:linePitch"))), ("lines", "560"))
+        spacing = self.document.styles["Normal"].element.rPr.find(qn("w:spacing"))
+        advance = Pt(16) + Pt(int(spacing.get(qn("w:val"))) / 20)
+        self.assertLessEqual(28 * advance, line_width)
+        self.assertGreater(29 * advance, line_width)
+
     def test_it_sets_headings_in_heiti_then_kaiti(self) -> None:
         self.assertEqual(east_asia_font(self.paragraph("二、关于盐龙大道")), "黑体")
         self.assertEqual(east_asia_font(self.paragraph("（一）可研报告")), "楷体_GB2312")

@@ -112,6 +112,9 @@ def _parse_normalised(text: str) -> ParsedLetter:
     contact_name, contact_phones = find_contact(lines)
     congress, session = find_congress(text)
     lead_deputy, has_co_signers = find_salutation(lines[:head_end] or lines)
+    if lead_deputy is None:
+        # A letter to the lead unit (a co-handler's opinion) names the deputies in its text.
+        lead_deputy, has_co_signers = find_deputy_in_text(head)
     return ParsedLetter(
         number=find_number(text),
         congress=congress,
@@ -119,7 +122,7 @@ def _parse_normalised(text: str) -> ParsedLetter:
         title=find_title(head),
         lead_deputy=lead_deputy,
         has_co_signers=has_co_signers,
-        departments=find_departments(head, signed_by),
+        departments=find_departments(head, signed_by) or find_signer_role(head, signed_by),
         sections=sections,
         commitment_candidates=find_commitment_candidates(sections),
         date=date,
@@ -178,21 +181,26 @@ CONGRESS = re.compile(
 )
 # A place before the term: "深圳市", "广东省", "龙岗区"; the word before it is cut off at
 # a boundary so that "您在深圳市" gives "深圳市" and "关于市" gives nothing.
-PLACE_BOUNDARY = re.compile(rf"[^{HAN}]|[在于的您是及和与关函府上届]")
+PLACE_BOUNDARY = re.compile(rf"[^{HAN}]|[在于的您是及和与关函府上届对向就据]")
+# "市七届人大", "区六届人大": the level alone, as letters to a city's deputies write it.
+LEVEL_BEFORE = re.compile(rf"(?:^|[^{HAN}]|[在于的您是及和与关函府上届对向就据])([省市区县])$")
 PLACE = re.compile(rf"^[{HAN}]{{2,8}}(?:省|市|区|县|自治区|自治州)$")
 
 
 def find_congress(text: str) -> tuple[str | None, str | None]:
-    """(congress with its term and place as written, session) — "深圳市七届人大", "五次会议"."""
+    """(congress with its term and place as written, session) — "深圳市七届人大", "五次会议".
+    A place in full (深圳市) wins over the level alone (市七届人大), wherever it comes."""
     best: tuple[str, str | None] | None = None
     for match in CONGRESS.finditer(text):
         term = re.sub(r"\s+", "", match.group(1)) + match.group(2)
         session = re.sub(r"\s+", "", match.group(3)) if match.group(3) else None
-        place = _place_before(text[max(0, match.start() - 12) : match.start()])
+        preceding = text[max(0, match.start() - 12) : match.start()]
+        place = _place_before(preceding)
         if place:
             return place + term, session or (best[1] if best else None)
+        level = LEVEL_BEFORE.search(preceding)
         if best is None:
-            best = (term, session)
+            best = ((level.group(1) if level else "") + term, session)
         elif best[1] is None and session:
             best = (best[0], session)
     return best if best else (None, None)
@@ -250,6 +258,20 @@ def _salutation_match(line: str) -> re.Match | None:
     line = line.strip()
     match = SALUTATION.match(line) or SALUTATION_RUN_ON.match(line)
     return match if match and match.group(1) not in NOT_A_NAME else None
+
+
+# "陈寿等代表提出的《…》", "王晓梅代表在市七届人大五次会议上提出的", "陈寿等5名代表领衔提出".
+DEPUTY_IN_TEXT = re.compile(
+    rf"(?<![{HAN}])(?:由|是|对)?({NAME})\s*(?P<others>等\s*(?:[\d{CN_DIGITS}]+\s*[名位])?)?\s*(?:人大)?代表"
+    r"(?:在[^，。；\n]{0,40}?)?(?:领衔)?(?:提出|所提)"
+)
+
+
+def find_deputy_in_text(head: str) -> tuple[str | None, bool | None]:
+    for match in DEPUTY_IN_TEXT.finditer(head):
+        if match.group(1) not in NOT_A_NAME:
+            return match.group(1), bool(match.group("others"))
+    return None, None
 
 
 def find_salutation(lines: list[str]) -> tuple[str | None, bool | None]:
@@ -317,6 +339,15 @@ def find_departments(head: str, signed_by: str | None) -> list[Department]:
         if co:
             add(co.group(1), co.group(2))
     return found
+
+
+# "…建议会办意见的函", "现将我局协办意见函告如下": the signing unit says it co-handles.
+CO_OPINION = re.compile(r"(会办|协办)意见")
+
+
+def find_signer_role(head: str, signed_by: str | None) -> list[Department]:
+    match = CO_OPINION.search(head)
+    return [Department(signed_by, ROLE_BY_WORD[match.group(1)])] if match and signed_by else []
 
 
 # ---------------------------------------------------------------------------------------

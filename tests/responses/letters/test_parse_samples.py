@@ -55,7 +55,7 @@ class FullWidthLetterTests(SimpleTestCase):
         self.assertIn(b"\r\n", data)
         letter = parse_letter(data, "full-width-pingshan.txt")
         self.assertEqual(letter.number, "20240121")
-        self.assertEqual((letter.congress, letter.session), ("七届人大", "五次会议"))
+        self.assertEqual((letter.congress, letter.session), ("市七届人大", "五次会议"))
         self.assertEqual(letter.title, "关于推动坪山新能源汽车产业链延链补链的建议")
         self.assertEqual((letter.lead_deputy, letter.has_co_signers), ("李文", False))
         self.assertEqual(letter.departments, [Department("坪山区发展和改革局", "lead")])
@@ -82,7 +82,7 @@ class DotNumberedWrappedTitleTests(SimpleTestCase):
     def test_fields(self):
         letter = parse_letter(sample("dot-numbered-wrapped-title.txt"), "dot-numbered-wrapped-title.txt")
         self.assertEqual(letter.number, "20240377")
-        self.assertEqual((letter.congress, letter.session), ("七届人大", "五次会议"))
+        self.assertEqual((letter.congress, letter.session), ("市七届人大", "五次会议"))
         self.assertEqual(letter.title, "关于推动坪西路改造、盐龙大道（坪地段）市政化改造项目尽快实施的建议")
         self.assertEqual((letter.lead_deputy, letter.has_co_signers), ("陈寿", True))
         self.assertEqual(letter.departments, [Department("龙岗区", "lead")])
@@ -171,7 +171,7 @@ class NoContactNotPublicTests(SimpleTestCase):
     def test_fields(self):
         letter = parse_letter(sample("no-contact-not-public.txt"), "no-contact-not-public.txt")
         self.assertEqual(letter.number, "20240518")
-        self.assertEqual((letter.congress, letter.session), ("七届人大", "五次会议"))
+        self.assertEqual((letter.congress, letter.session), ("市七届人大", "五次会议"))
         self.assertEqual(letter.title, "关于开放清林径水库周边生态资源的建议")
         self.assertEqual((letter.lead_deputy, letter.has_co_signers), ("王小明", False))
         self.assertEqual(letter.departments, [Department("深圳市水务局", "co")])
@@ -217,6 +217,64 @@ class DocxLetterTests(SimpleTestCase):
 
     def test_the_text_sample_parses_the_same(self):
         self.check(parse_letter(sample("docx-source.txt"), "docx-source.txt"))
+
+
+class ParenNumberedLetterTests(SimpleTestCase):
+    """（一） sections, the title wrapped inside 《》, "由我局主办", 二〇二五年 date, 公开方式 and 抄送."""
+
+    def test_fields(self):
+        letter = parse_letter(sample("paren-numbered-pingshan-education.txt"), "a.txt")
+        self.assertEqual(letter.as_dict(), {
+            "number": "20250187",
+            "congress": "市七届人大",
+            "session": "六次会议",
+            "title": "关于加快坪山区中小学学位建设缓解学位紧张的建议",
+            "lead_deputy": "王晓梅",
+            "has_co_signers": False,
+            "departments": [
+                {"name": "深圳市坪山区教育局", "role": "lead"},
+                {"name": "坪山区发展和改革局", "role": "co"},
+            ],
+            "sections": [
+                {"heading": "关于新建学校", "body": "2024年我区新建、改扩建学校6所，新增学位8460个。"},
+                {
+                    "heading": "关于教师配备",
+                    "body": "我局已将新招聘教师320名全部配备到新开办学校。"
+                    "下一步，我局将继续推进坪山实验学校南校区建设，计划于2026年9月投入使用。",
+                },
+                {"heading": "关于学位预警", "body": "我局将每年发布学位预警，争取提前一年向社会公布。"},
+            ],
+            "commitment_candidates": [
+                "下一步，我局将继续推进坪山实验学校南校区建设，计划于2026年9月投入使用。",
+                "我局将每年发布学位预警，争取提前一年向社会公布。",
+            ],
+            "date": "2025-06-20",
+            "signed_by": "深圳市坪山区教育局",
+            "contact_name": "李明",
+            "contact_phones": ["0755-84631234"],
+            "grade": "A",
+            "publicity": "public",
+            "copy_to": ["市人大常委会选联工委", "区政府督查室"],
+        })  # fmt: skip
+
+
+class CoOpinionToLeadUnitTests(SimpleTestCase):
+    """A co-handler writes to the lead unit: the deputies are named in the text, not greeted,
+    and the letter's own words (会办意见) give the signer's role."""
+
+    def test_fields(self):
+        letter = parse_letter(sample("co-opinion-to-lead-unit.txt"), "b.txt")
+        self.assertEqual((letter.lead_deputy, letter.has_co_signers), ("陈寿", True))
+        self.assertEqual(letter.departments, [Department("深圳市交通运输局", "co")])
+        self.assertEqual(
+            (letter.congress, letter.session, letter.number), ("市七届人大", "五次会议", "20240711")
+        )
+        self.assertEqual(letter.title, "关于完善大运深港国际科教城交通配套的建议")
+        self.assertEqual(
+            letter.commitment_candidates, ["我局拟于2025年内新开3条公交线路，年底前完成站点优化。"]
+        )
+        self.assertEqual(letter.contact_phones, ["0755-83456789", "13800138000"])
+        self.assertEqual((letter.grade, letter.publicity, letter.copy_to), (None, None, []))
 
 
 class NotALetterTests(SimpleTestCase):

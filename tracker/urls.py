@@ -19,4 +19,7 @@ urlpatterns = [
     path("proposals/", include("proposals.urls")),
     path("responses/", include("responses.urls")),
     path("public/", include("responses.public_urls")),
+    path("statistics/", include("proposals.stats_urls")),
+    path("search/", include("proposals.search_urls")),
+    path("api/", include("tracker.api.urls")),
 ]

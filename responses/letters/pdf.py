@@ -64,7 +64,17 @@ def letter_pdf(reply: Reply) -> bytes:
                 "(apt-get install fonts-noto-cjk) and restart the application."
             )
         )
-    from weasyprint import HTML
+    try:
+        from weasyprint import HTML
+    except OSError as exc:  # Pango/HarfBuzz missing: WeasyPrint loads them when imported.
+        logger.exception("WeasyPrint cannot load its libraries")
+        raise LetterRenderError(
+            _(
+                "The PDF cannot be made: the text layout libraries are missing on the server. "
+                "Ask the operator to install the Debian packages libpango-1.0-0 and libpangoft2-1.0-0 "
+                "and restart the application."
+            )
+        ) from exc
 
     letter = letter_content(reply)
     html = render_to_string(

@@ -76,6 +76,23 @@ class LetterPdfTests(TrackerTestCase):
         ):
             letter_pdf(self.reply)
 
+    def test_it_names_the_packages_when_weasyprint_cannot_load_pango(self) -> None:
+        # WeasyPrint loads Pango when imported; without it the import raises OSError.
+        with (
+            mock.patch("builtins.__import__", side_effect=_failing_weasyprint_import),
+            self.assertRaisesMessage(LetterRenderError, "libpango-1.0-0"),
+        ):
+            letter_pdf(self.reply)
+
+
+_real_import = __import__
+
+
+def _failing_weasyprint_import(name: str, *args: object, **kwargs: object) -> object:
+    if name == "weasyprint":
+        raise OSError("cannot load library 'libpango-1.0-0'")
+    return _real_import(name, *args, **kwargs)
+
 
 class ChineseFontCheckTests(TrackerTestCase):
     def setUp(self) -> None:

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from django.urls import path
+
+from proposals import search_views
+
 app_name = "search"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", search_views.search, name="search"),
+]

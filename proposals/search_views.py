@@ -1,0 +1,68 @@
+"""The search page: one box for suggestions and replies, within what the user may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.safestring import SafeString
+
+from proposals.models import Proposal
+from proposals.search import MAX_WORDS, highlight, search_proposals, search_replies, snippet
+from responses.models import Reply
+from tracker.paging import paginate
+
+PER_PAGE = 20
+MAX_QUERY_LENGTH = 100
+TABS = ("proposals", "replies")
+
+
+@dataclass
+class Hit:
+    """One result as shown: the record, its highlighted title and a highlighted snippet."""
+
+    obj: Any
+    title: SafeString
+    snippet: SafeString
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    q = " ".join(request.GET.get("q", "").split()[:MAX_WORDS])[:MAX_QUERY_LENGTH]
+    tab = request.GET.get("in") if request.GET.get("in") in TABS else "proposals"
+    proposals = search_proposals(Proposal.objects.visible_to(request.user), q)
+    replies = search_replies(Reply.objects.visible_to(request.user), q)
+    context: dict[str, Any] = {"q": q, "tab": tab}
+    if tab == "proposals":
+        page = proposals.select_related("session", "lead_deputy").only(*_PROPOSAL_FIELDS)
+        context.update(paginate(request, page, per_page=PER_PAGE))
+        context["hits"] = [Hit(p, highlight(p.title, q), snippet(p.body, q)) for p in context["page_obj"]]
+    else:
+        page = replies.select_related("assignment__department", "assignment__proposal")
+        context.update(paginate(request, page, per_page=PER_PAGE))
+        context["hits"] = [
+            Hit(r, highlight(r.assignment.proposal.title, q), snippet(r.body, q)) for r in context["page_obj"]
+        ]
+    # The shown tab's count is the paginator's; the other one is counted here.
+    shown = context["page_obj"].paginator.count
+    if q:
+        context["proposal_count"] = shown if tab == "proposals" else proposals.count()
+        context["reply_count"] = shown if tab == "replies" else replies.count()
+    return render(request, "search/results.html", context)
+
+
+# What a result shows: the body for the snippets of the page's rows only.
+_PROPOSAL_FIELDS = (
+    "number",
+    "title",
+    "body",
+    "status",
+    "received_on",
+    "session",
+    "session__name",
+    "lead_deputy",
+    "lead_deputy__name",
+)

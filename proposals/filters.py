@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from proposals import statistics
 from proposals.models import Assignment, Category, Department, Deputy, Proposal, Session
 from responses.models import Reply
 
@@ -42,6 +43,13 @@ class ProposalFilter(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Number or words of the title")}),
     )
     session = django_filters.ModelChoiceFilter(label=_("Session"), queryset=Session.objects.all())
+    year = django_filters.NumberFilter(
+        label=_("Year"),
+        field_name="session__year",
+        min_value=1949,
+        max_value=2999,
+        widget=forms.NumberInput(attrs={"min": 1949, "inputmode": "numeric"}),
+    )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Proposal.Status.choices)
     department = django_filters.ModelChoiceFilter(
         label=_("Department"), queryset=Department.objects.all(), method="filter_department"
@@ -68,6 +76,20 @@ class ProposalFilter(django_filters.FilterSet):
         min_value=0,
         max_value=3660,
         widget=forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
+    )
+    # The statistics dashboard's figures, each a filter so every figure links to its
+    # rows; with a department they apply to that department's assignment.
+    handling = django_filters.ChoiceFilter(
+        label=_("Handling"), choices=statistics.HANDLING_CHOICES, method="filter_handling"
+    )
+    final_grade = django_filters.ChoiceFilter(
+        label=_("Grade of the current reply"), choices=Reply.Grade.choices, method="filter_final_grade"
+    )
+    rating = django_filters.ChoiceFilter(
+        label=_("Deputy's rating"), choices=statistics.RATING_CHOICES, method="filter_rating"
+    )
+    commitments = django_filters.ChoiceFilter(
+        label=_("Commitments"), choices=statistics.COMMITMENT_CHOICES, method="filter_commitments"
     )
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"),
@@ -126,6 +148,25 @@ class ProposalFilter(django_filters.FilterSet):
 
     def filter_due_within(self, queryset: QuerySet[Proposal], name: str, value: Any) -> QuerySet[Proposal]:
         return queryset.due_within(timezone.localdate(), int(value))
+
+    def _department(self) -> Department | None:
+        return self.form.cleaned_data.get("department")
+
+    def filter_handling(self, queryset: QuerySet[Proposal], name: str, value: str) -> QuerySet[Proposal]:
+        condition = statistics.handling_condition(value, timezone.localdate())
+        return queryset.filter(statistics.has_assignment(condition, department=self._department()))
+
+    def filter_final_grade(self, queryset: QuerySet[Proposal], name: str, value: str) -> QuerySet[Proposal]:
+        condition = statistics.grade_condition(value)
+        return queryset.filter(statistics.has_assignment(condition, department=self._department()))
+
+    def filter_rating(self, queryset: QuerySet[Proposal], name: str, value: str) -> QuerySet[Proposal]:
+        return queryset.filter(statistics.has_rated_reply(value, department=self._department()))
+
+    def filter_commitments(self, queryset: QuerySet[Proposal], name: str, value: str) -> QuerySet[Proposal]:
+        return queryset.filter(
+            statistics.has_commitment(value, timezone.localdate(), department=self._department())
+        )
 
     def filter_sort(self, queryset: QuerySet[Proposal], name: str, value: str) -> QuerySet[Proposal]:
         return queryset.order_by(*SORTS[value])

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from django.urls import path
+
+from proposals import stats_views
+
 app_name = "stats"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", stats_views.dashboard, name="dashboard"),
+]

@@ -6,40 +6,43 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from proposals.models import Department, Session
+from proposals.search import search_replies
 from responses.models import Commitment, Obligation, Reminder, Reply
 from tracker.models import Channel
 
-
-def _published_years() -> list[tuple[int, str]]:
-    years = (
-        Session.objects.filter(proposals__assignments__replies__in=Reply.objects.published())
-        .values_list("year", flat=True)
-        .distinct()
-        .order_by("-year")
-    )
-    return [(year, str(year)) for year in years]
+# The filters' choices offer only what has published replies. Each is a semi-join probed
+# from the few sessions or departments (EXISTS stops at the first published reply), not a
+# DISTINCT over every published reply: with 90,000 of them that took 0.3 s a list.
 
 
 def _published_sessions() -> QuerySet[Session]:
-    return Session.objects.filter(proposals__assignments__replies__in=Reply.objects.published()).distinct()
+    published = Reply.objects.published().filter(assignment__proposal__session=OuterRef("pk"))
+    return Session.objects.filter(Exists(published))
+
+
+def _published_years() -> list[tuple[int, str]]:
+    years = _published_sessions().order_by("-year").values_list("year", flat=True).distinct()
+    return [(year, str(year)) for year in years]
 
 
 def _published_departments() -> QuerySet[Department]:
-    return Department.objects.filter(assignments__replies__in=Reply.objects.published()).distinct()
+    return Department.objects.filter(
+        Exists(Reply.objects.published().filter(assignment__department=OuterRef("pk")))
+    )
 
 
 class PublicReplyFilter(django_filters.FilterSet):
     """Filters of the public list; the choices only offer what has published replies."""
 
     q = django_filters.CharFilter(
-        label=_("Number or title"),
+        label=_("Search"),
         method="search",
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("e.g. 20240493")}),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Number, title or text")}),
     )
     year = django_filters.ChoiceFilter(
         label=_("Year"), field_name="assignment__proposal__session__year", choices=[]
@@ -65,13 +68,24 @@ class PublicReplyFilter(django_filters.FilterSet):
         # Evaluated once here: callable choices would run their query again on each render and validation.
         self.filters["year"].extra["choices"] = _published_years()
 
+    def filter_queryset(self, queryset: QuerySet[Reply]) -> QuerySet[Reply]:
+        """Newest first; a search ranks by relevance instead, within the other filters.
+
+        A value the form refuses (a year or department with nothing published) selects
+        nothing: ignoring it would answer with every reply, which the user did not ask for.
+        """
+        if not self.form.is_valid():
+            return queryset.none()
+        queryset = queryset.order_by("-sent_on", "-pk")
+        for name, value in self.form.cleaned_data.items():
+            if name != "q":
+                queryset = self.filters[name].filter(queryset, value)
+        return self.search(queryset, "q", self.form.cleaned_data.get("q") or "")
+
     def search(self, queryset: QuerySet[Reply], name: str, value: str) -> QuerySet[Reply]:
-        value = value.strip()
-        if not value:
+        if not value.strip():
             return queryset
-        return queryset.filter(
-            Q(assignment__proposal__number__icontains=value) | Q(assignment__proposal__title__icontains=value)
-        )
+        return search_replies(queryset, value)
 
 
 class ReminderFilter(django_filters.FilterSet):

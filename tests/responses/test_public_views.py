@@ -92,8 +92,35 @@ class PublicReplyListTests(TrackerTestCase):
         self.assertEqual(self.numbers(f"?q={number}"), [number])
         self.assertEqual(self.numbers("?q=新质生产力"), [number])
 
-    def test_it_ignores_a_malformed_filter(self) -> None:
-        self.assertEqual(self.client.get(f"{LIST_URL}?year=abc&page=x").status_code, 200)
+    def test_it_selects_nothing_for_a_malformed_filter(self) -> None:
+        response = self.client.get(f"{LIST_URL}?year=abc&page=x")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(self.numbers("?year=abc&page=x"), [])
+
+    def test_it_searches_the_reply_text(self) -> None:
+        other = self.make_sent(self.make_assigned(), body="一、关于清林径环库碧道建设……")
+        self.assertEqual(self.numbers("?q=清林径"), [other.assignment.proposal.number])
+
+    def test_it_combines_search_and_filters(self) -> None:
+        self.make_sent(self.make_assigned(title="关于发展新质生产力产业园的建议"), grade="A")
+        self.assertEqual(self.numbers("?q=新质生产力&grade=B"), [self.published.assignment.proposal.number])
+
+    def test_it_ranks_the_exact_number_first(self) -> None:
+        number = self.published.assignment.proposal.number
+        self.make_sent(self.make_assigned(title=f"关于{number}号建议的补充建议"))
+        self.assertEqual(self.numbers(f"?q={number}")[0], number)
+
+    def test_it_shows_the_same_list_to_every_signed_in_user(self) -> None:
+        self.make_draft(self.make_assigned())
+        anonymous = self.numbers()
+        for user in (self.staff, self.clerk, self.leader, self.deputy_user, self.nobody):
+            self.client.force_login(user)
+            with self.subTest(user=user.username):
+                self.assertEqual(self.numbers(), anonymous)
+
+    def test_it_links_each_number_to_its_progress_page(self) -> None:
+        proposal = self.published.assignment.proposal
+        self.assertContains(self.client.get(LIST_URL), reverse("public:progress", args=[proposal.number]))
 
     def test_it_paginates(self) -> None:
         response = self.client.get(LIST_URL)

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from tracker.models import User
+from tracker.models import ApiToken, User
 
 
 @admin.register(User)
@@ -17,3 +18,23 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ("groups", "department", "is_active")
     list_select_related = ("department",)
     autocomplete_fields = ("department",)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Who holds an API key, since when, and who revoked it: a record, never edited here
+    (users create and revoke their own keys at /accounts/api-token/)."""
+
+    list_display = ["user", "prefix", "created_at", "created_by", "revoked_at", "revoked_by"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__username", "prefix"]
+    readonly_fields = list_display
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
+        return False

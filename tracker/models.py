@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import hashlib
+import secrets
 from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -162,3 +165,91 @@ class Notification(models.Model):
         if self.read_at is None:
             self.read_at = timezone.now()
             Notification.objects.filter(pk=self.pk, read_at=None).update(read_at=self.read_at)
+
+
+def _token_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def active(self) -> ApiTokenQuerySet:
+        return self.filter(revoked_at=None)
+
+    def authenticate(self, key: str) -> ApiToken | None:
+        """The active token with this key, with its user, or None."""
+        return self.active().select_related("user").filter(digest=_token_digest(key)).first()
+
+
+class ApiToken(models.Model):
+    """A personal key for the REST API. Only its SHA-256 digest is stored (the key is
+    shown once, when it is created); a revoked key stays on record with who revoked it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_tokens", verbose_name=_("user")
+    )
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(_("key begins with"), max_length=8)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(revoked_at=None),
+                name="tracker_apitoken_one_active_per_user",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(revoked_at=None, revoked_by=None)
+                | models.Q(revoked_at__isnull=False, revoked_by__isnull=False),
+                name="tracker_apitoken_revocation_recorded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.prefix}…"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @classmethod
+    def issue(cls, user: User, *, by: User) -> tuple[ApiToken, str]:
+        """Create a new key for ``user``, revoking the one they had; returns the token and
+        the key, which is not stored and cannot be shown again."""
+        key = secrets.token_hex(20)
+        with transaction.atomic():
+            # Locks the user's active token, so two requests cannot both keep theirs.
+            for old in cls.objects.select_for_update().active().filter(user=user):
+                old.revoke(by=by)
+            token = cls.objects.create(user=user, digest=_token_digest(key), prefix=key[:8], created_by=by)
+        return token, key
+
+    def revoke(self, *, by: User) -> None:
+        """Stop the key working; the row stays, with who revoked it and when."""
+        from proposals.models import InvalidTransition
+
+        now = timezone.now()
+        # Compare-and-set: of two revocations at once, one is recorded and the other refused.
+        if self.revoked_at is not None or not ApiToken.objects.filter(pk=self.pk, revoked_at=None).update(
+            revoked_at=now, revoked_by=by
+        ):
+            raise InvalidTransition(gettext("This API token is already revoked."))
+        self.revoked_at = now
+        self.revoked_by = by

@@ -295,6 +295,68 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
 
+
+def env_rate(name: str, default: str) -> str:
+    """A DRF throttle rate such as '60/minute': a count per second, minute, hour or day."""
+    value = os.environ.get(name) or default
+    count, _slash, period = value.partition("/")
+    if not count.isdigit() or period[:1] not in {"s", "m", "h", "d"}:
+        raise ImproperlyConfigured(f"{name} must look like 60/minute, got {value!r}")
+    return value
+
+
+# The REST API (tracker/api): read-only, token or session authentication.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so that a request without credentials gets 401 with WWW-Authenticate.
+        "tracker.api.authentication.ApiTokenAuthentication",
+        # For the interactive docs page, used while signed in.
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "tracker.api.pagination.PageNumber",
+    "PAGE_SIZE": env_int("API_PAGE_SIZE", 20),
+    "DEFAULT_THROTTLE_CLASSES": [
+        "tracker.api.throttling.AnonThrottle",
+        "tracker.api.throttling.UserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_rate("API_THROTTLE_ANON", "60/minute"),
+        "user": env_rate("API_THROTTLE_USER", "600/minute"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Proposal response tracker API",
+    "DESCRIPTION": (
+        "Read-only access to deputy suggestions (建议), their assignments, reply letters and "
+        "commitments, with the visibility of the pages: congress staff see everything, a "
+        "department what was assigned to it (never another unit's drafts), a deputy their own "
+        "suggestions. Without a token only published (主动公开) replies and their commitments "
+        "can be read. Authenticate with `Authorization: Token <key>`; a user creates or revokes "
+        "their key at /accounts/api-token/."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Swagger UI from the drf-spectacular-sidecar package: no CDN, no validator badge.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "ENUM_NAME_OVERRIDES": {
+        "ProposalStatusEnum": "proposals.models.Proposal.Status",
+        "AssignmentStatusEnum": "proposals.models.Assignment.Status",
+        "AssignmentRoleEnum": "proposals.models.Assignment.Role",
+        "ReplyStatusEnum": "responses.models.Reply.Status",
+        "ReplyGradeEnum": "responses.models.Reply.Grade",
+        "CommitmentStatusEnum": "responses.models.Commitment.Status",
+    },
+}
+
 # Names shown for each role group (see tracker.roles).
 ROLE_LABELS = {
     "congress_staff": _("Congress staff"),

@@ -4,11 +4,15 @@ from django.contrib import admin
 from django.urls import include, path
 
 from tracker import views
+from tracker.api import token_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/reminders/", views.reminder_settings, name="reminder_settings"),
+    path("accounts/api-token/", token_views.api_token, name="api_token"),
+    path("accounts/api-token/create/", token_views.api_token_create, name="api_token_create"),
+    path("accounts/api-token/revoke/", token_views.api_token_revoke, name="api_token_revoke"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:pk>/", views.inbox_open, name="inbox_open"),
     path("inbox/read/", views.inbox_mark_read, name="inbox_mark_read"),

@@ -1,0 +1,58 @@
+"""A signed-in user's own API token: see it, create (or replace) it, revoke it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from proposals.models import InvalidTransition
+from tracker.models import ApiToken
+
+# The new key waits in the session for the one page view that shows it.
+NEW_KEY = "api_token_new_key"
+
+
+@login_required
+@require_safe
+def api_token(request: HttpRequest) -> HttpResponse:
+    tokens = list(ApiToken.objects.filter(user=request.user).select_related("created_by", "revoked_by"))
+    context = {
+        "active": next((token for token in tokens if token.is_active), None),
+        "revoked": [token for token in tokens if not token.is_active],
+        "new_key": request.session.pop(NEW_KEY, None),
+    }
+    response = render(request, "tracker/api_token.html", context)
+    # The page may show a secret: no browser or proxy may keep a copy.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def api_token_create(request: HttpRequest) -> HttpResponse:
+    _token, key = ApiToken.issue(request.user, by=request.user)
+    request.session[NEW_KEY] = key
+    messages.success(
+        request, _("Your new API token is shown below, this once. Any older token no longer works.")
+    )
+    return redirect("api_token")
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest) -> HttpResponse:
+    token = ApiToken.objects.active().filter(user=request.user).first()
+    if token is None:
+        messages.info(request, _("You have no API token to revoke."))
+        return redirect("api_token")
+    try:
+        token.revoke(by=request.user)
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Your API token is revoked; it no longer works."))
+    return redirect("api_token")

@@ -18,7 +18,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_safe
 
 from proposals import statistics
@@ -253,7 +253,7 @@ def _dashboard_xlsx(
     scope: Scope, fig: Figures, table: list[Figures], trend: list[MonthPoint]
 ) -> HttpResponse:
     summary = Sheet(
-        _("Summary"),
+        pgettext("statistics", "Summary"),
         [Column.text(_("Figure"), 36), Column.number(_("Value"), 14)],
         [
             [_("Received"), fig.received],

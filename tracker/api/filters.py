@@ -7,6 +7,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -54,7 +55,7 @@ class AssignmentFilter(django_filters.FilterSet):
     department = django_filters.ModelChoiceFilter(label=_("Department"), queryset=Department.objects.all())
     role = django_filters.ChoiceFilter(label=_("Role"), choices=Assignment.Role.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Assignment.Status.choices)
-    open = django_filters.BooleanFilter(label=_("Open"), method="filter_open")
+    open = django_filters.BooleanFilter(label=pgettext_lazy("assignment", "Open"), method="filter_open")
     overdue = django_filters.BooleanFilter(label=_("Open and past its deadline"), method="filter_overdue")
 
     class Meta:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.safestring import SafeString
 
-from proposals.models import Proposal
+from proposals.models import Assignment, Proposal
 from proposals.search import MAX_WORDS, highlight, search_proposals, search_replies, snippet
 from responses.models import Reply
 from tracker.paging import paginate
@@ -27,6 +28,8 @@ class Hit:
     obj: Any
     title: SafeString
     snippet: SafeString
+    # A suggestion's handling units: (highlighted name, assignment).
+    units: list[tuple[SafeString, Assignment]] = field(default_factory=list)
 
 
 @login_required
@@ -37,9 +40,28 @@ def search(request: HttpRequest) -> HttpResponse:
     replies = search_replies(Reply.objects.visible_to(request.user), q)
     context: dict[str, Any] = {"q": q, "tab": tab}
     if tab == "proposals":
-        page = proposals.select_related("session", "lead_deputy").only(*_PROPOSAL_FIELDS)
+        # The handling units, so that a match on a department's name is visible in the hit.
+        units = (
+            Assignment.objects.exclude(status=Assignment.Status.WITHDRAWN)
+            .select_related("department")
+            .only("proposal_id", "role", "department__name")
+            .order_by("pk")
+        )
+        page = (
+            proposals.select_related("session", "lead_deputy")
+            .only(*_PROPOSAL_FIELDS)
+            .prefetch_related(Prefetch("assignments", queryset=units, to_attr="units"))
+        )
         context.update(paginate(request, page, per_page=PER_PAGE))
-        context["hits"] = [Hit(p, highlight(p.title, q), snippet(p.body, q)) for p in context["page_obj"]]
+        context["hits"] = [
+            Hit(
+                p,
+                highlight(p.title, q),
+                snippet(p.body, q),
+                [(highlight(a.department.name, q), a) for a in p.units],
+            )
+            for p in context["page_obj"]
+        ]
     else:
         page = replies.select_related("assignment__department", "assignment__proposal")
         context.update(paginate(request, page, per_page=PER_PAGE))
@@ -53,6 +75,13 @@ def search(request: HttpRequest) -> HttpResponse:
         context["reply_count"] = shown if tab == "replies" else replies.count()
     return render(request, "search/results.html", context)
 
+
+def _by_role(assignment: Assignment) -> int:
+    """Lead first, then separate units, then co-handlers."""
+    return ROLE_ORDER.get(assignment.role, len(ROLE_ORDER))
+
+
+ROLE_ORDER = {Assignment.Role.LEAD: 0, Assignment.Role.SEPARATE: 1, Assignment.Role.CO: 2}
 
 # What a result shows: the body for the snippets of the page's rows only.
 _PROPOSAL_FIELDS = (

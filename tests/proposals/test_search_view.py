@@ -82,10 +82,22 @@ class SearchViewTests(TrackerTestCase):
         self.client.force_login(self.staff)
         self.client.get(URL, {"q": "学位"})  # warm the session
         # Session, user and groups; the deputies and departments named like the query; the
-        # page's count and rows; the other tab's count; the header's unread count.
-        with self.assertNumQueries(9):
+        # page's count and rows, and their handling units; the other tab's count; the
+        # header's unread count.
+        with self.assertNumQueries(10):
             response = self.client.get(URL, {"q": "学位"})
         self.assertEqual(len(response.context["hits"]), 7)
+
+    def test_a_hit_names_its_handling_units_with_the_match_marked(self) -> None:
+        proposal = self.make_assigned(number="20250001", title="关于完善公交线路的建议", with_co=True)
+        self.client.force_login(self.staff)
+        response = self.client.get(URL, {"q": "住房"})
+        (hit,) = [hit for hit in response.context["hits"] if hit.obj == proposal]
+        self.assertEqual(
+            [(str(name), assignment.role) for name, assignment in hit.units],
+            [(self.lead_dept.name, "lead"), ("龙岗区<mark>住房</mark>和建设局", "co")],
+        )
+        self.assertContains(response, "龙岗区<mark>住房</mark>和建设局")
 
     def test_the_header_has_the_search_box_for_signed_in_users(self) -> None:
         self.client.force_login(self.deputy_user)

@@ -31,10 +31,11 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from proposals.models import Assignment, Department, InvalidTransition, Proposal
+from responses.letters.parse import ParsedLetter, chinese_number, parse_letter
+from responses.letters.text import LetterError
 from responses.models import ArchivedLetter, LetterImport, LetterImportFile, Reply
 
 if TYPE_CHECKING:
-    from responses.letters.parse import ParsedLetter
     from tracker.models import User
 
 LETTER_SUFFIXES = (".txt", ".docx")
@@ -46,9 +47,6 @@ ZIP_MAX_TOTAL = 500 * 1024 * 1024
 # letter is signed "深圳市龙岗区市人民政府" for 深圳市龙岗区人民政府: 0.95) and any unit at all.
 SIMILAR_TO_ASSIGNED = 0.75
 SIMILAR_TO_ANY = 0.9
-
-CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
-CN_DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
 
 
 class ZipError(ValueError):
@@ -212,9 +210,6 @@ def _zip_name(info: zipfile.ZipInfo) -> str:
 
 def preview_letters(uploads: Sequence[Upload]) -> ImportSummary:
     """Parse and match every letter; write nothing."""
-    from responses.letters.parse import parse_letter
-    from responses.letters.text import LetterError
-
     previews: list[LetterPreview] = []
     for upload in expand_uploads(uploads):
         if isinstance(upload, LetterPreview):
@@ -384,20 +379,6 @@ def session_numbers(letter: ParsedLetter) -> tuple[int | None, int | None]:
     term = chinese_number(term_match.group(1)) if term_match else None
     meeting = chinese_number(meeting_match.group(1)) if meeting_match else None
     return term, meeting
-
-
-def chinese_number(text: str) -> int | None:
-    """七 → 7, 十三 → 13, 二十 → 20, 15 → 15."""
-    text = unicodedata.normalize("NFKC", text)
-    if text.isdigit():
-        return int(text)
-    if "十" in text:
-        tens, _, units = text.partition("十")
-        value = (CN_DIGITS.get(tens, 0) if tens else 1) * 10
-        return value + (CN_DIGITS.get(units, 0) if units else 0)
-    if len(text) == 1 and text in CN_DIGITS:
-        return CN_DIGITS[text]
-    return None
 
 
 def normalise_name(name: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -492,8 +493,8 @@ def find_commitment_candidates(sections: list[Section]) -> list[str]:
 # ---------------------------------------------------------------------------------------
 # Date and signature
 
-CN_NUMBER = {"〇": 0, "○": 0, "零": 0, "O": 0, "o": 0, "Ｏ": 0, "一": 1, "二": 2, "三": 3, "四": 4}
-CN_NUMBER.update({"五": 5, "六": 6, "七": 7, "八": 8, "九": 9})
+CN_NUMBER = {"〇": 0, "○": 0, "零": 0, "O": 0, "o": 0, "Ｏ": 0, "一": 1, "二": 2, "两": 2, "三": 3}
+CN_NUMBER.update({"四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9})
 # "2024年11月18日", "2024 年 11 月 18 日".
 ARABIC_DATE = r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"
 # "2024.11.18", "2024-11-18", "2024/11/18".
@@ -519,17 +520,23 @@ def _to_date(match: re.Match) -> datetime.date | None:
         if groups[3]:
             return datetime.date(int(groups[3]), int(groups[4]), int(groups[5]))
         year = int("".join(str(CN_NUMBER[char]) for char in groups[6]))
-        return datetime.date(year, _cn_small_number(groups[7]), _cn_small_number(groups[8]))
+        month, day = chinese_number(groups[7]), chinese_number(groups[8])
+        return datetime.date(year, month, day) if month and day else None
     except (ValueError, KeyError):
         return None
 
 
-def _cn_small_number(text: str) -> int:
-    """十 → 10, 十一 → 11, 二十 → 20, 二十三 → 23, 五 → 5."""
-    if "十" not in text:
-        return CN_NUMBER[text]
-    tens, _, units = text.partition("十")
-    return (CN_NUMBER[tens] if tens else 1) * 10 + (CN_NUMBER[units] if units else 0)
+def chinese_number(text: str) -> int | None:
+    """七 → 7, 十 → 10, 十三 → 13, 二十 → 20, 二十三 → 23, 15 → 15; None when it is not one."""
+    text = unicodedata.normalize("NFKC", text)
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, units = text.partition("十")
+        if (tens and tens not in CN_NUMBER) or (units and units not in CN_NUMBER):
+            return None
+        return (CN_NUMBER[tens] if tens else 1) * 10 + (CN_NUMBER[units] if units else 0)
+    return CN_NUMBER.get(text) if len(text) == 1 else None
 
 
 def find_date(tail_lines: list[str]) -> tuple[datetime.date | None, int | None]:

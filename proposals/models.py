@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING
@@ -261,6 +262,12 @@ class Category(models.Model):
     def clean(self) -> None:
         if self.parent_id and self.parent.parent_id:
             raise ValidationError({"parent": gettext("Categories have at most two levels.")})
+
+
+def normalise_name(text: str) -> str:
+    """A name as compared when imported lists and letters are matched to departments,
+    deputies and categories: full-width → half-width (brackets included), no spaces."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
 class Department(models.Model):

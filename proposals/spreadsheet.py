@@ -24,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils.translation import gettext
 
-from proposals.models import Category, Department, Deputy, Proposal, Session
+from proposals.models import Category, Department, Deputy, Proposal, Session, normalise_name
 
 if TYPE_CHECKING:
     from proposals.models import SpreadsheetImport
@@ -64,11 +64,6 @@ XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 def normalise_header(text: object) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or ""))).strip("*")
-
-
-def normalise_name(text: str) -> str:
-    """For matching names: full-width → half-width (brackets included), no spaces."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
 def split_list(text: str) -> list[str]:

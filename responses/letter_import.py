@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from proposals.models import Assignment, Department, InvalidTransition, Proposal
+from proposals.models import Assignment, Department, InvalidTransition, Proposal, normalise_name
 from responses.letters.parse import ParsedLetter, chinese_number, parse_letter
 from responses.letters.text import LetterError
 from responses.models import ArchivedLetter, LetterImport, LetterImportFile, Reply
@@ -379,10 +378,6 @@ def session_numbers(letter: ParsedLetter) -> tuple[int | None, int | None]:
     term = chinese_number(term_match.group(1)) if term_match else None
     meeting = chinese_number(meeting_match.group(1)) if meeting_match else None
     return term, meeting
-
-
-def normalise_name(name: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
 
 
 def match_department(

@@ -18,6 +18,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import cached_property
 from io import BytesIO
 from pathlib import PurePath
 from typing import TYPE_CHECKING
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -59,7 +60,7 @@ class Upload:
     name: str
     data: bytes
 
-    @property
+    @cached_property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 
@@ -104,8 +105,10 @@ class LetterPreview:
     def fields(self) -> dict:
         return self.parsed.as_dict() if self.parsed else {}
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
+        """Read once the letter is parsed (the matching, the duplicate check and the archive
+        row all use it)."""
         return fingerprint(self.parsed) if self.parsed else ""
 
 
@@ -258,18 +261,12 @@ def _match(previews: list[LetterPreview]) -> None:
     for proposal in proposals:
         by_number.setdefault(proposal.number, []).append(proposal)
     departments = list(Department.objects.all())
-    archived = {
-        key: number
-        for sha, fp, number in ArchivedLetter.objects.filter(
-            fingerprint__in={fingerprint(p.parsed) for p in parsed}
-        ).values_list("source__sha256", "fingerprint", "number")
-        for key in (sha, fp)
-    }
-    archived |= dict(
-        ArchivedLetter.objects.filter(source__sha256__in={p.upload.sha256 for p in parsed}).values_list(
-            "source__sha256", "number"
-        )
-    )
+    # Already archived: the same file (digest) or the same letter (fields), in one query.
+    archived_rows = ArchivedLetter.objects.filter(
+        Q(fingerprint__in={p.fingerprint for p in parsed})
+        | Q(source__sha256__in={p.upload.sha256 for p in parsed})
+    ).values_list("source__sha256", "fingerprint", "number")
+    archived = {key: number for sha, fp, number in archived_rows for key in (sha, fp)}
     seen: dict[str, str] = {}
     for preview in parsed:
         fp, sha = preview.fingerprint, preview.upload.sha256

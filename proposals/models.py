@@ -1493,12 +1493,7 @@ class SpreadsheetImport(models.Model):
         """
         _check_staff(by)
         with transaction.atomic():
-            # Locked: two confirmations of one upload must not both log the rows.
-            locked = SpreadsheetImport.objects.select_for_update().get(pk=self.pk)
-            if locked.status != self.Status.PREVIEWED:
-                raise InvalidTransition(
-                    gettext("This list was already %(status)s.") % {"status": locked.get_status_display()}
-                )
+            self._lock_previewed()
             self._apply_rows(by=by)
         return self.created_count
 
@@ -1509,11 +1504,7 @@ class SpreadsheetImport(models.Model):
 
         _check_staff(by)
         with transaction.atomic():
-            locked = SpreadsheetImport.objects.select_for_update().get(pk=self.pk)
-            if locked.status != self.Status.PREVIEWED:
-                raise InvalidTransition(
-                    gettext("This list was already %(status)s.") % {"status": locked.get_status_display()}
-                )
+            locked = self._lock_previewed()
             locked.status = self.Status.APPLYING
             locked.applied_by = by
             locked.failure = ""
@@ -1521,6 +1512,16 @@ class SpreadsheetImport(models.Model):
             pk = self.pk
             transaction.on_commit(lambda: apply_spreadsheet_import.delay(pk))
         self.refresh_from_db()
+
+    def _lock_previewed(self) -> SpreadsheetImport:
+        """This upload's row, locked until the transaction ends, so that two confirmations
+        cannot both log the rows; InvalidTransition once it is no longer a preview."""
+        locked = SpreadsheetImport.objects.select_for_update().get(pk=self.pk)
+        if locked.status != self.Status.PREVIEWED:
+            raise InvalidTransition(
+                gettext("This list was already %(status)s.") % {"status": locked.get_status_display()}
+            )
+        return locked
 
     @classmethod
     def run_confirmed(cls, pk: int) -> int | None:

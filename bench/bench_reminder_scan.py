@@ -1,4 +1,4 @@
-"""Benchmark the reminder scan (ScanRun.run) with the same due work among more and more stored rows.
+"""Benchmark the reminder scan (run_scan) with the same due work among more and more stored rows.
 
 For each size (default 100,000 and 1,000,000 obligations in the table) loads a dedicated
 database in which exactly --due obligations (default 10,000) have a reminder stage due
@@ -501,16 +501,16 @@ class Result:
 
 
 class EnqueueCounter:
-    """Wraps responses.models.enqueue_delivery (called once the scan's transactions have
+    """Wraps responses.reminders.delivery.enqueue_delivery (called once the scan's transactions have
     committed): counts the deliveries queued and the time spent queuing them."""
 
     def __init__(self) -> None:
-        import responses.models
+        import responses.reminders.delivery
 
-        self.original = responses.models.enqueue_delivery
+        self.original = responses.reminders.delivery.enqueue_delivery
         self.calls: list[tuple[int, str]] = []
         self.seconds = 0.0
-        responses.models.enqueue_delivery = self  # type: ignore[assignment]
+        responses.reminders.delivery.enqueue_delivery = self  # type: ignore[assignment]
 
     def __call__(self, recipient_id: int, channel: str) -> None:
         started = time.perf_counter()
@@ -571,17 +571,17 @@ def backend_cpu(pid: int) -> float | None:
 def scan(
     meta: Meta, batch: int, counter: EnqueueCounter, pid: int
 ) -> tuple[Any, float, tuple[float, float | None]]:
-    """One timed ScanRun.run, as the beat task runs it (with the benchmark's today).
+    """One timed run_scan, as the beat task runs it (with the benchmark's today).
 
     Besides wall time, the CPU time of this process and of its PostgreSQL backend: on a
     busy machine they vary less than the wall time does."""
-    from responses.models import ScanRun
+    from responses.reminders.scan import run_scan
 
     counter.reset()
     backend_before = backend_cpu(pid)
     cpu_before = time.process_time()
     started = time.perf_counter()
-    run = ScanRun.run(today=meta.today, batch=batch)
+    run = run_scan(today=meta.today, batch=batch)
     seconds = time.perf_counter() - started
     cpu = time.process_time() - cpu_before
     backend_after = backend_cpu(pid)

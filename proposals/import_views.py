@@ -13,7 +13,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from proposals.access import require
 from proposals.forms import SpreadsheetImportForm
-from proposals.models import InvalidTransition, SpreadsheetImport
+from proposals.models import SpreadsheetImport
+from tracker.workflow import InvalidTransition
 
 # The preview lists every row with an error, then this many rows that are ready; the
 # counts above the table cover the whole sheet (a list can hold 10,000 rows).

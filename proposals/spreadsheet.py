@@ -526,7 +526,7 @@ def apply_sheet(upload: SpreadsheetImport, preview: SheetPreview, *, by: User) -
 
     Call inside a transaction (SpreadsheetImport.apply): any failure must undo it all.
     """
-    from proposals.models import InvalidTransition
+    from tracker.workflow import InvalidTransition
 
     if not preview.ok:
         raise SheetRejected(preview.all_errors() or [CellError(None, "", gettext("Nothing to import."))])

@@ -38,11 +38,12 @@ from proposals import exports
 from proposals.access import get_assignment_for_user, get_proposal_for_user, require
 from proposals.filters import ProposalFilter
 from proposals.forms import AssignForm, ContactForm, DecideChangeForm, ExtendForm, ProposalForm, ReasonForm
-from proposals.models import Assignment, Contact, Department, InvalidTransition, Proposal
+from proposals.models import Assignment, Contact, Department, Proposal
 from proposals.related import related_suggestions
 from responses.models import CoOpinion, Feedback, Reply
 from tracker.actions import perform
 from tracker.paging import paginate
+from tracker.workflow import InvalidTransition
 from tracker.xlsx import invalid_filters_response, require_exporter, wants_xlsx
 
 PER_PAGE = 25

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class ResponsesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "responses"
+
+    def ready(self) -> None:
+        # The reminder ledger follows the deadlines of suggestions and assignments
+        # (proposals) as well as of replies and commitments; proposals does not import
+        # responses, so the ledger subscribes here.
+        from responses.models import Obligation
+        from tracker.workflow import watch_deadlines
+
+        watch_deadlines(Obligation.objects.follow)

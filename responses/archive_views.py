@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from proposals.access import require
-from proposals.models import InvalidTransition
 from responses.forms import MultipleFileField, MultipleFileInput
 from responses.letter_import import (
     LetterPreview,
@@ -29,6 +28,7 @@ from responses.letter_import import (
 )
 from responses.models import ArchivedLetter, LetterImport
 from tracker.paging import paginate
+from tracker.workflow import InvalidTransition
 
 # Letters one upload on the page may hold: its preview reads them all in one request
 # (about 5 s per 1,000 on the project's machines; bench/bench_letter_import.py).

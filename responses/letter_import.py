@@ -30,10 +30,11 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from proposals.models import Assignment, Department, InvalidTransition, Proposal, normalise_name
+from proposals.models import Assignment, Department, Proposal, normalise_name
 from responses.letters.parse import ParsedLetter, chinese_number, parse_letter
 from responses.letters.text import LetterError
 from responses.models import ArchivedLetter, LetterImport, LetterImportFile, Reply
+from tracker.workflow import InvalidTransition
 
 if TYPE_CHECKING:
     from tracker.models import User

@@ -5,16 +5,17 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from responses.models import Reminder, ScanRun
+from responses.reminders.delivery import deliver
+from responses.reminders.scan import run_scan
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def send_due_reminders() -> int:
     """The periodic scan (beat): claim every reminder stage that is due and queue delivery."""
-    return ScanRun.run(batch=settings.REMINDER_SCAN_BATCH).reminders
+    return run_scan(batch=settings.REMINDER_SCAN_BATCH).reminders
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def deliver_reminders(recipient_id: int, channel: str) -> int:
     """Send one person's pending reminders on one channel, as one digest."""
-    return Reminder.deliver(recipient_id, channel)
+    return deliver(recipient_id, channel)

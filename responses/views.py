@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from proposals.access import get_assignment_for_user, require, user_may
-from proposals.models import Assignment, InvalidTransition, ProposalEvent, Session
+from proposals.models import Assignment, ProposalEvent, Session
 from responses.access import (
     get_commitment_for_user,
     get_evidence_for_user,
@@ -41,10 +41,13 @@ from responses.forms import (
     ReplyForm,
     ReturnForm,
 )
-from responses.models import Commitment, CoOpinion, Feedback, Obligation, Reminder, Reply, health
+from responses.models import Commitment, CoOpinion, Feedback, Obligation, Reminder, Reply
+from responses.reminders.health import health
+from responses.reminders.scan import remind_now as remind_obligation_now
 from responses.review import build_review, review_workbook
 from tracker.actions import perform
 from tracker.paging import paginate
+from tracker.workflow import InvalidTransition
 from tracker.xlsx import invalid_filters_response, require_exporter, wants_xlsx, xlsx_response
 
 if TYPE_CHECKING:
@@ -405,7 +408,7 @@ def remind_now(request: HttpRequest, pk: int) -> HttpResponse:
     def act(_data: dict[str, Any]) -> None:
         if obligation is None:
             raise InvalidTransition(_("This assignment has no open deadline to remind."))
-        obligation.remind_now(by=request.user)
+        remind_obligation_now(obligation, by=request.user)
 
     return perform(
         request,

@@ -3,7 +3,7 @@
 The workers of the fault-injection run load these (EMAIL_BACKEND / SMS_BACKEND) instead
 of Django's file email backend and ``tracker.sms.FileSmsBackend``. The message is written
 by the real backend; then the call sleeps FAULT_SEND_DELAY seconds, like a provider that
-accepted a message and is slow to answer. ``Reminder.deliver`` calls the backend
+accepted a message and is slow to answer. ``responses.reminders.delivery.deliver`` calls the backend
 between marking rows sent and committing, so a worker killed (or a database connection
 terminated) during that sleep reproduces the one window where a message can go out twice.
 

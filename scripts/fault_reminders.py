@@ -892,12 +892,13 @@ class Run:
         In this process rather than through beat because the beats' scans queue behind
         the re-dispatched deliveries and may not get their turn before the end."""
         from responses.models import ScanRun
+        from responses.reminders.scan import run_scan
 
         beat_scans = ScanRun.objects.filter(
             started_at__gt=datetime.fromtimestamp(drained_at).astimezone(), finished_at__isnull=False
         ).count()
         before = ledger_counts()["total"]
-        scans = [ScanRun.run() for _ in range(2)]
+        scans = [run_scan() for _ in range(2)]
         return {
             "beat_scans": beat_scans,
             "ids": [scan.pk for scan in scans],
@@ -919,15 +920,17 @@ class Run:
         from django.db import transaction
         from django.utils import timezone
 
-        import responses.models as engine
+        import responses.reminders.delivery as delivery
+        import responses.reminders.scan as engine
+        from responses.models import Reminder
 
         queued: list[tuple[int, str]] = []
         with transaction.atomic():
             long_ago = timezone.now() - timedelta(hours=1)
-            engine.Reminder.objects.update(status="pending", sent_at=None, created_at=long_ago)
-            stale = set(engine.Reminder.objects.values_list("recipient_id", "channel").order_by().distinct())
+            Reminder.objects.update(status="pending", sent_at=None, created_at=long_ago)
+            stale = set(Reminder.objects.values_list("recipient_id", "channel").order_by().distinct())
             with mock.patch.object(
-                engine, "enqueue_delivery", lambda person, channel: queued.append((person, channel))
+                delivery, "enqueue_delivery", lambda person, channel: queued.append((person, channel))
             ):
                 engine.redispatch_stale(timezone.now())
             transaction.set_rollback(True)

@@ -16,7 +16,7 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from proposals.models import InvalidTransition
+from tracker.workflow import InvalidTransition
 
 
 def form_errors(form: Form) -> str:

@@ -243,7 +243,7 @@ class ApiToken(models.Model):
 
     def revoke(self, *, by: User) -> None:
         """Stop the key working; the row stays, with who revoked it and when."""
-        from proposals.models import InvalidTransition
+        from tracker.workflow import InvalidTransition
 
         now = timezone.now()
         # Compare-and-set: of two revocations at once, one is recorded and the other refused.

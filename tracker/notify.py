@@ -1,6 +1,6 @@
 """Render and deliver reminders on each channel: inbox, email digest, SMS digest.
 
-Called by ``responses.models.Reminder.deliver`` inside the transaction that marks the
+Called by ``responses.reminders.delivery.deliver`` inside the transaction that marks the
 reminders sent. Messages are written in the site's language (Chinese by default),
 whatever language the worker happens to run in.
 """

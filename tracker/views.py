@@ -99,7 +99,7 @@ def health(request: HttpRequest) -> HttpResponse:
     Open to congress staff, or to a monitor presenting ``Authorization: Bearer
     <HEALTH_CHECK_TOKEN>``. 200 when healthy, 503 otherwise.
     """
-    from responses.models import health as reminder_health
+    from responses.reminders.health import health as reminder_health
 
     token = settings.HEALTH_CHECK_TOKEN
     presented = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()

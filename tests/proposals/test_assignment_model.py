@@ -11,8 +11,9 @@ from datetime import date
 
 import time_machine
 
-from proposals.models import Assignment, Contact, InvalidTransition, Proposal, ProposalEvent
+from proposals.models import Assignment, Contact, Proposal, ProposalEvent
 from tests.base import TrackerTestCase
+from tracker.workflow import InvalidTransition
 
 
 class AssignmentTestCase(TrackerTestCase):

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from proposals.models import Assignment, Category, Department, Deputy, Proposal, ProposalEvent, Session
 from responses.models import ArchivedLetter, Commitment, Feedback, Reply
+from responses.reminders.scan import run_scan
 from tracker.models import Role, User
 
 COUNTED: list[type[Model]] = [
@@ -167,10 +168,10 @@ class LoadDemoCommandTests(TestCase):
         )
 
     def test_its_first_reminder_scan_tells_the_overdue_departments(self) -> None:
-        from responses.models import Reminder, ScanRun
+        from responses.models import Reminder
 
         with self.captureOnCommitCallbacks(execute=True):
-            ScanRun.run()
+            run_scan()
         self.assertTrue(
             Reminder.objects.filter(obligation__assignment__due_on__lt=timezone.localdate()).exists()
         )

@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime
 
 import time_machine
 
-from proposals.models import Assignment, InvalidTransition, Proposal, ProposalEvent, Session
+from proposals.models import Assignment, Proposal, ProposalEvent, Session
 from tests.base import TrackerTestCase
+from tracker.workflow import InvalidTransition
 
 
 class LogTests(TrackerTestCase):

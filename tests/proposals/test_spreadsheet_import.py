@@ -20,7 +20,6 @@ from proposals.models import (
     Category,
     Department,
     Deputy,
-    InvalidTransition,
     Proposal,
     ProposalEvent,
     Session,
@@ -29,6 +28,7 @@ from proposals.models import (
 from proposals.spreadsheet import SheetRejected, read_sheet
 from tests.base import TrackerTestCase
 from tracker.models import User
+from tracker.workflow import InvalidTransition
 
 TITLE = "深圳市七届人大五次会议代表建议交办清单"
 HEADER = [

@@ -9,6 +9,7 @@ import time_machine
 from django.test import TestCase
 
 from responses.models import Reminder, ScanRun
+from responses.reminders.scan import run_scan
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -20,7 +21,7 @@ def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
 def scan(test: TestCase, day: date, hour: int = 10) -> ScanRun:
     """Run the beat task's scan at a local time, delivering what it queues."""
     with time_machine.travel(at(day, hour), tick=False), test.captureOnCommitCallbacks(execute=True):
-        return ScanRun.run()
+        return run_scan()
 
 
 def rows(**filters: object) -> set[tuple[str, int, str, str]]:

@@ -10,10 +10,11 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
-from proposals.models import InvalidTransition, ProposalEvent
+from proposals.models import ProposalEvent
 from responses.models import Commitment, CommitmentComment, Evidence, Obligation, ProgressReport, Reply
 from tests.base import TrackerTestCase
 from tests.responses.reminder_helpers import at
+from tracker.workflow import InvalidTransition
 
 SENT = date(2025, 5, 20)
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"

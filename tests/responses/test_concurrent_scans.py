@@ -14,7 +14,8 @@ from django.db import connection, connections
 from django.test import TransactionTestCase
 
 from proposals.models import Congress, Department, Deputy, Proposal, Session
-from responses.models import Reminder, ScanRun
+from responses.models import Reminder
+from responses.reminders.scan import run_scan
 from tests.responses.reminder_helpers import at
 from tracker.models import Notification, Role, User
 
@@ -57,7 +58,7 @@ class ConcurrentScanTests(TransactionTestCase):
             try:
                 with time_machine.travel(at(REPLY_DUE), tick=False):
                     barrier.wait()
-                    ScanRun.run(batch=10)
+                    run_scan(batch=10)
             except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
                 errors.append(exc)
             finally:

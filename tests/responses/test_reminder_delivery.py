@@ -9,7 +9,8 @@ import time_machine
 from django.core import mail
 from django.test import override_settings
 
-from responses.models import Reminder, ScanRun
+from responses.models import Reminder
+from responses.reminders.scan import run_scan
 from tests.base import TrackerTestCase
 from tests.responses.reminder_helpers import at, scan
 from tracker import sms
@@ -97,7 +98,7 @@ class DeliveryTests(TrackerTestCase):
     def test_it_requeues_deliveries_that_a_lost_worker_left_pending(self) -> None:
         self.assign()
         with time_machine.travel(at(REPLY_DUE), tick=False), self.captureOnCommitCallbacks(execute=False):
-            ScanRun.run()  # the deliveries it queued are lost with the broker
+            run_scan()  # the deliveries it queued are lost with the broker
         self.assertEqual(Reminder.objects.pending().count(), 3)
         scan(self, REPLY_DUE, hour=11)
         self.assertEqual(Reminder.objects.pending().count(), 0)
@@ -108,7 +109,7 @@ class DeliveryTests(TrackerTestCase):
 
         self.assign(3)
         with time_machine.travel(at(REPLY_DUE), tick=False), self.captureOnCommitCallbacks(execute=False):
-            ScanRun.run()
+            run_scan()
         with mock.patch("responses.tasks.deliver_reminders.delay") as delay:
             run = scan(self, REPLY_DUE, hour=11)
         # 9 pending reminders (3 deadlines × inbox, email, SMS), one person: 3 deliveries.

@@ -6,9 +6,10 @@ from datetime import date
 
 import time_machine
 
-from proposals.models import Assignment, InvalidTransition, Proposal, ProposalEvent
+from proposals.models import Assignment, Proposal, ProposalEvent
 from responses.models import Commitment, Reply
 from tests.base import TrackerTestCase
+from tracker.workflow import InvalidTransition
 
 
 class StartDraftTests(TrackerTestCase):

@@ -7,7 +7,9 @@ from datetime import date, timedelta
 import time_machine
 from django.core import mail
 
-from responses.models import Obligation, Reminder, ScanRun
+from responses.models import Obligation, Reminder
+from responses.reminders.delivery import deliver
+from responses.reminders.scan import run_scan
 from tests.base import TrackerTestCase
 from tests.responses.reminder_helpers import at, rows, scan
 
@@ -127,9 +129,9 @@ class ScanTests(TrackerTestCase):
         proposal = self.assigned()
         with time_machine.travel(at(REPLY_DUE, 10), tick=False):
             with self.captureOnCommitCallbacks(execute=False):
-                ScanRun.run()
+                run_scan()
             reply = self.make_sent(proposal)
-            Reminder.deliver(self.clerk.pk, "inbox")
+            deliver(self.clerk.pk, "inbox")
         self.assertEqual(Reminder.objects.get(channel="inbox").status, Reminder.Status.SKIPPED)
         self.assertFalse(self.clerk.notifications.exists())
         self.assertIsNotNone(reply.sent_on)
@@ -257,7 +259,7 @@ class PoisonRowTests(TrackerTestCase):
                 raise RuntimeError("corrupt row")
             return real_claim(obligation, *args, **kwargs)
 
-        with mock.patch.object(Ob, "claim", claim), self.assertLogs("responses.models", "ERROR"):
+        with mock.patch.object(Ob, "claim", claim), self.assertLogs("responses.reminders", "ERROR"):
             scan(self, REPLY_DUE)
         self.assertEqual(
             set(Reminder.objects.values_list("obligation__assignment__proposal", flat=True)), {second.pk}

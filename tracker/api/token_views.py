@@ -9,8 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from proposals.models import InvalidTransition
 from tracker.models import ApiToken
+from tracker.workflow import InvalidTransition
 
 # The new key waits in the session for the one page view that shows it.
 NEW_KEY = "api_token_new_key"

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from responses.models import health
+from responses.reminders.health import health
 
 
 class Command(BaseCommand):

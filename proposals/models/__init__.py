@@ -1,0 +1,60 @@
+"""The models of suggestions: reference data, suggestions, assignments, events, imports.
+
+Every workflow transition is a model method that checks its row of the model's
+transition table (tracker.workflow), writes the new state with a guarded UPDATE and
+records one ``ProposalEvent`` in the same transaction.
+"""
+
+from proposals.models.assignments import Assignment, AssignmentQuerySet, Contact
+from proposals.models.events import ProposalEvent
+from proposals.models.imports import SpreadsheetImport, spreadsheet_path
+from proposals.models.proposals import (
+    RELATED_COMMON_SHARE,
+    RELATED_LIMIT,
+    RELATED_MAX_TERMS,
+    RELATED_MIN_COMMON,
+    RELATED_MIN_SHARE,
+    Proposal,
+    ProposalQuerySet,
+)
+from proposals.models.reference import (
+    DEFAULT_RULES,
+    Category,
+    Congress,
+    DeadlineRule,
+    Department,
+    Deputy,
+    Rule,
+    Session,
+    normalise_name,
+)
+from proposals.models.subjects import SubjectTerm, SubjectTermQuerySet
+from tracker.workflow import InvalidTransition
+
+__all__ = [
+    "DEFAULT_RULES",
+    "RELATED_COMMON_SHARE",
+    "RELATED_LIMIT",
+    "RELATED_MAX_TERMS",
+    "RELATED_MIN_COMMON",
+    "RELATED_MIN_SHARE",
+    "Assignment",
+    "AssignmentQuerySet",
+    "Category",
+    "Congress",
+    "Contact",
+    "DeadlineRule",
+    "Department",
+    "Deputy",
+    "InvalidTransition",
+    "Proposal",
+    "ProposalEvent",
+    "ProposalQuerySet",
+    "Rule",
+    "Session",
+    "SpreadsheetImport",
+    "SubjectTerm",
+    "SubjectTermQuerySet",
+    "normalise_name",
+    "spreadsheet_path",
+]

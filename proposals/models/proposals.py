@@ -1,0 +1,443 @@
+"""Suggestions (建议、批评和意见): the list's queries, intake, assignment, closing."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, Sum, Value, When
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from proposals.models.assignments import Assignment
+from proposals.models.events import ProposalEvent
+from proposals.models.reference import Category, Congress, Department, Deputy, Rule, Session
+from proposals.models.subjects import SubjectTerm
+from proposals.similarity import NAME_WEIGHT, TITLE_WEIGHT, place_names, subject_terms
+from tracker.deadlines import Deadline
+from tracker.workflow import InvalidTransition, deadlines_changed
+
+if TYPE_CHECKING:
+    from tracker.models import User
+
+
+# ---------------------------------------------------------------------------
+# Suggestions
+# ---------------------------------------------------------------------------
+
+
+# Proposal.objects.related_to(): how many of the suggestion's terms are looked up (more
+# let the prose of a long body outweigh the subject named in the title), how common a
+# term may be and still be looked up (a share of all suggestions, but never fewer than
+# RELATED_MIN_COMMON, so that a small congress keeps its terms), and the share of what the
+# title scores against itself that a candidate must reach. Chosen by measuring on the
+# seed texts: bench/bench_related.py, figures in bench/README.md.
+RELATED_MAX_TERMS = 16
+RELATED_COMMON_SHARE = 0.05
+RELATED_MIN_COMMON = 200
+RELATED_MIN_SHARE = 0.25
+# How many related suggestions related_to() returns unless told otherwise (the card's).
+RELATED_LIMIT = 5
+
+
+class ProposalQuerySet(models.QuerySet["Proposal"]):
+    def visible_to(self, user: User) -> ProposalQuerySet:
+        """Staff see everything; departments what was assigned to them; deputies their own."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_congress_staff:
+            return self
+        conditions = Q(pk__in=[])
+        if user.is_department_user:
+            conditions |= Q(
+                Exists(Assignment.objects.filter(proposal=OuterRef("pk"), department_id=user.department_id))
+            )
+        deputy = user.deputy_profile
+        if deputy is not None:
+            conditions |= Q(lead_deputy=deputy) | Q(
+                Exists(
+                    Proposal.co_signers.through.objects.filter(
+                        proposal_id=OuterRef("pk"), deputy_id=deputy.pk
+                    )
+                )
+            )
+        return self.filter(conditions)
+
+    def open(self) -> ProposalQuerySet:
+        return self.exclude(status=Proposal.Status.CLOSED)
+
+    def overdue(self, today: date) -> ProposalQuerySet:
+        return self.filter(next_due_on__lt=today)
+
+    def due_within(self, today: date, days: int) -> ProposalQuerySet:
+        return self.filter(next_due_on__gte=today, next_due_on__lte=today + timezone.timedelta(days=days))
+
+    def by_urgency(self) -> ProposalQuerySet:
+        """Earliest open deadline first; suggestions without one (closed, unassigned) last."""
+        return self.order_by(models.F("next_due_on").asc(nulls_last=True), "-received_on", "number")
+
+    def related_to(self, proposal: Proposal, *, limit: int = RELATED_LIMIT) -> ProposalQuerySet:
+        """The ``limit`` suggestions of this queryset most related to ``proposal`` (the
+        same subject), most related first; ``proposal`` itself is left out and need not
+        be saved. See proposals/similarity.py.
+
+        Each is annotated with ``relevance``: the sum, over the subject terms both share,
+        of the term's rarity (inverse document frequency) times its weight in each (a
+        title term weighs more than a body term, a place's name more than other words).
+        Ranks at once, in three queries (the number of suggestions, the terms' document
+        frequencies, the ranking); the queryset returned fetches the few found.
+        """
+        weights = subject_terms(proposal.title, proposal.body)
+        total = Proposal.objects.count()
+        # A term most suggestions share (改造, 深圳) cannot tell subjects apart, and its
+        # postings are the longest to read: it is counted only up to `common`.
+        common = int(max(RELATED_COMMON_SHARE * total, RELATED_MIN_COMMON))
+        # Every title term (for the bar) and the body's most frequent terms, enough to
+        # fill the lookup.
+        title = [term for term, weight in weights.items() if weight == TITLE_WEIGHT] or list(weights)
+        counted = list(weights)[: len(title) + RELATED_MAX_TERMS]
+        frequencies = SubjectTerm.objects.document_frequencies(counted, excluding=proposal, cap=common + 1)
+        names = place_names(proposal.title) | place_names(proposal.body)
+
+        def score(term: str) -> float:
+            """What the term is worth in a candidate, per unit of its weight there."""
+            rarity = math.log((total + 1) / max(frequencies.get(term, 0), 1))
+            return rarity * weights[term] * (NAME_WEIGHT if term in names else 1)
+
+        # The bar: a share of what the title scores against itself, counting the terms no
+        # other suggestion has at the highest rarity. A candidate must share a good part
+        # of what the title names, not one word of it. The body's terms add to a
+        # candidate's score but not to the bar, or a long body would push away the
+        # suggestions that share only the title's subject.
+        threshold = RELATED_MIN_SHARE * sum(score(term) * weights[term] for term in title)
+        # Looked up: the terms other suggestions have but not most, the title's first
+        # (they name the subject), then the most telling.
+        scores = {term: score(term) for term in counted if 0 < frequencies.get(term, 0) <= common}
+        terms = sorted(scores, key=lambda t: (weights[t] == TITLE_WEIGHT, scores[t]), reverse=True)
+        terms = terms[:RELATED_MAX_TERMS]
+        if not terms:
+            return self.none()
+        matched = Case(
+            *[When(term=term, then=Value(scores[term])) for term in terms],
+            default=Value(0.0),
+            output_field=FloatField(),
+        )
+        # Ranked in the index alone: summing the postings by suggestion reads no
+        # suggestion row (they are wide: the body), only the few shown are fetched.
+        postings = SubjectTerm.objects.filter(term__in=terms).exclude(proposal_id=proposal.pk)
+        if self.query.has_filters():
+            # Only what this queryset holds (visible_to(user) for a department or a
+            # deputy). Unfiltered (staff), the semi-join would read every suggestion's key.
+            postings = postings.filter(proposal__in=self.values("pk"))
+        ranking = list(
+            postings.values("proposal")
+            .annotate(relevance=Sum(matched * F("weight")))
+            .filter(relevance__gte=threshold)
+            .order_by("-relevance", "-proposal")
+            .values_list("proposal", "relevance")[:limit]
+        )
+        if not ranking:
+            return self.none()
+        relevance = Case(
+            *[When(pk=pk, then=Value(value)) for pk, value in ranking], output_field=FloatField()
+        )
+        return (
+            self.filter(pk__in=[pk for pk, _value in ranking])
+            .annotate(relevance=relevance)
+            .order_by("-relevance", "-pk")
+        )
+
+
+class Proposal(models.Model):
+    """One deputy suggestion (建议、批评和意见)."""
+
+    class Status(models.TextChoices):
+        REGISTERED = "registered", _("registered")
+        ASSIGNED = "assigned", _("assigned")
+        HANDLING = "handling", _("handling")
+        REPLIED = "replied", _("replied")
+        REHANDLING = "rehandling", _("re-handling")
+        CLOSED = "closed", _("closed")
+
+    congress = models.ForeignKey(
+        Congress, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("congress")
+    )
+    session = models.ForeignKey(
+        Session, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("session")
+    )
+    number = models.CharField(_("number"), max_length=30)
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(_("full text"), blank=True)
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="proposals",
+        verbose_name=_("category"),
+    )
+    lead_deputy = models.ForeignKey(
+        Deputy, on_delete=models.PROTECT, related_name="led_proposals", verbose_name=_("lead deputy")
+    )
+    co_signers = models.ManyToManyField(
+        Deputy, blank=True, related_name="cosigned_proposals", verbose_name=_("co-signers")
+    )
+    received_on = models.DateField(_("received on"))
+    is_key = models.BooleanField(_("key suggestion"), default=False)
+    supervising_leader = models.CharField(_("supervising leader"), max_length=100, blank=True)
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supervised_proposals",
+        verbose_name=_("supervising leader's account"),
+        help_text=_("Receives the overdue reminders of a key suggestion."),
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REGISTERED)
+    # Earliest deadline among open assignments, kept by the transitions so that the
+    # list can sort by urgency with an index instead of a subquery per row.
+    next_due_on = models.DateField(_("next deadline"), null=True, blank=True)
+    created_at = models.DateTimeField(_("logged at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("logged by"),
+    )
+
+    objects = ProposalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("suggestion")
+        verbose_name_plural = _("suggestions")
+        ordering = ["next_due_on", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "number"], name="proposals_proposal_unique_number_in_session"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=["registered", "assigned", "handling", "replied", "rehandling", "closed"]
+                ),
+                name="proposals_proposal_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_key=False) | ~Q(supervising_leader=""),
+                name="proposals_proposal_key_has_leader",
+            ),
+        ]
+        indexes = [
+            # The default list order, ProposalQuerySet.by_urgency(), column for column: with
+            # only a prefix of it PostgreSQL sorted every row of a selective filter (grade=B
+            # on 100,000 suggestions: 320 ms, 37 ms with the full order).
+            models.Index(fields=["next_due_on", "-received_on", "number"], name="proposal_urgency_idx"),
+            # Filters by session and status on the list page.
+            models.Index(fields=["session", "status"], name="proposal_session_status_idx"),
+            # Search by number prefix and congress-wide uniqueness check.
+            models.Index(fields=["congress", "number"], name="proposal_congress_number_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("proposals:detail", args=[self.pk])
+
+    def clean(self) -> None:
+        if self.session_id and self.congress_id and self.session.congress_id != self.congress_id:
+            raise ValidationError({"session": gettext("The session belongs to another congress.")})
+        if self.number and self.congress_id:
+            try:
+                self.congress.validate_number(self.number)
+            except ValidationError as exc:
+                raise ValidationError({"number": exc.messages}) from None
+            duplicates = Proposal.objects.filter(congress_id=self.congress_id, number=self.number)
+            if not self.congress.numbers_unique_across_sessions:
+                duplicates = duplicates.filter(session_id=self.session_id)
+            if duplicates.exclude(pk=self.pk).exists():
+                raise ValidationError(
+                    {
+                        "number": gettext("Suggestion No. %(number)s is already logged in %(congress)s.")
+                        % {"number": self.number, "congress": self.congress.name}
+                    },
+                    code="duplicate_number",
+                )
+        if self.is_key and not self.supervising_leader:
+            raise ValidationError(
+                {"supervising_leader": gettext("A key suggestion needs a supervising leader.")}
+            )
+
+    # -- reading --------------------------------------------------------------
+
+    def days_left(self, today: date | None = None) -> int | None:
+        if self.next_due_on is None:
+            return None
+        return (self.next_due_on - (today or timezone.localdate())).days
+
+    @property
+    def is_overdue(self) -> bool:
+        days = self.days_left()
+        return days is not None and days < 0
+
+    def responsible_assignments(self) -> models.QuerySet[Assignment]:
+        """Lead and separate assignments still in force (not withdrawn)."""
+        return self.assignments.exclude(status=Assignment.Status.WITHDRAWN).filter(
+            role__in=[Assignment.Role.LEAD, Assignment.Role.SEPARATE]
+        )
+
+    # -- transitions ----------------------------------------------------------
+
+    def log(self, *, by: User, co_signers: Iterable[Deputy] = ()) -> None:
+        """Record a newly received suggestion (登记) with its co-signers."""
+        if self.pk is not None:
+            raise InvalidTransition(gettext("This suggestion is already logged."))
+        with transaction.atomic():
+            self.status = self.Status.REGISTERED
+            self.created_by = by
+            self.save()
+            self.co_signers.set(co_signers)
+            self.index_subject()
+            assign_by = self.assign_deadline()
+            ProposalEvent.objects.create(
+                proposal=self,
+                kind=ProposalEvent.Kind.LOGGED,
+                actor=by,
+                to_status=self.status,
+                detail=gettext("assign by %(due)s (%(explanation)s)")
+                % {"due": assign_by.due_on.isoformat(), "explanation": assign_by.explanation}
+                if assign_by
+                else "",
+            )
+            self.refresh_next_due()
+
+    def index_subject(self) -> None:
+        """Store the subject terms of the title and body, for related_to() (call after an edit)."""
+        with transaction.atomic():
+            self.subject_terms.all().delete()
+            SubjectTerm.objects.bulk_create(
+                SubjectTerm(proposal=self, term=term, weight=weight)
+                for term, weight in subject_terms(self.title, self.body).items()
+            )
+
+    def assign_deadline(self) -> Deadline | None:
+        """When a suggestion raised between sessions must be assigned (e.g. 5 working days)."""
+        if not self.session.is_recess:
+            return None
+        return self.congress.deadline(Rule.RECESS_ASSIGN, self.received_on)
+
+    def assign(
+        self,
+        *,
+        by: User,
+        lead: Department | None = None,
+        co: Iterable[Department] = (),
+        separate: Iterable[Department] = (),
+        assigned_on: date | None = None,
+        reason: str = "",
+    ) -> list[Assignment]:
+        """Hand the suggestion to one lead unit with co-handlers, or to separate units."""
+        co, separate = list(co), list(separate)
+        if self.status not in (self.Status.REGISTERED, self.Status.ASSIGNED, self.Status.HANDLING):
+            raise InvalidTransition(
+                gettext("A suggestion that is %(status)s cannot be assigned.")
+                % {"status": self.get_status_display()}
+            )
+        if lead is None and not separate:
+            raise InvalidTransition(gettext("Choose a lead department or separate departments."))
+        if lead is not None and separate:
+            raise InvalidTransition(
+                gettext("A suggestion has either one lead department or separate departments, not both.")
+            )
+        if co and lead is None:
+            raise InvalidTransition(gettext("Co-handling departments need a lead department."))
+        chosen = ([lead] if lead else []) + co + separate
+        if len({d.pk for d in chosen}) != len(chosen):
+            raise InvalidTransition(gettext("A department is chosen twice."))
+        taken = set(
+            self.assignments.exclude(status=Assignment.Status.WITHDRAWN)
+            .filter(department__in=chosen)
+            .values_list("department__name", flat=True)
+        )
+        if taken:
+            raise InvalidTransition(
+                gettext("Already assigned to: %(names)s.") % {"names": "、".join(sorted(taken))}
+            )
+        if lead is not None and self.responsible_assignments().filter(role=Assignment.Role.LEAD).exists():
+            raise InvalidTransition(gettext("This suggestion already has a lead department."))
+        assigned_on = assigned_on or timezone.localdate()
+        plan = [(lead, Assignment.Role.LEAD)] if lead else []
+        plan += [(d, Assignment.Role.CO) for d in co] + [(d, Assignment.Role.SEPARATE) for d in separate]
+        with transaction.atomic():
+            created = [
+                Assignment.create_for(self, department, role, assigned_on=assigned_on, by=by, reason=reason)
+                for department, role in plan
+            ]
+            if self.status == self.Status.REGISTERED:
+                self._set_status(self.Status.ASSIGNED, by=by, reason=reason)
+            self.refresh_next_due()
+        return created
+
+    def close(self, *, by: User, reason: str) -> None:
+        """Staff close a replied suggestion (e.g. the feedback window passed in silence)."""
+        if self.status != self.Status.REPLIED:
+            raise InvalidTransition(
+                gettext("Only a replied suggestion can be closed; this one is %(status)s.")
+                % {"status": self.get_status_display()}
+            )
+        if not reason.strip():
+            raise InvalidTransition(gettext("Give a reason for closing."))
+        with transaction.atomic():
+            self._set_status(self.Status.CLOSED, by=by, reason=reason)
+            self.refresh_next_due()
+
+    def sync_status(self, *, by: User | None, reason: str = "") -> None:
+        """Move the suggestion forward when its assignments say so (call inside a transaction)."""
+        responsible = list(self.responsible_assignments().values_list("status", flat=True))
+        if not responsible:
+            return
+        S, A = self.Status, Assignment.Status
+        if self.status in (S.ASSIGNED, S.HANDLING, S.REHANDLING) and all(s == A.REPLIED for s in responsible):
+            self._set_status(S.REPLIED, by=by, reason=reason)
+        elif self.status == S.ASSIGNED and all(s not in (A.PENDING, A.CHANGE_REQUESTED) for s in responsible):
+            self._set_status(S.HANDLING, by=by, reason=reason)
+
+    def refresh_next_due(self) -> None:
+        """Recompute the earliest open deadline that drives the urgency order."""
+        if self.status == self.Status.CLOSED:
+            next_due = None
+        elif self.status == self.Status.REGISTERED:
+            assign_by = self.assign_deadline()
+            next_due = assign_by.due_on if assign_by else None
+        else:
+            next_due = self.assignments.filter(status__in=Assignment.OPEN_STATUSES).aggregate(
+                m=models.Min("due_on")
+            )["m"]
+        if next_due != self.next_due_on:
+            self.next_due_on = next_due
+            self.save(update_fields=["next_due_on"])
+
+    def _set_status(self, to: str, *, by: User | None, reason: str = "", **event: object) -> None:
+        from_status = self.status
+        self.status = to
+        self.save(update_fields=["status"])
+        ProposalEvent.objects.create(
+            proposal=self,
+            kind=ProposalEvent.Kind.STATUS,
+            actor=by,
+            from_status=from_status,
+            to_status=to,
+            reason=reason,
+            **event,
+        )
+        if to == self.Status.CLOSED:
+            deadlines_changed(self)

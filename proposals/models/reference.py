@@ -1,0 +1,290 @@
+"""Reference data: congresses and their rules, sessions, categories, departments, deputies."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+
+from tracker.deadlines import Deadline, Unit, compute_deadline
+from tracker.stages import ReminderStages, parse_reminder_days, validate_reminder_days
+
+
+class Rule(models.TextChoices):
+    """The kinds of period a congress configures (DeadlineRule.obligation)."""
+
+    REPLY = "reply", _("reply to the deputy")
+    EXTENSION_MAX = "extension_max", _("latest extended reply")
+    CO_OPINION = "co_opinion", _("co-handler's opinion to the lead unit")
+    CHANGE_WINDOW = "change_window", _("sign for or dispute an assignment")
+    RECESS_ASSIGN = "recess_assign", _("assign a suggestion raised between sessions")
+    FEEDBACK = "feedback", _("deputy feedback")
+    REHANDLING = "rehandling", _("re-handling after 不满意")
+    PROGRESS_REPORT = "progress_report", _("commitment progress report")
+
+
+# The defaults of design.md §4 (Deputies Law and common local rules); each congress
+# may override any of them with a DeadlineRule row.
+DEFAULT_RULES: dict[str, tuple[int, str]] = {
+    Rule.REPLY: (3, Unit.CALENDAR_MONTHS),
+    Rule.EXTENSION_MAX: (6, Unit.CALENDAR_MONTHS),
+    Rule.CO_OPINION: (1, Unit.CALENDAR_MONTHS),
+    Rule.CHANGE_WINDOW: (7, Unit.WORKING_DAYS),
+    Rule.RECESS_ASSIGN: (5, Unit.WORKING_DAYS),
+    Rule.FEEDBACK: (20, Unit.WORKING_DAYS),
+    Rule.REHANDLING: (1, Unit.CALENDAR_MONTHS),
+    Rule.PROGRESS_REPORT: (3, Unit.CALENDAR_MONTHS),
+}
+
+
+class Congress(models.Model):
+    """A people's congress (national, provincial, city or district) with its own rules."""
+
+    class GradeScale(models.TextChoices):
+        ABC = "ABC", _("A / B / C")
+        ABCD = "ABCD", _("A / B / C / D")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    short_name = models.CharField(_("short name"), max_length=30, blank=True)
+    number_pattern = models.CharField(
+        _("number pattern"),
+        max_length=200,
+        default=r"^\d{4}\d{4}$",
+        help_text=_("Regular expression a suggestion number must match."),
+    )
+    number_hint = models.CharField(
+        _("number format"),
+        max_length=200,
+        # Stored text the office edits, in the office's language: a translated default
+        # would be saved in whatever language the creating user happened to use.
+        default="8位数字：年份加4位顺序号，如20240493",
+        help_text=_("Shown to staff when a number does not match the pattern."),
+    )
+    numbers_unique_across_sessions = models.BooleanField(
+        _("numbers unique across sessions"),
+        default=True,
+        help_text=_("On for numbers that include the year; off for plain serials per session."),
+    )
+    grade_scale = models.CharField(
+        _("grade scale"), max_length=4, choices=GradeScale.choices, default=GradeScale.ABC
+    )
+    roll_to_working_day = models.BooleanField(
+        _("move deadlines off rest days"),
+        default=True,
+        help_text=_("A deadline that falls on a rest day or holiday moves to the next working day."),
+    )
+    # Reminder stages (design.md §5): days relative to a deadline, negative before it.
+    reminder_days = models.CharField(
+        _("reminder stages"),
+        max_length=100,
+        default="-14,-3,0,1",
+        validators=[validate_reminder_days],
+        help_text=_(
+            "Days relative to a deadline when reminders go out, separated by commas: "
+            "-14 is two weeks before, 0 the due day, 1 the first day overdue."
+        ),
+    )
+    reminder_repeat_days = models.PositiveSmallIntegerField(
+        _("repeat while overdue every (days)"),
+        default=7,
+        help_text=_("After the last stage, remind again every this many days; 0 stops."),
+    )
+    remind_leader_from = models.PositiveSmallIntegerField(
+        _("department leader reminded from overdue reminder no."),
+        default=1,
+        help_text=_("1 = from the first overdue reminder. Key suggestions' supervising leaders too."),
+    )
+    remind_staff_from = models.PositiveSmallIntegerField(
+        _("congress staff reminded from overdue reminder no."), default=2
+    )
+    silence_closes_round = models.BooleanField(
+        _("silence closes the round"),
+        default=True,
+        help_text=_(
+            "When the feedback window passes without a rating, the round closes as “no feedback” "
+            "(counted apart from 满意). Off: staff are reminded to chase the deputy instead."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("congress")
+        verbose_name_plural = _("congresses")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def rule(self, obligation: str) -> tuple[int, str]:
+        """The (count, unit) this congress uses for an obligation, or the default."""
+        rules = getattr(self, "_rules_cache", None)
+        if rules is None:
+            rules = {r.obligation: (r.count, r.unit) for r in self.deadline_rules.all()}
+            self._rules_cache = rules
+        return rules.get(obligation, DEFAULT_RULES[obligation])
+
+    def deadline(self, obligation: str, start: date) -> Deadline:
+        count, unit = self.rule(obligation)
+        return compute_deadline(start, count, unit, roll_to_working_day=self.roll_to_working_day)
+
+    def validate_number(self, number: str) -> None:
+        if not re.fullmatch(self.number_pattern, number):
+            raise ValidationError(
+                gettext("“%(number)s” is not a valid number for %(congress)s: %(hint)s")
+                % {"number": number, "congress": self.name, "hint": self.number_hint},
+                code="bad_number",
+            )
+
+    def grades(self) -> list[str]:
+        return list(self.grade_scale)
+
+    def reminder_stages(self) -> ReminderStages:
+        return ReminderStages(parse_reminder_days(self.reminder_days), self.reminder_repeat_days)
+
+
+class DeadlineRule(models.Model):
+    """One congress's period for one obligation, e.g. reply within 3 calendar months."""
+
+    congress = models.ForeignKey(
+        Congress, on_delete=models.CASCADE, related_name="deadline_rules", verbose_name=_("congress")
+    )
+    obligation = models.CharField(_("obligation"), max_length=20, choices=Rule.choices)
+    count = models.PositiveSmallIntegerField(_("count"))
+    unit = models.CharField(_("unit"), max_length=20, choices=Unit.choices)
+
+    class Meta:
+        verbose_name = _("deadline rule")
+        verbose_name_plural = _("deadline rules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["congress", "obligation"], name="proposals_deadlinerule_one_per_obligation"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit__in=Unit.values), name="proposals_deadlinerule_unit_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(obligation__in=Rule.values),
+                name="proposals_deadlinerule_obligation_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_obligation_display()}: {self.count} {self.get_unit_display()}"
+
+
+class Session(models.Model):
+    """A session of a congress (第七届人大第五次会议), or the recess between sessions."""
+
+    congress = models.ForeignKey(
+        Congress, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("congress")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    term = models.PositiveSmallIntegerField(_("term (届)"))
+    meeting = models.PositiveSmallIntegerField(
+        _("meeting (次)"), null=True, blank=True, help_text=_("Empty for the recess (闭会期间).")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    opened_on = models.DateField(_("opened on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["-year", "-meeting"]
+        constraints = [
+            models.UniqueConstraint(fields=["congress", "name"], name="proposals_session_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_recess(self) -> bool:
+        return self.meeting is None
+
+
+class Category(models.Model):
+    """A two-level subject category, per congress (e.g. 城建环资 › 交通)."""
+
+    congress = models.ForeignKey(
+        Congress, on_delete=models.PROTECT, related_name="categories", verbose_name=_("congress")
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent category"),
+    )
+    name = models.CharField(_("name"), max_length=50)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["congress", "parent", "name"], name="proposals_category_unique_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} › {self.name}" if self.parent_id else self.name
+
+    def clean(self) -> None:
+        if self.parent_id and self.parent.parent_id:
+            raise ValidationError({"parent": gettext("Categories have at most two levels.")})
+
+
+def normalise_name(text: str) -> str:
+    """A name as compared when imported lists and letters are matched to departments,
+    deputies and categories: full-width → half-width (brackets included), no spaces."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+class Department(models.Model):
+    """A government unit that handles suggestions (承办单位)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    short_name = models.CharField(_("short name"), max_length=30, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Deputy(models.Model):
+    """A deputy (代表) of a congress; may be linked to a sign-in account."""
+
+    congress = models.ForeignKey(
+        Congress, on_delete=models.PROTECT, related_name="deputies", verbose_name=_("congress")
+    )
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
+    delegation = models.CharField(_("delegation"), max_length=100, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deputy",
+        verbose_name=_("account"),
+    )
+
+    class Meta:
+        verbose_name = _("deputy")
+        verbose_name_plural = _("deputies")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.delegation}）" if self.delegation else self.name

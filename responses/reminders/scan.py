@@ -1,0 +1,178 @@
+"""The periodic scan: claim every reminder stage that has come due, exactly once.
+
+It loops, taking one batch of due obligations per short transaction with
+``SELECT … FOR UPDATE SKIP LOCKED`` so that overlapping scans never block or
+double-handle, records the stage's reminders (the insert is the claim: a unique key
+makes a second one impossible) and queues their delivery once committed.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from proposals.models import ProposalEvent
+from responses.models import Obligation, Reminder, ScanRun
+from responses.reminders import delivery
+from responses.reminders.audience import Audience
+from tracker.workflow import InvalidTransition, check_staff
+
+if TYPE_CHECKING:
+    from tracker.models import User
+
+logger = logging.getLogger(__name__)
+
+
+def run_scan(*, today: date | None = None, batch: int = 200, max_batches: int | None = None) -> ScanRun:
+    """Claim every due reminder stage, one locked batch per short transaction, then
+    re-queue deliveries that a lost worker or broker left pending."""
+    today = today or timezone.localdate()
+    scan = ScanRun.objects.create()
+    audience = Audience()
+    batches = 0
+    handled: set[int] = set()
+    # (recipient, channel) → earliest send_after recorded this run; the rows themselves
+    # (tens of thousands on a busy day) need not be kept until the end.
+    recorded: dict[tuple[int, str], datetime] = {}
+    while max_batches is None or batches < max_batches:
+        batches += 1
+        due: list[Obligation] = []
+        try:
+            with transaction.atomic():
+                due = _lock_due(today, batch)
+                if not due or all(o.pk in handled for o in due):
+                    # Every row left was already handled in this run without moving on:
+                    # stop rather than spin; the next run starts afresh.
+                    if due:
+                        logger.error("reminder scan: obligations %s did not move on", [o.pk for o in due])
+                    break
+                rows, closed = _handle_due(due, today, audience)
+        except Exception:
+            if not due:
+                raise  # the database itself failed; the task fails and beat tries again
+            # One bad row must not stop every reminder behind it: redo the batch row by
+            # row, skip (and log) the rows that fail, and let the next scan try them again.
+            logger.exception("reminder scan: a batch failed; retrying its rows one by one")
+            rows, closed = [], 0
+            for pk in [o.pk for o in due]:
+                try:
+                    with transaction.atomic():
+                        one = _lock_due(today, 1, pk=pk)
+                        if one:
+                            more, more_closed = _handle_due(one, today, audience)
+                            rows += more
+                            closed += more_closed
+                except Exception:
+                    logger.exception("reminder scan: obligation %s failed", pk)
+        handled.update(o.pk for o in due)
+        delivery.note_earliest(recorded, rows)
+        scan.obligations += len(due)
+        scan.reminders += len(rows)
+        scan.rounds_closed += closed
+    # Queued once every batch is committed: one digest per person per scan.
+    delivery.enqueue_on_commit(recorded)
+    scan.redispatched = redispatch_stale(timezone.now())
+    scan.finished_at = timezone.now()
+    scan.save()
+    logger.info(
+        "reminder scan: %s deadlines, %s reminders recorded, %s deliveries re-queued, %s rounds closed",
+        scan.obligations,
+        scan.reminders,
+        scan.redispatched,
+        scan.rounds_closed,
+    )
+    return scan
+
+
+def _lock_due(today: date, limit: int, *, pk: int | None = None) -> list[Obligation]:
+    """Lock up to ``limit`` due obligations that no other scan holds (SKIP LOCKED)."""
+    queryset = Obligation.objects.due(today)
+    if pk is not None:
+        queryset = queryset.filter(pk=pk)
+    return list(
+        queryset.select_related(
+            "proposal__congress",
+            "proposal__supervisor__delegate",
+            "proposal__lead_deputy__user__delegate",
+            "assignment",
+            "reply__assignment__proposal",
+            "commitment__reply",
+        )
+        .order_by("next_remind_on", "pk")
+        .select_for_update(skip_locked=True, of=("self",))[:limit]
+    )
+
+
+def _handle_due(due: list[Obligation], today: date, audience: Audience) -> tuple[list[Reminder], int]:
+    """Record the reminders of locked due obligations; returns them and the rounds closed."""
+    rows: list[Reminder] = []
+    claimed: list[Obligation] = []
+    closed = 0
+    for obligation in due:
+        if not obligation.still_applies(obligation.version):
+            Obligation.objects.sync(obligation.source, today=today)
+            continue
+        if (
+            obligation.kind == Obligation.Kind.FEEDBACK
+            and obligation.days_left(today) < 0
+            and obligation.proposal.congress.silence_closes_round
+        ):
+            obligation.reply.lapse_feedback_window(today=today)
+            closed += 1
+            continue
+        rows += obligation.claim(today, audience=audience)
+        claimed.append(obligation)
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    Obligation.objects.save_stages(claimed)
+    return rows, closed
+
+
+def redispatch_stale(now: datetime) -> int:
+    """Queue a delivery for every person with reminders still pending a while after they
+    became sendable: their worker died, the broker lost the message, or it was down."""
+    grace = now - timedelta(seconds=settings.REMINDER_REDISPATCH_AFTER)
+    pairs = list(
+        Reminder.objects.pending()
+        .filter(send_after__lte=now, created_at__lte=grace)
+        # Without this, Meta.ordering's columns join the SELECT DISTINCT and every pending
+        # reminder comes back as its own "pair" (found by scripts/fault_reminders.py).
+        .order_by()
+        .values_list("recipient_id", "channel")
+        .distinct()[:5000]
+    )
+    for recipient_id, channel in pairs:
+        delivery.enqueue_delivery(recipient_id, channel)
+    return len(pairs)
+
+
+def remind_now(obligation: Obligation, *, by: User) -> int:
+    """Staff send the next reminder stage now; it counts as that stage."""
+    check_staff(by)
+    if not obligation.is_open:
+        raise InvalidTransition(gettext("This deadline is settled; there is nothing to remind."))
+    today = timezone.localdate()
+    with transaction.atomic():
+        locked = (
+            Obligation.objects.select_for_update().select_related("proposal__congress").get(pk=obligation.pk)
+        )
+        rows = locked.claim(today, audience=Audience(), by=by, force=True)
+        if not rows:
+            raise InvalidTransition(gettext("Nobody can be reminded: the department has no active accounts."))
+        Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+        locked.save(update_fields=["last_stage", "next_stage", "next_remind_on"])
+        ProposalEvent.objects.create(
+            proposal=locked.proposal,
+            assignment=locked.assignment,
+            department=locked.department,
+            kind=ProposalEvent.Kind.REMINDED,
+            actor=by,
+            detail=", ".join(sorted({str(r.recipient) for r in rows})),
+        )
+        delivery.enqueue_deliveries_on_commit(rows)
+    return len(rows)

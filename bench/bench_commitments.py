@@ -127,7 +127,7 @@ def load(count: int) -> None:
                 status="replied",
                 assigned_on=p.received_on + timedelta(days=30),
                 due_on=p.received_on + timedelta(days=120),
-                due_explanation="3个月",
+                due_basis={"kind": "text", "text": "3个月"},
                 respond_by=p.received_on + timedelta(days=40),
             )
             for i, p in enumerate(proposals)

@@ -103,7 +103,7 @@ def load(count: int) -> object:
             status=Assignment.Status.ACCEPTED,
             assigned_on=date(2024, 8, 19),
             due_on=today + timedelta(days=i % 90 - 30),
-            due_explanation="3 months",
+            due_basis={"kind": "text", "text": "3 months"},
             respond_by=date(2024, 8, 26),
             assigned_by=staff,
         )

@@ -315,7 +315,7 @@ def load(count: int, *, batch_size: int, seed: int) -> None:
                         status=a_status,
                         assigned_on=assigned_on,
                         due_on=due_on,
-                        due_explanation=due.explanation[:500],
+                        due_basis=due.basis("reply"),
                         respond_by=window.due_on,
                         round=a_round,
                         assigned_by=staff,

@@ -24,6 +24,7 @@ are queued at once whatever the hour. See bench/README.md.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import re
@@ -311,6 +312,8 @@ def _load_rows(cursor: Any, plan: Plan, *, today: date, **ids: Any) -> None:
         "open": OPEN_PER_MILLE,
         "topics": TOPICS,
         "verbs": VERBS,
+        "reply_basis": json.dumps({"kind": "text", "text": "自交办之日起3个月内办结（基准测试）"}),
+        "co_basis": json.dumps({"kind": "text", "text": "自交办之日起3个月内提出会办意见（基准测试）"}),
     }
     # One row per suggestion: whether and how its lead unit's reply is due.
     cursor.execute(
@@ -376,18 +379,18 @@ def _load_rows(cursor: Any, plan: Plan, *, today: date, **ids: Any) -> None:
     cursor.execute(
         """
         INSERT INTO proposals_assignment (
-            id, role, status, assigned_on, due_on, due_explanation, deadline_version, respond_by, round,
+            id, role, status, assigned_on, due_on, due_basis, respond_by, round,
             change_reason, created_at, assigned_by_id, department_id, proposal_id)
         SELECT i, 'lead',
                CASE WHEN state = 'closed' THEN 'replied'
                     ELSE (ARRAY['accepted', 'drafting', 'awaiting_approval'])[1 + mod(h, 3)] END,
-               due_on - 91, due_on, '自交办之日起3个月内办结（基准测试）', 1, due_on - 80, 1,
+               due_on - 91, due_on, %(reply_basis)s::jsonb, due_on - 80, 1,
                '', now(), %(staff)s, (%(departments)s::bigint[])[unit], i
         FROM bench_plan
         UNION ALL
         SELECT %(p)s + (i + 2) / 4, 'co',
                CASE WHEN state = 'open' AND mod(h, 3) = 0 THEN 'accepted' ELSE 'opinion_sent' END,
-               due_on - 91, due_on, '自交办之日起3个月内提出会办意见（基准测试）', 1, due_on - 80, 1,
+               due_on - 91, due_on, %(co_basis)s::jsonb, due_on - 80, 1,
                '', now(), %(staff)s, (%(departments)s::bigint[])[co_unit], i
         FROM bench_plan WHERE mod(i, 4) = 2
         """,

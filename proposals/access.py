@@ -1,12 +1,14 @@
-"""The one place that decides who may see and act on suggestions and assignments.
+"""Who may see suggestions and assignments, and the 403 for those who may not act.
 
 Records a user may not see are a 404 (their existence is not revealed); records a
-user may see but not act on are a 403.
+user may see but may never take an action on (the action's "who" in the model's
+transition table says no) are a 403. Whether the action is possible in the record's
+current state is the transition's to say, as a message.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -38,21 +40,28 @@ def require(request: HttpRequest, actor: Actor, *, department_id: int | None = N
         raise PermissionDenied
 
 
-def get_proposal_for_user(request: HttpRequest, pk: int, *, act: Actor | None = None) -> Proposal:
+def require_action(request: HttpRequest, obj: Any, *actions: str) -> None:
+    """403 unless the user is someone who may take one of ``actions`` on ``obj`` (the
+    "who" of its transition table); the state is checked by the transition itself."""
+    if not any(obj.workflow[action].permits(request.user, obj) for action in actions):
+        raise PermissionDenied
+
+
+def get_proposal_for_user(request: HttpRequest, pk: int, *, action: str | None = None) -> Proposal:
     queryset = Proposal.objects.visible_to(request.user).select_related(
         "congress", "session", "category", "category__parent", "lead_deputy", "created_by"
     )
     proposal = get_object_or_404(queryset, pk=pk)
-    if act is not None:
-        require(request, act)
+    if action is not None:
+        require_action(request, proposal, action)
     return proposal
 
 
-def get_assignment_for_user(request: HttpRequest, pk: int, *, act: Actor | None = None) -> Assignment:
+def get_assignment_for_user(request: HttpRequest, pk: int, *actions: str) -> Assignment:
     queryset = Assignment.objects.visible_to(request.user).select_related(
         "proposal", "proposal__congress", "proposal__session", "proposal__lead_deputy", "department"
     )
     assignment = get_object_or_404(queryset, pk=pk)
-    if act is not None:
-        require(request, act, department_id=assignment.department_id)
+    if actions:
+        require_action(request, assignment, *actions)
     return assignment

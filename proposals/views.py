@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import (
     Case,
     Count,
@@ -38,9 +39,10 @@ from proposals import exports
 from proposals.access import get_assignment_for_user, get_proposal_for_user, require
 from proposals.filters import ProposalFilter
 from proposals.forms import AssignForm, ContactForm, DecideChangeForm, ExtendForm, ProposalForm, ReasonForm
-from proposals.models import Assignment, Contact, Department, Proposal
+from proposals.models import Assignment, Contact, Department, Proposal, ProposalEvent
 from proposals.related import related_suggestions
-from responses.models import CoOpinion, Feedback, Reply
+from proposals.timeline import timeline
+from responses.models import CoOpinion, Feedback, Obligation, Reply
 from tracker.actions import perform
 from tracker.paging import paginate
 from tracker.workflow import InvalidTransition
@@ -135,9 +137,14 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
     form = ProposalForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         proposal = form.save(commit=False)
-        proposal.log(by=request.user, co_signers=form.cleaned_data["co_signers"])
-        messages.success(request, _("Suggestion No. %(number)s is logged.") % {"number": proposal.number})
-        return redirect(proposal)
+        try:
+            proposal.log(by=request.user, co_signers=form.cleaned_data["co_signers"])
+        except ValidationError as exc:
+            # The same number logged by another request since the form was checked.
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Suggestion No. %(number)s is logged.") % {"number": proposal.number})
+            return redirect(proposal)
     return render(request, "proposals/proposal_form.html", {"form": form})
 
 
@@ -148,10 +155,11 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
 
 @dataclass
 class AssignmentPanel:
-    """One assignment row with the action forms the signed-in user may use on it."""
+    """One assignment row with the action forms the signed-in user may use on it now
+    (``Assignment.actions``: the model's transition table decides, not this view)."""
 
     assignment: Assignment
-    can_accept: bool = False
+    actions: frozenset[str]
     request_change_form: ReasonForm | None = None
     contact_form: ContactForm | None = None
     reply_url: str = ""
@@ -159,6 +167,11 @@ class AssignmentPanel:
     extend_form: ExtendForm | None = None
     decide_form: DecideChangeForm | None = None
     remind_url: str = ""
+    remind_stage: int | None = None
+
+    @property
+    def can_accept(self) -> bool:
+        return "accept" in self.actions
 
     @property
     def has_buttons(self) -> bool:
@@ -166,46 +179,36 @@ class AssignmentPanel:
 
     @property
     def has_actions(self) -> bool:
-        return bool(
-            self.has_buttons
-            or self.request_change_form
-            or self.contact_form
-            or self.reply_url
-            or self.opinion_url
-            or self.extend_form
-            or self.decide_form
-            or self.remind_url
-        )
+        return bool(self.actions)
 
 
 def _panel(
     request: HttpRequest, assignment: Assignment, today: date, department_choices: list[tuple[Any, str]]
 ) -> AssignmentPanel:
-    user = request.user
-    panel = AssignmentPanel(assignment)
+    actions = assignment.actions(request.user, today=today)
+    panel = AssignmentPanel(assignment, actions)
 
     def auto_id(form: str) -> str:
         # Several forms per assignment and several assignments per page: keep ids unique.
         return f"id_a{assignment.pk}_{form}_%s"
 
-    if user.is_department_user and user.department_id == assignment.department_id:
-        panel.can_accept = assignment.status == Status.PENDING
-        if assignment.can_request_change(today):
-            panel.request_change_form = ReasonForm(auto_id=auto_id("change"))
-        if assignment.status != Status.WITHDRAWN:
-            panel.contact_form = ContactForm(auto_id=auto_id("contact"))
-        if assignment.is_responsible and assignment.status in (Status.ACCEPTED, Status.DRAFTING):
-            panel.reply_url = reverse("responses:reply_edit", args=[assignment.pk])
-        if assignment.role == Role.CO and assignment.status in (Status.PENDING, Status.ACCEPTED):
-            panel.opinion_url = reverse("responses:opinion", args=[assignment.pk])
-    if user.is_congress_staff:
-        if assignment.is_open:
-            panel.extend_form = ExtendForm(auto_id=auto_id("extend"))
+    if "request_change" in actions:
+        panel.request_change_form = ReasonForm(auto_id=auto_id("change"))
+    if "record_contact" in actions:
+        panel.contact_form = ContactForm(auto_id=auto_id("contact"))
+    if "write_reply" in actions:
+        panel.reply_url = reverse("responses:reply_edit", args=[assignment.pk])
+    if "send_opinion" in actions:
+        panel.opinion_url = reverse("responses:opinion", args=[assignment.pk])
+    if "extend" in actions:
+        panel.extend_form = ExtendForm(auto_id=auto_id("extend"))
+    if "remind" in actions:
+        obligation = Obligation.objects.main_for(assignment)
+        if obligation is not None:
             panel.remind_url = reverse("responses:remind_now", args=[assignment.pk])
-        if assignment.status == Status.CHANGE_REQUESTED:
-            panel.decide_form = DecideChangeForm(
-                auto_id=auto_id("decide"), department_choices=department_choices
-            )
+            panel.remind_stage = obligation.next_stage
+    if actions & {"transfer", "refuse_change"}:
+        panel.decide_form = DecideChangeForm(auto_id=auto_id("decide"), department_choices=department_choices)
     return panel
 
 
@@ -230,6 +233,7 @@ def _visible_opinions(
 def _detail_context(request: HttpRequest, proposal: Proposal) -> dict[str, Any]:
     user = request.user
     today = timezone.localdate()
+    actions = proposal.actions(user, today=today)
     assignments = list(
         proposal.assignments.select_related("department", "replaced_by__department").order_by(
             "created_at", "pk"
@@ -237,6 +241,7 @@ def _detail_context(request: HttpRequest, proposal: Proposal) -> dict[str, Any]:
     )
     department_choices: list[tuple[Any, str]] = []
     if user.is_congress_staff and any(a.status == Status.CHANGE_REQUESTED for a in assignments):
+        # One list of units for every decide form on the page.
         department_choices = [("", "---------")] + [
             (d.pk, d.name) for d in Department.objects.filter(is_active=True)
         ]
@@ -255,22 +260,23 @@ def _detail_context(request: HttpRequest, proposal: Proposal) -> dict[str, Any]:
             "assignment__department", "recorded_by"
         ),
         "replies": replies,
-        "events": proposal.events.select_related("actor", "department").order_by("created_at", "pk"),
+        "events": timeline(
+            ProposalEvent.objects.filter(proposal=proposal)
+            .visible_to(user)
+            .select_related("actor", "department")
+            .order_by("created_at", "pk")
+        ),
         "next_due_on": proposal.next_due_on,
         "next_days_left": proposal.days_left(),
-        "may_assign": user.is_congress_staff
-        and proposal.status
-        in (Proposal.Status.REGISTERED, Proposal.Status.ASSIGNED, Proposal.Status.HANDLING),
-        "close_form": ReasonForm(auto_id="id_close_%s")
-        if user.is_congress_staff and proposal.status == Proposal.Status.REPLIED
-        else None,
+        "actions": actions,
+        "close_form": ReasonForm(auto_id="id_close_%s") if "close" in actions else None,
         "related": related_suggestions(proposal, user=user),
     }
 
 
 def _progress_context(request: HttpRequest, proposal: Proposal) -> dict[str, Any]:
     """What a deputy sees: who handles it, by when, the sent replies and promises; nothing internal."""
-    deputy = request.user.deputy_profile
+    deputy = proposal.deputy_of(request.user)
     sent = (
         Reply.objects.visible_to(request.user)
         .sent()
@@ -299,8 +305,9 @@ def _progress_context(request: HttpRequest, proposal: Proposal) -> dict[str, Any
 @login_required
 def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = get_proposal_for_user(request, pk)
-    user = request.user
-    if user.deputy_profile is not None and not (user.is_congress_staff or user.is_department_user):
+    # Staff and the units it was assigned to get the working page; its deputies the
+    # progress page, even when they are also clerks of an unrelated unit.
+    if not proposal.handled_by(request.user) and proposal.deputy_of(request.user) is not None:
         return render(request, "proposals/proposal_progress.html", _progress_context(request, proposal))
     return render(request, "proposals/proposal_detail.html", _detail_context(request, proposal))
 
@@ -312,7 +319,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def proposal_assign(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = get_proposal_for_user(request, pk, act="staff")
+    proposal = get_proposal_for_user(request, pk, action="assign")
     form = AssignForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         data = form.cleaned_data
@@ -353,13 +360,14 @@ def proposal_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def proposal_close(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = get_proposal_for_user(request, pk, act="staff")
+    proposal = get_proposal_for_user(request, pk, action="close")
     return perform(
         request,
         lambda data: proposal.close(by=request.user, reason=data["reason"]),
         form=ReasonForm(request.POST),
         success=_("Suggestion No. %(number)s is closed.") % {"number": proposal.number},
         then=proposal,
+        fresh=proposal,
     )
 
 
@@ -371,29 +379,34 @@ def proposal_close(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def assignment_accept(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = get_assignment_for_user(request, pk, act="department")
+    assignment = get_assignment_for_user(request, pk, "accept")
     return perform(
-        request, lambda data: assignment.accept(by=request.user), success=_("Signed for."), then=assignment
+        request,
+        lambda data: assignment.accept(by=request.user),
+        success=_("Signed for."),
+        then=assignment,
+        fresh=assignment,
     )
 
 
 @login_required
 @require_POST
 def assignment_request_change(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = get_assignment_for_user(request, pk, act="department")
+    assignment = get_assignment_for_user(request, pk, "request_change")
     return perform(
         request,
         lambda data: assignment.request_change(by=request.user, reason=data["reason"]),
         form=ReasonForm(request.POST),
         success=_("Change requested; congress staff will decide."),
         then=assignment,
+        fresh=assignment,
     )
 
 
 @login_required
 @require_POST
 def assignment_add_contact(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = get_assignment_for_user(request, pk, act="department")
+    assignment = get_assignment_for_user(request, pk, "record_contact")
     return perform(
         request,
         lambda data: assignment.record_contact(by=request.user, **data),
@@ -406,7 +419,7 @@ def assignment_add_contact(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def assignment_extend(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = get_assignment_for_user(request, pk, act="staff")
+    assignment = get_assignment_for_user(request, pk, "extend")
     return perform(
         request,
         lambda data: assignment.extend(by=request.user, new_due_on=data["new_due_on"], reason=data["reason"]),
@@ -419,7 +432,7 @@ def assignment_extend(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def assignment_decide_change(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = get_assignment_for_user(request, pk, act="staff")
+    assignment = get_assignment_for_user(request, pk, "transfer", "refuse_change")
 
     def success(data: dict[str, Any]) -> str:
         if data["approve"]:
@@ -440,6 +453,7 @@ def assignment_decide_change(request: HttpRequest, pk: int) -> HttpResponse:
         form=DecideChangeForm(request.POST),
         success=success,
         then=assignment,
+        fresh=assignment,
     )
 
 
@@ -457,29 +471,29 @@ class QueueRow:
 
 
 def _queue_row(assignment: Assignment, user: Any) -> QueueRow:
-    """Say what the department has to do next, and where it does it."""
+    """Say what the department has to do next, and where it does it: the assignment's
+    and its reply's actions for this user (from state and role; the page itself checks
+    the guards)."""
     detail = assignment.get_absolute_url()
     reply = assignment.open_replies[0] if assignment.open_replies else None
-    status = assignment.status
-    if status == Status.PENDING:
+    actions = assignment.workflow.allowed(assignment, user, guards=False)
+    opinion = reverse("responses:opinion", args=[assignment.pk])
+    drafting = reverse("responses:reply_edit", args=[assignment.pk])
+    if assignment.status == Status.PENDING:
         text = _("Sign for by %(date)s") % {"date": assignment.respond_by.isoformat()}
-        if assignment.role == Role.CO:
-            return QueueRow(assignment, text, reverse("responses:opinion", args=[assignment.pk]))
-        return QueueRow(assignment, text, detail)
-    if status == Status.CHANGE_REQUESTED:
+        return QueueRow(assignment, text, opinion if assignment.role == Role.CO else detail)
+    if assignment.status == Status.CHANGE_REQUESTED:
         return QueueRow(assignment, _("Change requested; awaiting congress staff"), detail)
-    if status == Status.ACCEPTED and assignment.role == Role.CO:
-        return QueueRow(assignment, _("Send opinion"), reverse("responses:opinion", args=[assignment.pk]))
-    if status == Status.AWAITING_APPROVAL:
+    if "send_opinion" in actions and assignment.role == Role.CO:
+        return QueueRow(assignment, _("Send opinion"), opinion)
+    if assignment.status == Status.AWAITING_APPROVAL:
         url = reply.get_absolute_url() if reply else detail
-        if user.is_department_leader:
+        if reply is not None and "approve" in reply.workflow.allowed(reply, user, guards=False):
             return QueueRow(assignment, _("Approve the reply"), url, highlight=True)
         return QueueRow(assignment, _("Awaiting leader approval"), url)
     if reply is not None and reply.status == Reply.Status.RETURNED:
-        return QueueRow(
-            assignment, _("Revise the returned reply"), reverse("responses:reply_edit", args=[assignment.pk])
-        )
-    return QueueRow(assignment, _("Draft reply"), reverse("responses:reply_edit", args=[assignment.pk]))
+        return QueueRow(assignment, _("Revise the returned reply"), drafting)
+    return QueueRow(assignment, _("Draft reply"), drafting)
 
 
 @login_required

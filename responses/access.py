@@ -8,14 +8,14 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
-from proposals.access import Actor, require
+from proposals.access import require_action
 from responses.models import Commitment, Evidence, Feedback, Reply
 
 if TYPE_CHECKING:
     from tracker.models import User
 
 
-def get_reply_for_user(request: HttpRequest, pk: int, *, act: Actor | None = None) -> Reply:
+def get_reply_for_user(request: HttpRequest, pk: int, *actions: str) -> Reply:
     queryset = Reply.objects.visible_to(request.user).select_related(
         "assignment",
         "assignment__department",
@@ -26,19 +26,19 @@ def get_reply_for_user(request: HttpRequest, pk: int, *, act: Actor | None = Non
         "approved_by",
     )
     reply = get_object_or_404(queryset, pk=pk)
-    if act is not None:
-        require(request, act, department_id=reply.assignment.department_id)
+    if actions:
+        require_action(request, reply, *actions)
     return reply
 
 
-def get_feedback_for_user(request: HttpRequest, pk: int, *, act: Actor | None = None) -> Feedback:
+def get_feedback_for_user(request: HttpRequest, pk: int, *actions: str) -> Feedback:
     replies = Reply.objects.visible_to(request.user)
     feedback = get_object_or_404(
         Feedback.objects.filter(reply__in=replies).select_related("reply", "reply__assignment", "deputy"),
         pk=pk,
     )
-    if act is not None:
-        require(request, act)
+    if actions:
+        require_action(request, feedback, *actions)
     return feedback
 
 
@@ -51,7 +51,7 @@ def visible_commitments(user: User) -> QuerySet[Commitment]:
     return Commitment.objects.filter(visible)
 
 
-def get_commitment_for_user(request: HttpRequest, pk: int, *, act: Actor | None = None) -> Commitment:
+def get_commitment_for_user(request: HttpRequest, pk: int, *actions: str) -> Commitment:
     queryset = visible_commitments(request.user).select_related(
         "department",
         "reply__assignment__department",
@@ -60,8 +60,8 @@ def get_commitment_for_user(request: HttpRequest, pk: int, *, act: Actor | None 
         "confirmed_by",
     )
     commitment = get_object_or_404(queryset, pk=pk)
-    if act is not None:
-        require(request, act, department_id=commitment.department_id)
+    if actions:
+        require_action(request, commitment, *actions)
     return commitment
 
 

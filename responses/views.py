@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from proposals.access import get_assignment_for_user, require, user_may
 from proposals.models import Assignment, ProposalEvent, Session
+from proposals.timeline import timeline
 from responses.access import (
     get_commitment_for_user,
     get_evidence_for_user,
@@ -41,13 +42,13 @@ from responses.forms import (
     ReplyForm,
     ReturnForm,
 )
-from responses.models import Commitment, CoOpinion, Feedback, Obligation, Reminder, Reply
+from responses.models import Commitment, CoOpinion, Feedback, Reminder, Reply
 from responses.reminders.health import health
 from responses.reminders.scan import remind_now as remind_obligation_now
 from responses.review import build_review, review_workbook
-from tracker.actions import perform
+from tracker.actions import is_fresh, perform
 from tracker.paging import paginate
-from tracker.workflow import InvalidTransition
+from tracker.workflow import InvalidTransition, stale_message
 from tracker.xlsx import invalid_filters_response, require_exporter, wants_xlsx, xlsx_response
 
 if TYPE_CHECKING:
@@ -78,14 +79,13 @@ def _proposal_url(assignment: Assignment) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def opinion_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = get_assignment_for_user(request, pk, act="department")
-    if assignment.role != Assignment.Role.CO:
-        messages.error(
-            request, _("Only a co-handling unit sends an opinion; the lead unit writes the reply.")
-        )
-        return redirect(_proposal_url(assignment))
+    assignment = get_assignment_for_user(request, pk, "send_opinion")
     if assignment.status == Assignment.Status.OPINION_SENT:
         messages.info(request, _("Your unit has already sent its opinion."))
+        return redirect(_proposal_url(assignment))
+    refusal = assignment.workflow.refusal(assignment, "send_opinion", request.user)
+    if refusal:
+        messages.error(request, refusal)
         return redirect(_proposal_url(assignment))
     form = CoOpinionForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
@@ -135,6 +135,7 @@ def _save_draft(
         if reply is None:
             reply = Reply.start_draft(assignment, by=by, **form.cleaned_data)
         else:
+            reply.lock_for_edit(by=by)
             form.save()
         # A draft is not a record yet, so its commitments may still be removed; a sent
         # reply never reaches this view.
@@ -146,23 +147,20 @@ def _save_draft(
 def _refuse_drafting(
     request: HttpRequest, assignment: Assignment, reply: Reply | None
 ) -> HttpResponse | None:
-    """Send the user elsewhere when this assignment has no draft to write now."""
-    if not assignment.is_responsible:
-        messages.error(request, _("Co-handling units send an opinion, not a reply."))
-        return redirect(_proposal_url(assignment))
-    if reply is not None and not reply.is_editable:
+    """Send the user elsewhere when this assignment has no draft to write now (the
+    assignment's and the draft's transition tables say why)."""
+    if reply is not None and reply.workflow.refusal(reply, "edit", request.user) is not None:
         messages.info(
             request,
             _("This reply is %(status)s and can no longer be edited.")
             % {"status": reply.get_status_display()},
         )
         return redirect(reply)
-    if reply is None and assignment.status not in (Assignment.Status.ACCEPTED, Assignment.Status.DRAFTING):
-        messages.error(
-            request,
-            _("This assignment is %(status)s; sign for it before drafting a reply.")
-            % {"status": assignment.get_status_display()},
-        )
+    refusal = (
+        None if reply is not None else assignment.workflow.refusal(assignment, "write_reply", request.user)
+    )
+    if refusal:
+        messages.error(request, refusal)
         return redirect(_proposal_url(assignment))
     return None
 
@@ -170,7 +168,7 @@ def _refuse_drafting(
 @login_required
 @require_http_methods(["GET", "POST"])
 def reply_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = get_assignment_for_user(request, pk, act="department")
+    assignment = get_assignment_for_user(request, pk, "write_reply")
     reply = assignment.replies.filter(round=assignment.round).first()
     if refusal := _refuse_drafting(request, assignment, reply):
         return refusal
@@ -261,37 +259,31 @@ def reply_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _actions_context(request: HttpRequest, reply: Reply) -> dict[str, Any]:
-    """Which action forms this viewer gets; the POST views check the same rules again."""
+    """Which action forms this viewer gets: the reply's actions for this user now."""
     assignment = reply.assignment
+    user = request.user
+    actions = reply.actions(user)
     own_department = user_may(request, "department", department_id=assignment.department_id)
-    is_leader = user_may(request, "leader", department_id=assignment.department_id)
     is_staff = user_may(request, "staff")
-    deputy = request.user.deputy_profile
     feedback = list(reply.feedback.select_related("deputy", "decided_by"))
-    is_current_sent = reply.status == Reply.Status.SENT and reply.round == assignment.round
-    can_edit = own_department and reply.is_editable
+    can_edit = "edit" in actions
     return {
         "assignment": assignment,
+        "actions": actions,
         "own_department": own_department,
         "show_department_grade": True,
         "can_edit": can_edit,
         "problems": reply.problems() if can_edit else [],
-        "can_approve": is_leader and reply.status == Reply.Status.SUBMITTED,
-        "can_regrade": is_staff and reply.status == Reply.Status.SENT,
-        "can_rate": deputy is not None
-        and is_current_sent
-        and all(f.deputy_id != deputy.pk for f in feedback),
+        "can_approve": "approve" in actions or "return" in actions,
+        "can_regrade": "regrade" in actions,
+        "can_rate": "rate" in actions,
         "feedback_rows": [
-            (
-                f,
-                DecideForm(auto_id=f"id_decide{f.pk}_%s")
-                if is_staff and f.decision == Feedback.Decision.PENDING
-                else None,
-            )
-            for f in feedback
+            (f, DecideForm(auto_id=f"id_decide{f.pk}_%s") if f.actions(user) else None) for f in feedback
         ],
         # The drafting history (returns, leader's comments) stays with staff and the department.
-        "events": ProposalEvent.objects.filter(assignment=assignment).select_related("actor")
+        "events": timeline(
+            ProposalEvent.objects.filter(assignment=assignment).visible_to(user).select_related("actor")
+        )
         if is_staff or own_department
         else None,
         "approve_form": ApproveForm(initial={"sent_on": timezone.localdate()}),
@@ -304,41 +296,46 @@ def _actions_context(request: HttpRequest, reply: Reply) -> dict[str, Any]:
 @login_required
 @require_POST
 def reply_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    reply = get_reply_for_user(request, pk, act="department")
-    _submit(request, reply)
+    reply = get_reply_for_user(request, pk, "submit")
+    if not is_fresh(request, reply):
+        messages.error(request, stale_message(reply))
+    else:
+        _submit(request, reply)
     return redirect(reply)
 
 
 @login_required
 @require_POST
 def reply_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    reply = get_reply_for_user(request, pk, act="leader")
+    reply = get_reply_for_user(request, pk, "approve")
     return perform(
         request,
         lambda data: reply.approve(by=request.user, sent_on=data["sent_on"]),
         form=ApproveForm(request.POST),
         success=_("The reply was approved and sent."),
         then=reply,
+        fresh=reply,
     )
 
 
 @login_required
 @require_POST
 def reply_return(request: HttpRequest, pk: int) -> HttpResponse:
-    reply = get_reply_for_user(request, pk, act="leader")
+    reply = get_reply_for_user(request, pk, "return")
     return perform(
         request,
         lambda data: reply.return_to_clerk(by=request.user, comment=data["comment"]),
         form=ReturnForm(request.POST),
         success=_("The reply was returned to the clerk."),
         then=reply,
+        fresh=reply,
     )
 
 
 @login_required
 @require_POST
 def reply_regrade(request: HttpRequest, pk: int) -> HttpResponse:
-    reply = get_reply_for_user(request, pk, act="staff")
+    reply = get_reply_for_user(request, pk, "regrade")
     return perform(
         request,
         lambda data: reply.regrade(data["grade"], by=request.user, reason=data["reason"]),
@@ -351,7 +348,7 @@ def reply_regrade(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def feedback_give(request: HttpRequest, pk: int) -> HttpResponse:
-    reply = get_reply_for_user(request, pk, act="deputy")
+    reply = get_reply_for_user(request, pk, "rate")
     return perform(
         request,
         lambda data: Feedback.give(reply, by=request.user, rating=data["rating"], comment=data["comment"]),
@@ -364,7 +361,7 @@ def feedback_give(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def feedback_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    feedback = get_feedback_for_user(request, pk, act="staff")
+    feedback = get_feedback_for_user(request, pk, "accept_rehandling", "decline_rehandling")
 
     def decide(data: dict[str, Any]) -> None:
         if data["decision"] == Feedback.Decision.REHANDLING:
@@ -378,6 +375,7 @@ def feedback_decide(request: HttpRequest, pk: int) -> HttpResponse:
         form=DecideForm(request.POST),
         success=_("The decision was recorded."),
         then=feedback.reply,
+        fresh=feedback,
     )
 
 
@@ -402,17 +400,15 @@ def reminder_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def remind_now(request: HttpRequest, pk: int) -> HttpResponse:
     """Staff remind an open assignment now; it counts as the next stage, never sent twice."""
-    assignment = get_assignment_for_user(request, pk, act="staff")
-    obligation = Obligation.objects.main_for(assignment)
-
-    def act(_data: dict[str, Any]) -> None:
-        if obligation is None:
-            raise InvalidTransition(_("This assignment has no open deadline to remind."))
-        remind_obligation_now(obligation, by=request.user)
-
+    assignment = get_assignment_for_user(request, pk, "remind")
+    try:
+        # The stage the page offered; a second press of the same button finds it taken.
+        expected_stage: int | None = int(request.POST["stage"])
+    except (KeyError, ValueError):
+        expected_stage = None
     return perform(
         request,
-        act,
+        lambda _data: remind_obligation_now(assignment, by=request.user, expected_stage=expected_stage),
         success=_("Reminder sent to %(department)s.") % {"department": assignment.department.name},
         then=_proposal_url(assignment) + f"#assignment-{assignment.pk}",
     )
@@ -452,31 +448,20 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
 def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One promise: due date, every report with its evidence, comments, and the actions allowed."""
     commitment = get_commitment_for_user(request, pk)
-    user = request.user
-    is_department = user_may(request, "department", department_id=commitment.department_id)
-    is_leader = user_may(request, "leader", department_id=commitment.department_id)
-    Status = Commitment.Status
-    status = commitment.status if commitment.reply.status == Reply.Status.SENT else ""
+    actions = commitment.actions(request.user)
     context = {
         "commitment": commitment,
+        "actions": actions,
         "reply": commitment.reply,
         "proposal": commitment.proposal,
         "reports": commitment.reports.select_related("created_by").prefetch_related("evidence"),
         "comments": commitment.comments.select_related("author"),
-        "report_form": ProgressReportForm(auto_id="id_report_%s")
-        if is_department and status == Status.OPEN
-        else None,
-        "fulfil_form": FulfilForm(auto_id="id_fulfil_%s")
-        if is_department and status == Status.OPEN
-        else None,
-        "may_confirm": user.is_congress_staff and status == Status.CLAIMED,
-        "reject_form": CommitmentReasonForm(auto_id="id_reject_%s")
-        if user.is_congress_staff and status == Status.CLAIMED
-        else None,
-        "close_form": CommitmentReasonForm(auto_id="id_close_%s")
-        if (user.is_congress_staff or is_leader) and status in (Status.OPEN, Status.CLAIMED)
-        else None,
-        "comment_form": CommitmentCommentForm() if user.deputy_profile is not None and status else None,
+        "report_form": ProgressReportForm(auto_id="id_report_%s") if "report" in actions else None,
+        "fulfil_form": FulfilForm(auto_id="id_fulfil_%s") if "claim" in actions else None,
+        "may_confirm": "confirm" in actions,
+        "reject_form": CommitmentReasonForm(auto_id="id_reject_%s") if "reject" in actions else None,
+        "close_form": CommitmentReasonForm(auto_id="id_close_%s") if "close" in actions else None,
+        "comment_form": CommitmentCommentForm() if "comment" in actions else None,
     }
     return render(request, "responses/commitment_detail.html", context)
 
@@ -484,7 +469,7 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def commitment_report(request: HttpRequest, pk: int) -> HttpResponse:
-    commitment = get_commitment_for_user(request, pk, act="department")
+    commitment = get_commitment_for_user(request, pk, "report")
     form = ProgressReportForm(request.POST, request.FILES)
     return perform(
         request,
@@ -505,7 +490,7 @@ def commitment_report(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def commitment_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
-    commitment = get_commitment_for_user(request, pk, act="department")
+    commitment = get_commitment_for_user(request, pk, "claim")
     form = FulfilForm(request.POST, request.FILES)
     return perform(
         request,
@@ -515,55 +500,55 @@ def commitment_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
         success=_("Reported kept; congress staff will confirm it."),
         then=commitment.get_absolute_url(),
         form=form,
+        fresh=commitment,
     )
 
 
 @login_required
 @require_POST
 def commitment_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    commitment = get_commitment_for_user(request, pk, act="staff")
+    commitment = get_commitment_for_user(request, pk, "confirm")
     return perform(
         request,
         lambda _d: commitment.confirm(by=request.user),
         success=_("Confirmed: the promise was kept."),
         then=commitment.get_absolute_url(),
+        fresh=commitment,
     )
 
 
 @login_required
 @require_POST
 def commitment_reject(request: HttpRequest, pk: int) -> HttpResponse:
-    commitment = get_commitment_for_user(request, pk, act="staff")
+    commitment = get_commitment_for_user(request, pk, "reject")
     return perform(
         request,
         lambda d: commitment.reject(by=request.user, reason=d["reason"]),
         success=_("Sent back to the department; the promise is open again."),
         then=commitment.get_absolute_url(),
         form=CommitmentReasonForm(request.POST),
+        fresh=commitment,
     )
 
 
 @login_required
 @require_POST
 def commitment_close(request: HttpRequest, pk: int) -> HttpResponse:
-    commitment = get_commitment_for_user(request, pk)
-    if not (
-        request.user.is_congress_staff or user_may(request, "leader", department_id=commitment.department_id)
-    ):
-        raise PermissionDenied
+    commitment = get_commitment_for_user(request, pk, "close")
     return perform(
         request,
         lambda d: commitment.close_not_fulfilled(by=request.user, reason=d["reason"]),
         success=_("Closed as not fulfilled; the deputy sees the reason."),
         then=commitment.get_absolute_url(),
         form=CommitmentReasonForm(request.POST),
+        fresh=commitment,
     )
 
 
 @login_required
 @require_POST
 def commitment_comment(request: HttpRequest, pk: int) -> HttpResponse:
-    commitment = get_commitment_for_user(request, pk, act="deputy")
+    commitment = get_commitment_for_user(request, pk, "comment")
     return perform(
         request,
         lambda d: commitment.add_comment(by=request.user, body=d["body"]),

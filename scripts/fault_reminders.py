@@ -493,7 +493,7 @@ def load(plan: Design, today: date) -> list[int]:
                     status=statuses[duty.status],
                     assigned_on=assigned_on,
                     due_on=due_on,
-                    due_explanation="fault-injection fixture",
+                    due_basis={"kind": "text", "text": "fault-injection fixture"},
                     respond_by=today - timedelta(days=window) if window is not None else assigned_on,
                     assigned_by=staff,
                 )

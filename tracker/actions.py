@@ -3,6 +3,10 @@
 A view validates its form, runs one model transition and redirects; what the user
 gets back is a message: field errors, the transition's refusal, or the success text.
 A refused move is never a 500 and leaves nothing changed (the transition is atomic).
+
+Action forms post back the state their page showed (``{% state_input obj %}``): when
+the record has moved on since, the user is told someone else handled it and to reload,
+instead of the step being applied to a state they never saw.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from tracker.workflow import InvalidTransition
+from tracker.workflow import InvalidTransition, stale_message, state_of
 
 
 def form_errors(form: Form) -> str:
@@ -35,8 +39,14 @@ def perform(
     success: str | Callable[[dict[str, Any]], str],
     then: Model | str,
     form: Form | None = None,
+    fresh: Model | None = None,
 ) -> HttpResponse:
-    """Validate ``form`` (if any), run ``action(cleaned_data)``, message the outcome, redirect."""
+    """Validate ``form`` (if any), run ``action(cleaned_data)``, message the outcome, redirect.
+
+    ``fresh``: the workflow object whose state the page posted back as ``state``."""
+    if fresh is not None and not is_fresh(request, fresh):
+        messages.error(request, stale_message(fresh))
+        return redirect(then)
     if form is not None and not form.is_valid():
         messages.error(request, form_errors(form))
         return redirect(then)
@@ -48,3 +58,9 @@ def perform(
     else:
         messages.success(request, success(data) if callable(success) else success)
     return redirect(then)
+
+
+def is_fresh(request: HttpRequest, obj: Model) -> bool:
+    """False when the page posted a state the object is no longer in."""
+    seen = request.POST.get("state")
+    return seen is None or seen == state_of(obj)

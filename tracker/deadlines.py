@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 __all__ = [
     "Deadline",
+    "explain_basis",
     "Unit",
     "add_calendar_months",
     "clear_caches",
@@ -52,6 +53,51 @@ class Deadline:
     start: date
     due_on: date
     explanation: str
+    # How it was counted, so that the explanation can be rendered again in another
+    # language (explain_basis) and the date recomputed when a rule or the calendar changes.
+    count: int = 0
+    unit: str = ""
+    roll: bool = True
+
+    def basis(self, rule: str) -> dict[str, object]:
+        """What to store with a date computed from a congress's ``rule``."""
+        return {
+            "kind": "rule",
+            "rule": rule,
+            "start": self.start.isoformat(),
+            "count": self.count,
+            "unit": self.unit,
+            "roll": self.roll,
+        }
+
+
+def explain_basis(basis: dict[str, object]) -> str:
+    """The explanation of a stored deadline basis, in the active language.
+
+    Kinds: "rule" (computed from a congress's period), "extended" (staff moved it, with
+    the reason), "kept" (a transfer kept the earlier unit's deadline) and "text" (an
+    explanation stored as text by an earlier release)."""
+    kind = basis.get("kind")
+    if kind == "rule":
+        start = date.fromisoformat(str(basis["start"]))
+        return compute_deadline(
+            start,
+            int(basis["count"]),
+            str(basis["unit"]),
+            roll_to_working_day=bool(basis.get("roll", True)),  # type: ignore[call-overload]
+        ).explanation
+    if kind == "extended":
+        return gettext("extended from %(old)s to %(new)s: %(reason)s") % {
+            "old": basis.get("from", ""),
+            "new": basis.get("to", ""),
+            "reason": basis.get("reason", ""),
+        }
+    if kind == "kept":
+        inner = basis.get("basis")
+        return gettext("kept from the transferred assignment: %(explanation)s") % {
+            "explanation": explain_basis(inner) if isinstance(inner, dict) else ""
+        }
+    return str(basis.get("text", ""))
 
 
 _ONE_DAY = timedelta(days=1)
@@ -473,4 +519,11 @@ def _compute_deadline(
         # "3 months from 2024-07-01 → 2024-10-01; 2024-10-01 is a holiday (…)".
         lambda: pgettext("clause separator", "; "),
     )
-    return Deadline(start=start, due_on=due_on, explanation=separator.join(clauses))
+    return Deadline(
+        start=start,
+        due_on=due_on,
+        explanation=separator.join(clauses),
+        count=count,
+        unit=unit.value,
+        roll=roll_to_working_day,
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 
 def parse_reminder_days(text: str) -> tuple[int, ...]:
@@ -77,3 +77,12 @@ class ReminderStages:
         last = self.days[-1]
         repeats = (stage - last) // self.repeat if self.repeat and stage > last else 0
         return len(listed) + repeats
+
+
+def stage_label(stage: int) -> str:
+    """A stage in words: "3 days before", "due day", "8 days overdue"."""
+    if stage < 0:
+        return ngettext("%(n)d day before", "%(n)d days before", -stage) % {"n": -stage}
+    if stage == 0:
+        return gettext("due day")
+    return ngettext("%(n)d day overdue", "%(n)d days overdue", stage) % {"n": stage}

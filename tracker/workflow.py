@@ -78,8 +78,9 @@ STAFF = Who(
 # The worker and the reminder scan: never offered to a signed-in user.
 SYSTEM = Who("system", lambda _user, _obj: False, lambda _obj: gettext("This step is taken by the system."))
 
-# A guard returns why the transition is refused now (a message), or None when it holds.
-Guard = Callable[[Any, date], "str | Promise | None"]
+# A guard of (object, user or None, today) returns why the transition is refused now (a
+# message), or None when it holds.
+Guard = Callable[[Any, "User | None", date], "str | Promise | None"]
 
 
 @dataclass(frozen=True)
@@ -142,18 +143,26 @@ class Workflow:
             return str((transition.refused or self.not_now)(obj))
         today = today or timezone.localdate()
         for guard in transition.guards:
-            reason = guard(obj, today)
+            reason = guard(obj, user, today)
             if reason:
                 return str(reason)
         return None
 
-    def allowed(self, obj: Any, user: User, *, today: date | None = None) -> frozenset[str]:
-        """The actions ``user`` may take on ``obj`` now."""
+    def allowed(
+        self, obj: Any, user: User, *, today: date | None = None, guards: bool = True
+    ) -> frozenset[str]:
+        """The actions ``user`` may take on ``obj`` now. ``guards=False`` answers from the
+        state and the user alone, for lists that only hint at the next step."""
         if not (user.is_authenticated and user.is_active):
             return frozenset()
         today = today or timezone.localdate()
+        state = getattr(obj, self.state_field)
         return frozenset(
-            t.name for t in self.transitions if self.refusal(obj, t.name, user, today=today) is None
+            t.name
+            for t in self.transitions
+            if state in t.sources
+            and t.permits(user, obj)
+            and not (guards and any(guard(obj, user, today) for guard in t.guards))
         )
 
     def check(self, obj: Any, name: str, user: User | None, *, today: date | None = None) -> Transition:
@@ -193,6 +202,12 @@ def guarded_update(
         raise Conflict(stale_message(obj))
     for name, value in values.items():
         setattr(obj, name, value)
+
+
+def state_of(obj: Any) -> str:
+    """The state a page showed, posted back with an action so that a page left open
+    while someone else acted is told to reload (tracker.actions.perform)."""
+    return str(getattr(obj, obj.workflow.state_field))
 
 
 def stale_message(obj: models.Model) -> str:

@@ -15,8 +15,16 @@ from django.utils.translation import gettext_lazy as _
 
 from proposals.models.events import ProposalEvent
 from proposals.models.reference import Department, Rule
-from tracker.deadlines import Deadline
-from tracker.workflow import InvalidTransition, check_staff, deadlines_changed
+from tracker.deadlines import Deadline, explain_basis
+from tracker.workflow import (
+    STAFF,
+    InvalidTransition,
+    Transition,
+    Who,
+    Workflow,
+    deadlines_changed,
+    guarded_update,
+)
 
 if TYPE_CHECKING:
     from proposals.models.proposals import Proposal
@@ -40,6 +48,49 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
 
     def by_urgency(self) -> AssignmentQuerySet:
         return self.order_by("due_on", "proposal__number")
+
+
+def _unit_user(user: User, assignment: Assignment) -> bool:
+    return user.is_department_user and user.department_id == assignment.department_id
+
+
+def _unit_leader(user: User, assignment: Assignment) -> bool:
+    return user.is_department_leader and user.department_id == assignment.department_id
+
+
+UNIT = Who(
+    "the assigned department",
+    _unit_user,
+    lambda a: gettext("Only %(department)s can do this.") % {"department": a.department.name},
+)
+UNIT_LEADER = Who(
+    "a leader of the assigned department",
+    _unit_leader,
+    lambda a: (
+        gettext("Only a leader of %(department)s can approve or return this reply.")
+        % {"department": a.department.name}
+    ),
+)
+
+
+def _within_change_window(assignment: Assignment, user: User | None, today: date) -> str | None:
+    if today > assignment.respond_by:
+        return gettext("The window to request a change closed on %(date)s.") % {
+            "date": assignment.respond_by.isoformat()
+        }
+    return None
+
+
+def _co_handler_only(assignment: Assignment, user: User | None, today: date) -> str | None:
+    if assignment.role != Assignment.Role.CO:
+        return gettext("Only a co-handling unit sends an opinion; the lead unit writes the reply.")
+    return None
+
+
+def _responsible_only(assignment: Assignment, user: User | None, today: date) -> str | None:
+    if not assignment.is_responsible:
+        return gettext("Co-handling units send an opinion, not a reply.")
+    return None
 
 
 class Assignment(models.Model):
@@ -81,9 +132,9 @@ class Assignment(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     assigned_on = models.DateField(_("assigned on"))
     due_on = models.DateField(_("due on"))
-    due_explanation = models.CharField(_("how the deadline was computed"), max_length=500)
-    # Bumped whenever due_on moves, so reminders already sent for an older date are re-armed.
-    deadline_version = models.PositiveSmallIntegerField(default=1)
+    # How due_on was reached (tracker.deadlines.explain_basis renders it in the reader's
+    # language): a congress's rule and start date, an extension, or a kept deadline.
+    due_basis = models.JSONField(_("how the deadline was computed"), default=dict)
     respond_by = models.DateField(_("sign for or dispute by"))
     round = models.PositiveSmallIntegerField(_("handling round"), default=1)
     change_reason = models.TextField(_("reason for change request"), blank=True)
@@ -159,6 +210,70 @@ class Assignment(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("proposals:detail", args=[self.proposal_id]) + f"#assignment-{self.pk}"
 
+    # -- the workflow ---------------------------------------------------------
+
+    workflow = Workflow(
+        (
+            Transition("accept", frozenset({Status.PENDING}), Status.ACCEPTED, (UNIT,)),
+            Transition(
+                "request_change",
+                frozenset({Status.PENDING, Status.ACCEPTED}),
+                Status.CHANGE_REQUESTED,
+                (UNIT,),
+                guards=(_within_change_window,),
+            ),
+            Transition("refuse_change", frozenset({Status.CHANGE_REQUESTED}), Status.ACCEPTED, (STAFF,)),
+            Transition("transfer", frozenset({Status.CHANGE_REQUESTED}), Status.WITHDRAWN, (STAFF,)),
+            Transition(
+                "send_opinion",
+                frozenset({Status.PENDING, Status.ACCEPTED}),
+                Status.OPINION_SENT,
+                (UNIT,),
+                guards=(_co_handler_only,),
+            ),
+            Transition(
+                "write_reply",
+                frozenset({Status.ACCEPTED, Status.DRAFTING}),
+                Status.DRAFTING,
+                (UNIT,),
+                guards=(_responsible_only,),
+                refused=lambda a: (
+                    gettext("This assignment is %(status)s; sign for it before drafting a reply.")
+                    % {"status": a.get_status_display()}
+                ),
+            ),
+            Transition("submit_reply", frozenset({Status.DRAFTING}), Status.AWAITING_APPROVAL, (UNIT,)),
+            Transition(
+                "return_reply", frozenset({Status.AWAITING_APPROVAL}), Status.DRAFTING, (UNIT_LEADER,)
+            ),
+            Transition("reply_sent", frozenset({Status.AWAITING_APPROVAL}), Status.REPLIED, (UNIT_LEADER,)),
+            Transition("reopen", frozenset({Status.REPLIED}), Status.DRAFTING, (STAFF,)),
+            Transition(
+                "extend",
+                frozenset(OPEN_STATUSES),
+                None,
+                (STAFF,),
+                refused=lambda a: gettext("Only an open assignment's deadline can be extended."),
+            ),
+            Transition("remind", frozenset(OPEN_STATUSES), None, (STAFF,)),
+            Transition(
+                "record_contact",
+                frozenset(Status) - {Status.WITHDRAWN},
+                None,
+                (UNIT,),
+                refused=lambda a: gettext("This assignment was withdrawn."),
+            ),
+        ),
+        not_now=lambda a: (
+            gettext("This assignment is %(status)s; that step is not possible now.")
+            % {"status": a.get_status_display()}
+        ),
+    )
+
+    def actions(self, user: User, *, today: date | None = None) -> frozenset[str]:
+        """What ``user`` may do on this assignment now (the panel's buttons and forms)."""
+        return self.workflow.allowed(self, user, today=today)
+
     # -- reading --------------------------------------------------------------
 
     @property
@@ -176,9 +291,16 @@ class Assignment(models.Model):
     def is_overdue(self) -> bool:
         return self.is_open and self.days_left() < 0
 
-    def can_request_change(self, today: date | None = None) -> bool:
-        today = today or timezone.localdate()
-        return self.status in (self.Status.PENDING, self.Status.ACCEPTED) and today <= self.respond_by
+    @property
+    def due_explanation(self) -> str:
+        """How the deadline was computed, in the reader's language."""
+        return explain_basis(self.due_basis) if self.due_basis else ""
+
+    @property
+    def deadline_moved(self) -> bool:
+        """Whether the deadline is no longer the rule's first answer (extended, kept from a
+        transfer or re-handled): the deputy is shown why."""
+        return self.due_basis.get("kind") != "rule" or self.round > 1
 
     def latest_deadline(self) -> Deadline:
         """The furthest an extension may move the reply deadline (e.g. 6 months)."""
@@ -197,11 +319,15 @@ class Assignment(models.Model):
         by: User,
         reason: str = "",
         due: Deadline | None = None,
+        due_basis: dict[str, object] | None = None,
     ) -> Assignment:
-        """Create one assignment with its deadlines and record the event."""
+        """Create one assignment with its deadlines and record the event (inside the
+        caller's transaction, with the suggestion locked)."""
         congress = proposal.congress
         obligation = Rule.CO_OPINION if role == cls.Role.CO else Rule.REPLY
-        due = due or congress.deadline(obligation, assigned_on)
+        if due is None:
+            due = congress.deadline(obligation, assigned_on)
+            due_basis = due.basis(obligation)
         window = congress.deadline(Rule.CHANGE_WINDOW, assigned_on)
         assignment = cls.objects.create(
             proposal=proposal,
@@ -209,54 +335,40 @@ class Assignment(models.Model):
             role=role,
             assigned_on=assigned_on,
             due_on=due.due_on,
-            due_explanation=due.explanation[:500],
+            due_basis=due_basis or due.basis(obligation),
             respond_by=window.due_on,
             assigned_by=by,
         )
-        ProposalEvent.objects.create(
-            proposal=proposal,
+        ProposalEvent.record(
+            ProposalEvent.Kind.ASSIGNED,
             assignment=assignment,
-            department=department,
-            kind=ProposalEvent.Kind.ASSIGNED,
-            actor=by,
+            by=by,
             to_status=assignment.status,
             reason=reason,
-            detail=gettext("%(role)s; due %(due)s (%(explanation)s)")
-            % {
-                "role": assignment.get_role_display(),
-                "due": due.due_on.isoformat(),
-                "explanation": due.explanation,
-            },
+            role=role,
+            due_on=assignment.due_on,
+            deadline=assignment.due_basis,
         )
         deadlines_changed(assignment)
         return assignment
 
     def accept(self, *, by: User) -> None:
         """The department signs for the assignment (签收)."""
-        self._check_department_user(by)
-        self._move(
-            self.Status.ACCEPTED, allowed=[self.Status.PENDING], by=by, kind=ProposalEvent.Kind.ACCEPTED
-        )
+        self._transit("accept", by=by, kind=ProposalEvent.Kind.ACCEPTED)
 
     def request_change(self, *, by: User, reason: str, today: date | None = None) -> None:
         """The department disputes the assignment within the window (申请调整)."""
-        self._check_department_user(by)
+        self.workflow.check(self, "request_change", by, today=today)
         if not reason.strip():
             raise InvalidTransition(gettext("Say why the assignment should change."))
-        if self.status in (self.Status.PENDING, self.Status.ACCEPTED) and not self.can_request_change(today):
-            raise InvalidTransition(
-                gettext("The window to request a change closed on %(date)s.")
-                % {"date": self.respond_by.isoformat()}
-            )
-        with transaction.atomic():
-            self._move(
-                self.Status.CHANGE_REQUESTED,
-                allowed=[self.Status.PENDING, self.Status.ACCEPTED],
-                by=by,
-                kind=ProposalEvent.Kind.CHANGE_REQUESTED,
-                reason=reason,
-                extra_fields={"change_reason": reason},
-            )
+        self._transit(
+            "request_change",
+            by=by,
+            kind=ProposalEvent.Kind.CHANGE_REQUESTED,
+            reason=reason,
+            fields={"change_reason": reason},
+            today=today,
+        )
 
     def decide_change(
         self,
@@ -267,121 +379,107 @@ class Assignment(models.Model):
         new_department: Department | None = None,
         reset_deadline: bool = False,
     ) -> Assignment | None:
-        """Staff decide a change request: re-assign to another unit, or refuse."""
-        check_staff(by)
-        if self.status != self.Status.CHANGE_REQUESTED:
-            raise InvalidTransition(gettext("There is no change request to decide."))
+        """Staff decide a change request: move it to another unit, or refuse."""
+        self.workflow.check(self, "transfer" if approve else "refuse_change", by)
         if not reason.strip():
             raise InvalidTransition(gettext("Give a reason for the decision."))
         if not approve:
-            with transaction.atomic():
-                self._move(
-                    self.Status.ACCEPTED,
-                    allowed=[self.Status.CHANGE_REQUESTED],
-                    by=by,
-                    kind=ProposalEvent.Kind.CHANGE_REFUSED,
-                    reason=reason,
-                )
+            self._transit("refuse_change", by=by, kind=ProposalEvent.Kind.CHANGE_REFUSED, reason=reason)
             return None
         if new_department is None:
             raise InvalidTransition(gettext("Choose the department that takes over."))
         if new_department.pk == self.department_id:
             raise InvalidTransition(gettext("Choose a different department."))
-        if (
-            self.proposal.assignments.exclude(status=self.Status.WITHDRAWN)
-            .filter(department=new_department)
-            .exists()
-        ):
-            raise InvalidTransition(
-                gettext("%(department)s already has this suggestion.") % {"department": new_department.name}
-            )
         with transaction.atomic():
-            self._move(
-                self.Status.WITHDRAWN,
-                allowed=[self.Status.CHANGE_REQUESTED],
+            proposal = self._lock_proposal()
+            proposal.check_departments_free([new_department])
+            today = timezone.localdate()
+            self._transit(
+                "transfer",
                 by=by,
                 kind=ProposalEvent.Kind.WITHDRAWN,
                 reason=reason,
+                sync=False,
+                to_department=new_department.pk,
             )
-            today = timezone.localdate()
-            keep = None
+            keep, keep_basis = None, None
             if not reset_deadline:
-                keep = Deadline(
-                    start=self.assigned_on,
-                    due_on=self.due_on,
-                    explanation=gettext("kept from the transferred assignment: %(explanation)s")
-                    % {"explanation": self.due_explanation},
-                )
+                keep = Deadline(start=self.assigned_on, due_on=self.due_on, explanation="")
+                keep_basis = {"kind": "kept", "basis": self.due_basis}
             # A kept deadline keeps its 交办 date too: the period (and the extension
             # maximum) still runs from the original assignment, and due_on may already
             # be past. The new unit's sign-for window runs from the transfer.
             successor = Assignment.create_for(
-                self.proposal,
+                proposal,
                 new_department,
                 self.role,
                 assigned_on=today if reset_deadline else self.assigned_on,
                 by=by,
                 reason=reason,
                 due=keep,
+                due_basis=keep_basis,
             )
-            window = self.proposal.congress.deadline(Rule.CHANGE_WINDOW, today)
+            window = proposal.congress.deadline(Rule.CHANGE_WINDOW, today)
             if successor.respond_by != window.due_on:
                 successor.respond_by = window.due_on
                 successor.save(update_fields=["respond_by"])
                 deadlines_changed(successor)
             self.replaced_by = successor
             self.save(update_fields=["replaced_by"])
-            self.proposal.refresh_next_due()
+            proposal.refresh_next_due()
         return successor
 
     def extend(self, *, by: User, new_due_on: date, reason: str) -> None:
         """Staff approve a later reply deadline, within the congress's maximum."""
-        check_staff(by)
-        if not self.is_open:
-            raise InvalidTransition(gettext("Only an open assignment's deadline can be extended."))
+        self.workflow.check(self, "extend", by)
         if not reason.strip():
             raise InvalidTransition(gettext("An extension needs a reason; the deputy will see it."))
-        if new_due_on <= self.due_on:
-            raise InvalidTransition(
-                gettext("The new deadline must be later than %(due)s.") % {"due": self.due_on.isoformat()}
-            )
-        latest = self.latest_deadline()
-        if self.is_responsible and new_due_on > latest.due_on:
-            raise InvalidTransition(
-                gettext("The deadline cannot be extended beyond %(latest)s (%(explanation)s).")
-                % {"latest": latest.due_on.isoformat(), "explanation": latest.explanation}
-            )
-        old = self.due_on
         with transaction.atomic():
-            self.due_on = new_due_on
-            self.due_explanation = (
-                gettext("extended from %(old)s to %(new)s: %(reason)s")
-                % {"old": old.isoformat(), "new": new_due_on.isoformat(), "reason": reason}
-            )[:500]
-            self.deadline_version += 1
-            self.save(update_fields=["due_on", "due_explanation", "deadline_version"])
-            ProposalEvent.objects.create(
-                proposal=self.proposal,
+            proposal = self._lock_proposal()
+            old = self.due_on
+            if new_due_on <= old:
+                raise InvalidTransition(
+                    gettext("The new deadline must be later than %(due)s.") % {"due": old.isoformat()}
+                )
+            latest = self.latest_deadline()
+            if self.is_responsible and new_due_on > latest.due_on:
+                raise InvalidTransition(
+                    gettext("The deadline cannot be extended beyond %(latest)s (%(explanation)s).")
+                    % {"latest": latest.due_on.isoformat(), "explanation": latest.explanation}
+                )
+            basis = {
+                "kind": "extended",
+                "from": old.isoformat(),
+                "to": new_due_on.isoformat(),
+                "reason": reason,
+            }
+            # Conditional on the date this request saw: of two extensions at once, one applies.
+            changed = Assignment.objects.filter(pk=self.pk, status=self.status, due_on=old).update(
+                due_on=new_due_on, due_basis=basis
+            )
+            if changed != 1:
+                raise _conflict(self)
+            self.due_on, self.due_basis = new_due_on, basis
+            ProposalEvent.record(
+                ProposalEvent.Kind.EXTENDED,
                 assignment=self,
-                department=self.department,
-                kind=ProposalEvent.Kind.EXTENDED,
-                actor=by,
+                by=by,
                 reason=reason,
-                detail=f"{old.isoformat()} → {new_due_on.isoformat()}",
+                old_due_on=old,
+                due_on=new_due_on,
             )
             deadlines_changed(self)
-            self.proposal.refresh_next_due()
+            proposal.refresh_next_due()
 
     def record_contact(
         self, *, by: User, contacted_on: date, method: str, stage: str, summary: str
     ) -> Contact:
         """Record a contact with the deputies (沟通联系)."""
-        self._check_department_user(by)
-        if self.status == self.Status.WITHDRAWN:
-            raise InvalidTransition(gettext("This assignment was withdrawn."))
+        self.workflow.check(self, "record_contact", by)
         if contacted_on > timezone.localdate():
             raise InvalidTransition(gettext("A contact cannot be dated in the future."))
         with transaction.atomic():
+            self._lock_proposal()
             contact = Contact.objects.create(
                 assignment=self,
                 contacted_on=contacted_on,
@@ -390,64 +488,109 @@ class Assignment(models.Model):
                 summary=summary,
                 recorded_by=by,
             )
-            ProposalEvent.objects.create(
-                proposal=self.proposal,
+            ProposalEvent.record(
+                ProposalEvent.Kind.CONTACT,
                 assignment=self,
-                department=self.department,
-                kind=ProposalEvent.Kind.CONTACT,
-                actor=by,
-                detail=(
-                    f"{contacted_on.isoformat()} {contact.get_method_display()}"
-                    f"（{contact.get_stage_display()}）"
-                ),
+                by=by,
+                contact=contact.pk,
+                contacted_on=contacted_on,
+                method=method,
+                stage=stage,
             )
         return contact
 
-    def _check_department_user(self, user: User) -> None:
-        if not (user.is_department_user and user.department_id == self.department_id):
-            raise InvalidTransition(
-                gettext("Only %(department)s can do this.") % {"department": self.department.name}
-            )
+    # Steps of the reply and opinion workflows (responses), named so that the reply's
+    # transitions call them rather than moving the assignment themselves.
 
-    def _move(
+    def send_opinion(self, *, by: User) -> None:
+        """The co-handler's opinion went to the lead unit (CoOpinion.submit)."""
+        self._transit("send_opinion", by=by, kind=ProposalEvent.Kind.OPINION)
+
+    def start_drafting(self, *, by: User) -> None:
+        """A reply draft was started for the current round (Reply.start_draft)."""
+        self._transit("write_reply", by=by, kind=ProposalEvent.Kind.DRAFTED)
+
+    def reply_submitted(self, *, by: User) -> None:
+        """The clerk submitted the draft to the leader (Reply.submit)."""
+        self._transit("submit_reply", by=by, kind=ProposalEvent.Kind.SUBMITTED)
+
+    def reply_returned(self, *, by: User, comment: str) -> None:
+        """The leader sent the draft back (Reply.return_to_clerk)."""
+        self._transit("return_reply", by=by, kind=ProposalEvent.Kind.RETURNED, reason=comment)
+
+    def reply_sent(self, *, by: User, grade: str, sent_on: date) -> None:
+        """The leader signed off the reply and it went out (Reply.approve)."""
+        self._transit("reply_sent", by=by, kind=ProposalEvent.Kind.SENT, grade=grade, sent_on=sent_on)
+
+    def reopen(self, *, by: User, due: Deadline, reason: str) -> None:
+        """Staff send a replied assignment back for a new round (Feedback.accept_rehandling);
+        the new deadline runs from the decision."""
+        basis = due.basis(Rule.REHANDLING)
+        self._transit(
+            "reopen",
+            by=by,
+            kind=ProposalEvent.Kind.REHANDLING,
+            reason=reason,
+            fields={
+                "round": self.round + 1,
+                "due_on": max(due.due_on, self.assigned_on),
+                "due_basis": basis,
+            },
+            sync=False,
+            old_due_on=self.due_on,
+            due_on=max(due.due_on, self.assigned_on),
+            deadline=basis,
+        )
+
+    def _transit(
         self,
-        to: str,
+        name: str,
         *,
-        allowed: list[str],
         by: User | None,
         kind: str,
         reason: str = "",
-        extra_fields: dict[str, object] | None = None,
+        fields: dict[str, object] | None = None,
         sync: bool = True,
+        today: date | None = None,
+        **data: object,
     ) -> None:
-        """Change status if the current one allows it, write the event, sync the suggestion."""
-        if self.status not in allowed:
-            raise InvalidTransition(
-                gettext("This assignment is %(status)s; that step is not possible now.")
-                % {"status": self.get_status_display()}
-            )
-        from_status = self.status
+        """Take transition ``name``: check its row of the table against the state this
+        request loaded, lock the suggestion, write the new state only if it is still the
+        one checked (else Conflict), record the event and bring the suggestion along."""
+        transition = self.workflow.check(self, name, by, today=today)
+        expected = self.status
         with transaction.atomic():
-            self.status = to
-            fields = ["status"]
-            for name, value in (extra_fields or {}).items():
-                setattr(self, name, value)
-                fields.append(name)
-            self.save(update_fields=fields)
-            ProposalEvent.objects.create(
-                proposal=self.proposal,
+            proposal = self._lock_proposal()
+            guarded_update(self, transition, expected=expected, fields=fields)
+            ProposalEvent.record(
+                kind,
                 assignment=self,
-                department=self.department,
-                kind=kind,
-                actor=by,
-                from_status=from_status,
-                to_status=to,
+                by=by,
+                from_status=expected,
+                to_status=self.status,
                 reason=reason,
+                **data,
             )
             deadlines_changed(self)
             if sync:
-                self.proposal.sync_status(by=by)
-                self.proposal.refresh_next_due()
+                proposal.sync_status(by=by)
+                proposal.refresh_next_due()
+
+    def _lock_proposal(self) -> Proposal:
+        """Lock this assignment's suggestion: every transition on a suggestion and its
+        assignments, replies and promises runs one at a time, so a step that reads the
+        sibling rows (all units replied? anyone left to assign?) sees them settled."""
+        from proposals.models.proposals import Proposal
+
+        proposal = Proposal.objects.lock(self.proposal_id)
+        self.proposal = proposal
+        return proposal
+
+
+def _conflict(obj: models.Model) -> InvalidTransition:
+    from tracker.workflow import Conflict, stale_message
+
+    return Conflict(stale_message(obj))
 
 
 class Contact(models.Model):

@@ -1,13 +1,75 @@
-"""The suggestion's event trail: who did what, when, from, to and why."""
+"""The suggestion's event trail: who did what, when, from, to and why.
+
+An event stores codes and values, never sentences: the kind, the from/to states, and
+in ``data`` what the kind needs (a grade, a rating, dates, the rule and start date of a
+deadline, which promise). proposals/timeline.py renders it in the reader's language.
+Free text a person wrote (a reason, a leader's comment) is kept as written.
+"""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tracker.workflow import InvalidTransition
+
+if TYPE_CHECKING:
+    from proposals.models.assignments import Assignment
+    from proposals.models.proposals import Proposal
+    from tracker.models import User
+
+
+def _json(value: Any) -> Any:
+    """Dates as ISO strings, containers walked; what the JSON field stores."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {key: _json(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list | tuple):
+        return [_json(item) for item in value]
+    return value
+
+
+class ProposalEventQuerySet(models.QuerySet["ProposalEvent"]):
+    def visible_to(self, user: User) -> ProposalEventQuerySet:
+        """The events of one suggestion's timeline this user may read (filter by suggestion
+        first). Staff read everything. A department reads every event of its own
+        assignments and the shared events of the others (not another unit's drafting,
+        returns, change requests or reminders); a unit whose assignment was withdrawn
+        keeps what it saw while it handled and nothing written after it left."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_congress_staff:
+            return self
+        if not user.is_department_user:
+            return self.none()
+        from proposals.models.assignments import Assignment
+
+        own = Q(assignment__department_id=user.department_id)
+        shared = ~Q(kind__in=ProposalEvent.INTERNAL_KINDS)
+        mine = Assignment.objects.filter(
+            proposal_id=OuterRef("proposal_id"), department_id=user.department_id
+        )
+        current = Exists(mine.exclude(status=Assignment.Status.WITHDRAWN))
+        # When the unit's every assignment here was withdrawn: the last withdrawal.
+        left_at = (
+            ProposalEvent.objects.filter(
+                proposal_id=OuterRef("proposal_id"),
+                kind=ProposalEvent.Kind.WITHDRAWN,
+                assignment__department_id=user.department_id,
+            )
+            .order_by()
+            .values("proposal_id")
+            .annotate(at=Max("created_at"))
+            .values("at")
+        )
+        return self.filter(own | shared).filter(Q(current) | Q(created_at__lte=models.Subquery(left_at)))
 
 
 class ProposalEvent(models.Model):
@@ -40,6 +102,17 @@ class ProposalEvent(models.Model):
         COMMITMENT_CONFIRMED = "commitment_confirmed", _("commitment confirmed fulfilled")
         COMMITMENT_REJECTED = "commitment_rejected", _("commitment fulfilment rejected")
         COMMITMENT_NOT_FULFILLED = "commitment_not_fulfilled", _("commitment closed, not fulfilled")
+        DEADLINE_RECOMPUTED = "deadline_recomputed", _("deadline recomputed")
+
+    # A unit's own handling, read by staff and that unit only (ProposalEventQuerySet.visible_to).
+    INTERNAL_KINDS = (
+        Kind.DRAFTED,
+        Kind.SUBMITTED,
+        Kind.RETURNED,
+        Kind.CHANGE_REQUESTED,
+        Kind.CHANGE_REFUSED,
+        Kind.REMINDED,
+    )
 
     proposal = models.ForeignKey("proposals.Proposal", on_delete=models.PROTECT, related_name="events")
     assignment = models.ForeignKey(
@@ -56,7 +129,12 @@ class ProposalEvent(models.Model):
     from_status = models.CharField(max_length=30, blank=True)
     to_status = models.CharField(max_length=30, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    # Written by releases before events carried data, in the language of whoever acted;
+    # shown as it is. New events leave it empty.
     detail = models.TextField(_("detail"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    objects = ProposalEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("event")
@@ -74,6 +152,39 @@ class ProposalEvent(models.Model):
         if self.pk is not None:
             raise InvalidTransition("Events are append-only.")
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @classmethod
+    def record(
+        cls,
+        kind: str,
+        *,
+        proposal: Proposal | None = None,
+        assignment: Assignment | None = None,
+        department_id: int | None = None,
+        by: User | None,
+        from_status: str = "",
+        to_status: str = "",
+        reason: str = "",
+        **data: Any,
+    ) -> ProposalEvent:
+        """Append one event; ``data`` holds the kind's values (codes, dates, ids), not text."""
+        if assignment is not None:
+            proposal_id = assignment.proposal_id
+            department_id = department_id or assignment.department_id
+        else:
+            assert proposal is not None
+            proposal_id = proposal.pk
+        return cls.objects.create(
+            proposal_id=proposal_id,
+            assignment=assignment,
+            department_id=department_id,
+            kind=kind,
+            actor=by,
+            from_status=from_status,
+            to_status=to_status,
+            reason=reason,
+            data=_json(data),
+        )
 
     def _status_label(self, value: str) -> str:
         from proposals.models import Assignment, Proposal

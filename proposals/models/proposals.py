@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, Sum, Value, When
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +22,15 @@ from proposals.models.reference import Category, Congress, Department, Deputy, R
 from proposals.models.subjects import SubjectTerm
 from proposals.similarity import NAME_WEIGHT, TITLE_WEIGHT, place_names, subject_terms
 from tracker.deadlines import Deadline
-from tracker.workflow import InvalidTransition, deadlines_changed
+from tracker.workflow import (
+    STAFF,
+    SYSTEM,
+    InvalidTransition,
+    Transition,
+    Workflow,
+    deadlines_changed,
+    guarded_update,
+)
 
 if TYPE_CHECKING:
     from tracker.models import User
@@ -72,6 +80,12 @@ class ProposalQuerySet(models.QuerySet["Proposal"]):
 
     def open(self) -> ProposalQuerySet:
         return self.exclude(status=Proposal.Status.CLOSED)
+
+    def lock(self, pk: int) -> Proposal:
+        """The suggestion's row, locked until the transaction ends (SELECT … FOR UPDATE):
+        every workflow transition on a suggestion or anything under it takes this lock
+        first, so that they run one at a time and always in the same order."""
+        return self.select_for_update(of=("self",)).select_related("congress", "session").get(pk=pk)
 
     def overdue(self, today: date) -> ProposalQuerySet:
         return self.filter(next_due_on__lt=today)
@@ -153,6 +167,12 @@ class ProposalQuerySet(models.QuerySet["Proposal"]):
             .annotate(relevance=relevance)
             .order_by("-relevance", "-pk")
         )
+
+
+def _not_assignable(proposal: Proposal) -> str:
+    return gettext("A suggestion that is %(status)s cannot be assigned.") % {
+        "status": proposal.get_status_display()
+    }
 
 
 class Proposal(models.Model):
@@ -277,6 +297,54 @@ class Proposal(models.Model):
                 {"supervising_leader": gettext("A key suggestion needs a supervising leader.")}
             )
 
+    # -- the workflow ---------------------------------------------------------
+
+    # Still with the office: may be assigned further or corrected (not once replied to).
+    ASSIGNABLE = frozenset({Status.REGISTERED, Status.ASSIGNED, Status.HANDLING})
+
+    workflow = Workflow(
+        (
+            Transition("assign", ASSIGNABLE, None, (STAFF,), refused=_not_assignable),
+            Transition(
+                "edit",
+                ASSIGNABLE,
+                None,
+                (STAFF,),
+                refused=lambda p: gettext("A suggestion can be corrected only before it is replied to."),
+            ),
+            Transition(
+                "close",
+                frozenset({Status.REPLIED}),
+                Status.CLOSED,
+                (STAFF,),
+                refused=lambda p: (
+                    gettext("Only a replied suggestion can be closed; this one is %(status)s.")
+                    % {"status": p.get_status_display()}
+                ),
+            ),
+            # Moves the suggestion makes by itself when its assignments, replies and
+            # ratings say so (sync_status, Feedback, the feedback window).
+            Transition("mark_assigned", frozenset({Status.REGISTERED}), Status.ASSIGNED, (SYSTEM,)),
+            Transition("start_handling", frozenset({Status.ASSIGNED}), Status.HANDLING, (SYSTEM,)),
+            Transition(
+                "mark_replied",
+                frozenset({Status.ASSIGNED, Status.HANDLING, Status.REHANDLING}),
+                Status.REPLIED,
+                (SYSTEM,),
+            ),
+            Transition("rehandle", frozenset({Status.REPLIED}), Status.REHANDLING, (SYSTEM,)),
+            Transition("settle", frozenset({Status.REPLIED}), Status.CLOSED, (SYSTEM,)),
+        ),
+        not_now=lambda p: (
+            gettext("This suggestion is %(status)s; that step is not possible now.")
+            % {"status": p.get_status_display()}
+        ),
+    )
+
+    def actions(self, user: User, *, today: date | None = None) -> frozenset[str]:
+        """What ``user`` may do on this suggestion now (assign, edit, close)."""
+        return self.workflow.allowed(self, user, today=today)
+
     # -- reading --------------------------------------------------------------
 
     def days_left(self, today: date | None = None) -> int | None:
@@ -295,30 +363,76 @@ class Proposal(models.Model):
             role__in=[Assignment.Role.LEAD, Assignment.Role.SEPARATE]
         )
 
+    def deputy_of(self, user: User) -> Deputy | None:
+        """The user's deputy record if they are this suggestion's lead deputy or a
+        co-signer; None otherwise. Deputy actions (rating, comments on promises, the
+        deputy's pages) ask this, not visibility: a deputy may also be a department
+        clerk who sees the suggestion through their unit."""
+        deputy = user.deputy_profile if user.is_authenticated else None
+        if deputy is None:
+            return None
+        if deputy.pk == self.lead_deputy_id or self.co_signers.filter(pk=deputy.pk).exists():
+            return deputy
+        return None
+
+    def handled_by(self, user: User) -> bool:
+        """Whether the user works on this suggestion: staff, or a unit it was assigned to
+        (a withdrawn assignment included: the unit keeps what it saw)."""
+        if user.is_congress_staff:
+            return True
+        return user.is_department_user and self.assignments.filter(department_id=user.department_id).exists()
+
     # -- transitions ----------------------------------------------------------
 
     def log(self, *, by: User, co_signers: Iterable[Deputy] = ()) -> None:
-        """Record a newly received suggestion (登记) with its co-signers."""
+        """Record a newly received suggestion (登记) with its co-signers.
+
+        The congress's row is locked while the number is checked and stored, so that a
+        double-submitted form or two clerks logging one number get a field error, not a
+        duplicate (or, across sessions, a second suggestion with that number)."""
         if self.pk is not None:
             raise InvalidTransition(gettext("This suggestion is already logged."))
-        with transaction.atomic():
-            self.status = self.Status.REGISTERED
-            self.created_by = by
-            self.save()
-            self.co_signers.set(co_signers)
-            self.index_subject()
-            assign_by = self.assign_deadline()
-            ProposalEvent.objects.create(
-                proposal=self,
-                kind=ProposalEvent.Kind.LOGGED,
-                actor=by,
-                to_status=self.status,
-                detail=gettext("assign by %(due)s (%(explanation)s)")
-                % {"due": assign_by.due_on.isoformat(), "explanation": assign_by.explanation}
-                if assign_by
-                else "",
-            )
-            self.refresh_next_due()
+        try:
+            with transaction.atomic():
+                Congress.objects.select_for_update().filter(pk=self.congress_id).exists()
+                self.check_number_free()
+                self.status = self.Status.REGISTERED
+                self.created_by = by
+                self.save()
+                self.co_signers.set(co_signers)
+                self.index_subject()
+                assign_by = self.assign_deadline()
+                ProposalEvent.record(
+                    ProposalEvent.Kind.LOGGED,
+                    proposal=self,
+                    by=by,
+                    to_status=self.status,
+                    assign_by=assign_by.due_on if assign_by else None,
+                    deadline=assign_by.basis(Rule.RECESS_ASSIGN) if assign_by else None,
+                )
+                self.refresh_next_due()
+        except IntegrityError:
+            # SQLite takes no row lock: the unique constraint is the last word there.
+            self.pk = None
+            raise self._duplicate_number() from None
+
+    def check_number_free(self) -> None:
+        """ValidationError on the number field if the congress already has this number
+        (in this session, where numbers restart each session)."""
+        duplicates = Proposal.objects.filter(congress_id=self.congress_id, number=self.number)
+        if not self.congress.numbers_unique_across_sessions:
+            duplicates = duplicates.filter(session_id=self.session_id)
+        if duplicates.exclude(pk=self.pk).exists():
+            raise self._duplicate_number()
+
+    def _duplicate_number(self) -> ValidationError:
+        return ValidationError(
+            {
+                "number": gettext("Suggestion No. %(number)s is already logged in %(congress)s.")
+                % {"number": self.number, "congress": self.congress.name}
+            },
+            code="duplicate_number",
+        )
 
     def index_subject(self) -> None:
         """Store the subject terms of the title and body, for related_to() (call after an edit)."""
@@ -347,11 +461,7 @@ class Proposal(models.Model):
     ) -> list[Assignment]:
         """Hand the suggestion to one lead unit with co-handlers, or to separate units."""
         co, separate = list(co), list(separate)
-        if self.status not in (self.Status.REGISTERED, self.Status.ASSIGNED, self.Status.HANDLING):
-            raise InvalidTransition(
-                gettext("A suggestion that is %(status)s cannot be assigned.")
-                % {"status": self.get_status_display()}
-            )
+        self.workflow.check(self, "assign", by)
         if lead is None and not separate:
             raise InvalidTransition(gettext("Choose a lead department or separate departments."))
         if lead is not None and separate:
@@ -363,53 +473,74 @@ class Proposal(models.Model):
         chosen = ([lead] if lead else []) + co + separate
         if len({d.pk for d in chosen}) != len(chosen):
             raise InvalidTransition(gettext("A department is chosen twice."))
+        assigned_on = assigned_on or timezone.localdate()
+        plan = [(lead, Assignment.Role.LEAD)] if lead else []
+        plan += [(d, Assignment.Role.CO) for d in co] + [(d, Assignment.Role.SEPARATE) for d in separate]
+        try:
+            with transaction.atomic():
+                locked = Proposal.objects.lock(self.pk)
+                # Checked again under the lock: another request may have assigned meanwhile.
+                self.workflow.check(locked, "assign", by)
+                locked.check_departments_free(chosen)
+                if (
+                    lead is not None
+                    and locked.responsible_assignments().filter(role=Assignment.Role.LEAD).exists()
+                ):
+                    raise InvalidTransition(gettext("This suggestion already has a lead department."))
+                created = [
+                    Assignment.create_for(
+                        locked, department, role, assigned_on=assigned_on, by=by, reason=reason
+                    )
+                    for department, role in plan
+                ]
+                if locked.status == self.Status.REGISTERED:
+                    locked._move("mark_assigned", by=by, reason=reason)
+                locked.refresh_next_due()
+        except IntegrityError:
+            # Only without row locks (SQLite): the unique constraints caught the second request.
+            raise InvalidTransition(
+                gettext("Already assigned to: %(names)s.") % {"names": "、".join(d.name for d in chosen)}
+            ) from None
+        self.status, self.next_due_on = locked.status, locked.next_due_on
+        return created
+
+    def check_departments_free(self, departments: Iterable[Department]) -> None:
+        """InvalidTransition naming the units that already hold this suggestion."""
         taken = set(
             self.assignments.exclude(status=Assignment.Status.WITHDRAWN)
-            .filter(department__in=chosen)
+            .filter(department__in=list(departments))
             .values_list("department__name", flat=True)
         )
         if taken:
             raise InvalidTransition(
                 gettext("Already assigned to: %(names)s.") % {"names": "、".join(sorted(taken))}
             )
-        if lead is not None and self.responsible_assignments().filter(role=Assignment.Role.LEAD).exists():
-            raise InvalidTransition(gettext("This suggestion already has a lead department."))
-        assigned_on = assigned_on or timezone.localdate()
-        plan = [(lead, Assignment.Role.LEAD)] if lead else []
-        plan += [(d, Assignment.Role.CO) for d in co] + [(d, Assignment.Role.SEPARATE) for d in separate]
-        with transaction.atomic():
-            created = [
-                Assignment.create_for(self, department, role, assigned_on=assigned_on, by=by, reason=reason)
-                for department, role in plan
-            ]
-            if self.status == self.Status.REGISTERED:
-                self._set_status(self.Status.ASSIGNED, by=by, reason=reason)
-            self.refresh_next_due()
-        return created
 
     def close(self, *, by: User, reason: str) -> None:
         """Staff close a replied suggestion (e.g. the feedback window passed in silence)."""
-        if self.status != self.Status.REPLIED:
-            raise InvalidTransition(
-                gettext("Only a replied suggestion can be closed; this one is %(status)s.")
-                % {"status": self.get_status_display()}
-            )
+        self.workflow.check(self, "close", by)
         if not reason.strip():
             raise InvalidTransition(gettext("Give a reason for closing."))
         with transaction.atomic():
-            self._set_status(self.Status.CLOSED, by=by, reason=reason)
+            Proposal.objects.lock(self.pk)
+            self._move("close", by=by, reason=reason)
             self.refresh_next_due()
 
     def sync_status(self, *, by: User | None, reason: str = "") -> None:
-        """Move the suggestion forward when its assignments say so (call inside a transaction)."""
+        """Move the suggestion forward when its assignments say so (inside a transaction,
+        with the suggestion locked)."""
         responsible = list(self.responsible_assignments().values_list("status", flat=True))
         if not responsible:
             return
-        S, A = self.Status, Assignment.Status
-        if self.status in (S.ASSIGNED, S.HANDLING, S.REHANDLING) and all(s == A.REPLIED for s in responsible):
-            self._set_status(S.REPLIED, by=by, reason=reason)
-        elif self.status == S.ASSIGNED and all(s not in (A.PENDING, A.CHANGE_REQUESTED) for s in responsible):
-            self._set_status(S.HANDLING, by=by, reason=reason)
+        A = Assignment.Status
+        if all(s == A.REPLIED for s in responsible):
+            step = "mark_replied"
+        elif all(s not in (A.PENDING, A.CHANGE_REQUESTED) for s in responsible):
+            step = "start_handling"
+        else:
+            return
+        if self.workflow.refusal(self, step, None) is None:
+            self._move(step, by=by, reason=reason)
 
     def refresh_next_due(self) -> None:
         """Recompute the earliest open deadline that drives the urgency order."""
@@ -426,18 +557,19 @@ class Proposal(models.Model):
             self.next_due_on = next_due
             self.save(update_fields=["next_due_on"])
 
-    def _set_status(self, to: str, *, by: User | None, reason: str = "", **event: object) -> None:
+    def _move(self, name: str, *, by: User | None, reason: str = "", **data: object) -> None:
+        """Take transition ``name`` of the table (a guarded write) and record the status event.
+        The caller has checked who may (close) or is the system (the other moves)."""
+        transition = self.workflow.check(self, name, None)
         from_status = self.status
-        self.status = to
-        self.save(update_fields=["status"])
-        ProposalEvent.objects.create(
+        guarded_update(self, transition, expected=from_status)
+        ProposalEvent.record(
+            ProposalEvent.Kind.STATUS,
             proposal=self,
-            kind=ProposalEvent.Kind.STATUS,
-            actor=by,
+            by=by,
             from_status=from_status,
-            to_status=to,
+            to_status=self.status,
             reason=reason,
-            **event,
+            **data,
         )
-        if to == self.Status.CLOSED:
-            deadlines_changed(self)
+        deadlines_changed(self)

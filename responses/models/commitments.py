@@ -21,7 +21,16 @@ from django.utils.translation import gettext_lazy as _
 from proposals.models import Department, Proposal, ProposalEvent, Rule
 from responses.evidence import check_evidence
 from responses.models.replies import Reply
-from tracker.workflow import InvalidTransition, check_staff, deadlines_changed
+from tracker.workflow import (
+    STAFF,
+    SYSTEM,
+    InvalidTransition,
+    Transition,
+    Who,
+    Workflow,
+    deadlines_changed,
+    guarded_update,
+)
 
 if TYPE_CHECKING:
     from tracker.models import User
@@ -66,6 +75,43 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
             )
             .order_by("-overdue", "-open", "department__name")
         )
+
+
+def _unit(user: User, commitment: Commitment) -> bool:
+    return user.is_department_user and user.department_id == commitment.department_id
+
+
+def _unit_leader(user: User, commitment: Commitment) -> bool:
+    return user.is_department_leader and user.department_id == commitment.department_id
+
+
+UNIT = Who(
+    "the responsible department",
+    _unit,
+    lambda c: gettext("Only %(department)s reports on this promise.") % {"department": c.department},
+)
+UNIT_LEADER = Who(
+    "a leader of the responsible department",
+    _unit_leader,
+    lambda c: gettext("Only congress staff or the department's leader can close a promise."),
+)
+DEPUTY = Who(
+    "a deputy of the suggestion",
+    lambda user, commitment: commitment.proposal.deputy_of(user) is not None,
+    lambda c: gettext("Only the suggestion's deputies can comment on its promises."),
+)
+
+
+def _made(commitment: Commitment, user: User | None, today: date) -> str | None:
+    if commitment.reply.status != Reply.Status.SENT:
+        return gettext("This promise has not been made yet.")
+    return None
+
+
+def _draft_only(commitment: Commitment, user: User | None, today: date) -> str | None:
+    if not commitment.reply.is_editable:
+        return gettext("Commitments of a submitted or sent reply cannot be removed.")
+    return None
 
 
 class Commitment(models.Model):
@@ -143,13 +189,6 @@ class Commitment(models.Model):
     def days_left(self, today: date | None = None) -> int:
         return (self.due_on - (today or timezone.localdate())).days
 
-    def remove_from_draft(self) -> None:
-        """Take a promise out of a draft letter; the row stays on record, marked removed."""
-        if not self.reply.is_editable:
-            raise InvalidTransition(gettext("Commitments of a submitted or sent reply cannot be removed."))
-        self.status = self.Status.REMOVED
-        self.save(update_fields=["status"])
-
     @property
     def proposal(self) -> Proposal:
         return self.reply.assignment.proposal
@@ -160,7 +199,53 @@ class Commitment(models.Model):
             return None
         return self.fulfilled_on <= self.due_on
 
+    # -- the workflow ---------------------------------------------------------
+
+    workflow = Workflow(
+        (
+            Transition("report", frozenset({Status.OPEN}), None, (UNIT,), guards=(_made,)),
+            Transition("claim", frozenset({Status.OPEN}), Status.CLAIMED, (UNIT,), guards=(_made,)),
+            Transition("confirm", frozenset({Status.CLAIMED}), Status.FULFILLED, (STAFF,), guards=(_made,)),
+            Transition("reject", frozenset({Status.CLAIMED}), Status.OPEN, (STAFF,), guards=(_made,)),
+            Transition(
+                "close",
+                frozenset({Status.OPEN, Status.CLAIMED}),
+                Status.NOT_FULFILLED,
+                (STAFF, UNIT_LEADER),
+                guards=(_made,),
+            ),
+            Transition(
+                "comment",
+                frozenset({Status.OPEN, Status.CLAIMED, Status.FULFILLED, Status.NOT_FULFILLED}),
+                None,
+                (DEPUTY,),
+                guards=(_made,),
+            ),
+            Transition(
+                "remove",
+                frozenset({Status.OPEN}),
+                Status.REMOVED,
+                (SYSTEM,),
+                guards=(_draft_only,),
+            ),
+        ),
+        not_now=lambda c: (
+            gettext("This promise is %(status)s; that step is not possible now.")
+            % {"status": c.get_status_display()}
+        ),
+    )
+
+    def actions(self, user: User, *, today: date | None = None) -> frozenset[str]:
+        """What ``user`` may do on this promise now (report, claim, confirm, reject, close, comment)."""
+        return self.workflow.allowed(self, user, today=today)
+
     # -- transitions ----------------------------------------------------------
+
+    def remove_from_draft(self) -> None:
+        """Take a promise out of a draft letter; the row stays on record, marked removed
+        (the draft's own save is the user's action, checked by Reply.lock_for_edit)."""
+        transition = self.workflow.check(self, "remove", None)
+        guarded_update(self, transition, expected=self.status)
 
     def report_progress(
         self,
@@ -173,8 +258,7 @@ class Commitment(models.Model):
         files: Iterable[UploadedFile] = (),
     ) -> ProgressReport:
         """The department reports what was done (落实情况); the next report falls due later."""
-        self._check_department(by)
-        self._require_status(self.Status.OPEN)
+        transition = self.workflow.check(self, "report", by)
         files = self._checked(files)
         self._check_date(reported_on)
         if not summary.strip():
@@ -183,6 +267,13 @@ class Commitment(models.Model):
             raise InvalidTransition(gettext("The share done is a percentage from 0 to 100."))
         congress = self.reply.assignment.proposal.congress
         with transaction.atomic():
+            self.reply.assignment._lock_proposal()
+            guarded_update(
+                self,
+                transition,
+                expected=self.status,
+                fields={"report_due_on": congress.deadline(Rule.PROGRESS_REPORT, reported_on).due_on},
+            )
             report = ProgressReport.create_with_evidence(
                 self,
                 files,
@@ -193,13 +284,13 @@ class Commitment(models.Model):
                 milestone=milestone,
                 created_by=by,
             )
-            self.report_due_on = congress.deadline(Rule.PROGRESS_REPORT, reported_on).due_on
-            self.save(update_fields=["report_due_on"])
             self._event(
                 ProposalEvent.Kind.PROGRESS_REPORTED,
                 by=by,
                 reason=summary,
-                extra=f"{percent}%" if percent is not None else milestone,
+                percent=percent,
+                milestone=milestone or None,
+                reported_on=reported_on,
             )
             deadlines_changed(self)
         return report
@@ -208,8 +299,7 @@ class Commitment(models.Model):
         self, *, by: User, fulfilled_on: date, summary: str, files: Iterable[UploadedFile]
     ) -> ProgressReport:
         """The department reports the promise kept, with evidence; staff then confirm or reject."""
-        self._check_department(by)
-        self._require_status(self.Status.OPEN)
+        self.workflow.check(self, "claim", by)
         files = self._checked(files)
         self._check_date(fulfilled_on)
         if not files:
@@ -217,7 +307,15 @@ class Commitment(models.Model):
         if not summary.strip():
             raise InvalidTransition(gettext("Say how the promise was kept."))
         with transaction.atomic():
-            report = ProgressReport.create_with_evidence(
+            self._transit(
+                "claim",
+                by=by,
+                kind=ProposalEvent.Kind.COMMITMENT_CLAIMED,
+                reason=summary,
+                fields={"fulfilled_on": fulfilled_on},
+                fulfilled_on=fulfilled_on,
+            )
+            return ProgressReport.create_with_evidence(
                 self,
                 files,
                 kind=ProgressReport.Kind.FULFILMENT,
@@ -226,21 +324,11 @@ class Commitment(models.Model):
                 percent=100,
                 created_by=by,
             )
-            self._move(
-                self.Status.CLAIMED,
-                by=by,
-                kind=ProposalEvent.Kind.COMMITMENT_CLAIMED,
-                reason=summary,
-                fields={"fulfilled_on": fulfilled_on},
-            )
-        return report
 
     def confirm(self, *, by: User) -> None:
         """Staff accept the evidence: the promise counts as kept."""
-        check_staff(by)
-        self._require_status(self.Status.CLAIMED)
-        self._move(
-            self.Status.FULFILLED,
+        self._transit(
+            "confirm",
             by=by,
             kind=ProposalEvent.Kind.COMMITMENT_CONFIRMED,
             fields={"confirmed_by": by, "confirmed_at": timezone.now()},
@@ -248,12 +336,11 @@ class Commitment(models.Model):
 
     def reject(self, *, by: User, reason: str) -> None:
         """Staff send a fulfilment claim back: the promise is open again, the reason kept."""
-        check_staff(by)
-        self._require_status(self.Status.CLAIMED)
+        self.workflow.check(self, "reject", by)
         if not reason.strip():
             raise InvalidTransition(gettext("Say why the evidence is not enough."))
-        self._move(
-            self.Status.OPEN,
+        self._transit(
+            "reject",
             by=by,
             kind=ProposalEvent.Kind.COMMITMENT_REJECTED,
             reason=reason,
@@ -262,15 +349,11 @@ class Commitment(models.Model):
 
     def close_not_fulfilled(self, *, by: User, reason: str) -> None:
         """A promise that cannot be kept is closed as not fulfilled, with a reason the deputy sees."""
-        if not (by.is_congress_staff or (by.is_department_leader and by.department_id == self.department_id)):
-            raise InvalidTransition(
-                gettext("Only congress staff or the department's leader can close a promise.")
-            )
-        self._require_status(self.Status.OPEN, self.Status.CLAIMED)
+        self.workflow.check(self, "close", by)
         if not reason.strip():
             raise InvalidTransition(gettext("Say why the promise cannot be kept; the deputy will read it."))
-        self._move(
-            self.Status.NOT_FULFILLED,
+        self._transit(
+            "close",
             by=by,
             kind=ProposalEvent.Kind.COMMITMENT_NOT_FULFILLED,
             reason=reason,
@@ -279,25 +362,27 @@ class Commitment(models.Model):
 
     def add_comment(self, *, by: User, body: str) -> CommitmentComment:
         """A deputy of the suggestion comments on a promise made to them."""
-        deputy = by.deputy_profile
-        if deputy is None or not Proposal.objects.visible_to(by).filter(pk=self.proposal.pk).exists():
-            raise InvalidTransition(gettext("Only the suggestion's deputies can comment on its promises."))
-        if self.reply.status != Reply.Status.SENT:
-            raise InvalidTransition(gettext("This promise has not been made yet."))
+        self.workflow.check(self, "comment", by)
         if not body.strip():
             raise InvalidTransition(gettext("The comment is empty."))
         return CommitmentComment.objects.create(commitment=self, author=by, body=body)
 
-    def _move(
-        self, to: str, *, by: User, kind: str, reason: str = "", fields: dict[str, object] | None = None
+    def _transit(
+        self,
+        name: str,
+        *,
+        by: User,
+        kind: str,
+        reason: str = "",
+        fields: dict[str, object] | None = None,
+        **data: object,
     ) -> None:
-        from_status = self.status
+        transition = self.workflow.check(self, name, by)
+        expected = self.status
         with transaction.atomic():
-            self.status = to
-            for name, value in (fields or {}).items():
-                setattr(self, name, value)
-            self.save(update_fields=["status", *(fields or {})])
-            self._event(kind, by=by, reason=reason, from_status=from_status, to_status=to)
+            self.reply.assignment._lock_proposal()
+            guarded_update(self, transition, expected=expected, fields=fields)
+            self._event(kind, by=by, reason=reason, from_status=expected, to_status=self.status, **data)
             deadlines_changed(self)
 
     def _event(
@@ -308,33 +393,20 @@ class Commitment(models.Model):
         reason: str = "",
         from_status: str = "",
         to_status: str = "",
-        extra: str = "",
+        **data: object,
     ) -> None:
-        assignment = self.reply.assignment
-        ProposalEvent.objects.create(
-            proposal_id=assignment.proposal_id,
-            assignment=assignment,
-            department=self.department,
-            kind=kind,
-            actor=by,
+        ProposalEvent.record(
+            kind,
+            assignment=self.reply.assignment,
+            department_id=self.department_id,
+            by=by,
             from_status=from_status,
             to_status=to_status,
             reason=reason,
-            detail=" · ".join(part for part in (self.description[:80], extra) if part),
+            commitment=self.pk,
+            description=self.description[:200],
+            **data,
         )
-
-    def _check_department(self, user: User) -> None:
-        if not (user.is_department_user and user.department_id == self.department_id):
-            raise InvalidTransition(
-                gettext("Only %(department)s reports on this promise.") % {"department": self.department}
-            )
-
-    def _require_status(self, *allowed: str) -> None:
-        if self.reply.status != Reply.Status.SENT or self.status not in allowed:
-            raise InvalidTransition(
-                gettext("This promise is %(status)s; that step is not possible now.")
-                % {"status": self.get_status_display()}
-            )
 
     @staticmethod
     def _check_date(day: date) -> None:

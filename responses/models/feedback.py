@@ -2,21 +2,37 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from proposals.models import Assignment, Deputy, Proposal, ProposalEvent, Rule
+from proposals.models import Deputy, Proposal, ProposalEvent, Rule
 from responses.models.replies import Reply
-from tracker.workflow import InvalidTransition, check_staff, deadlines_changed
+from tracker.workflow import (
+    STAFF,
+    Conflict,
+    InvalidTransition,
+    Transition,
+    Workflow,
+    deadlines_changed,
+    guarded_update,
+    stale_message,
+)
 
 if TYPE_CHECKING:
     from tracker.models import User
+
+
+def _suggestion_replied(feedback: Feedback, user: User | None, today: date) -> str | None:
+    if feedback.reply.assignment.proposal.status not in (Proposal.Status.REPLIED, Proposal.Status.REHANDLING):
+        return gettext("Only a replied suggestion can be re-handled.")
+    return None
 
 
 class Feedback(models.Model):
@@ -76,118 +92,111 @@ class Feedback(models.Model):
     def __str__(self) -> str:
         return f"{self.deputy.name}: {self.get_rating_display()}"
 
+    # -- the workflow: staff decide a 不满意 ---------------------------------------
+
+    workflow = Workflow(
+        (
+            Transition(
+                "accept_rehandling",
+                frozenset({Decision.PENDING}),
+                Decision.REHANDLING,
+                (STAFF,),
+                guards=(_suggestion_replied,),
+            ),
+            Transition("decline_rehandling", frozenset({Decision.PENDING}), Decision.DECLINED, (STAFF,)),
+        ),
+        state_field="decision",
+        not_now=lambda f: gettext("This feedback does not await a decision."),
+    )
+
+    def actions(self, user: User, *, today: date | None = None) -> frozenset[str]:
+        return self.workflow.allowed(self, user, today=today)
+
+    # -- transitions ----------------------------------------------------------
+
     @classmethod
     def give(cls, reply: Reply, *, by: User, rating: str, comment: str = "") -> Feedback:
         """A deputy of the suggestion rates a sent reply; a satisfied round closes."""
-        deputy = by.deputy_profile
-        proposal = reply.assignment.proposal
-        if deputy is None or not Proposal.objects.visible_to(by).filter(pk=proposal.pk).exists():
-            raise InvalidTransition(gettext("Only the suggestion's deputies can rate its replies."))
-        if reply.status != Reply.Status.SENT:
-            raise InvalidTransition(gettext("Only a sent reply can be rated."))
-        if reply.round != reply.assignment.round:
-            raise InvalidTransition(gettext("This reply was replaced by a later one; rate the latest reply."))
-        if cls.objects.filter(reply=reply, deputy=deputy).exists():
-            raise InvalidTransition(gettext("You have already rated this reply."))
+        reply.workflow.check(reply, "rate", by)
+        deputy = reply.deputy_of(by)
+        assert deputy is not None  # the "rate" row allows only the suggestion's deputies
+        if rating not in cls.Rating.values:
+            raise InvalidTransition(gettext("Choose a rating."))
         if rating == cls.Rating.UNSATISFIED and not comment.strip():
             raise InvalidTransition(gettext("Please say what is unsatisfactory."))
-        with transaction.atomic():
-            feedback = cls.objects.create(
-                reply=reply,
-                deputy=deputy,
-                rating=rating,
-                comment=comment,
-                decision=cls.Decision.PENDING if rating == cls.Rating.UNSATISFIED else cls.Decision.NONE,
-            )
-            ProposalEvent.objects.create(
-                proposal=proposal,
-                assignment=reply.assignment,
-                department=reply.assignment.department,
-                kind=ProposalEvent.Kind.FEEDBACK,
-                actor=by,
-                to_status=rating,
-                reason=comment,
-            )
-            deadlines_changed(reply)
-            feedback._close_if_settled(by=by)
+        try:
+            with transaction.atomic():
+                proposal = reply.assignment._lock_proposal()
+                feedback = cls.objects.create(
+                    reply=reply,
+                    deputy=deputy,
+                    rating=rating,
+                    comment=comment,
+                    decision=cls.Decision.PENDING if rating == cls.Rating.UNSATISFIED else cls.Decision.NONE,
+                )
+                ProposalEvent.record(
+                    ProposalEvent.Kind.FEEDBACK,
+                    assignment=reply.assignment,
+                    by=by,
+                    to_status=rating,
+                    reason=comment,
+                    rating=rating,
+                    deputy=deputy.name,
+                )
+                deadlines_changed(reply)
+                close_round_if_settled(proposal, by=by, cause="rated")
+        except IntegrityError:
+            # The same deputy's second submission (two tabs, a double click).
+            raise Conflict(stale_message(reply)) from None
         return feedback
 
     def accept_rehandling(self, *, by: User, reason: str) -> None:
         """Staff agree with a 不满意: the department handles it again, with a new deadline."""
-        check_staff(by)
-        if self.decision != self.Decision.PENDING:
-            raise InvalidTransition(gettext("This feedback does not await a decision."))
+        transition = self.workflow.check(self, "accept_rehandling", by)
         if not reason.strip():
             raise InvalidTransition(gettext("Give a reason for the decision."))
         assignment = self.reply.assignment
-        proposal = assignment.proposal
-        if proposal.status not in (Proposal.Status.REPLIED, Proposal.Status.REHANDLING):
-            raise InvalidTransition(gettext("Only a replied suggestion can be re-handled."))
         today = timezone.localdate()
-        due = proposal.congress.deadline(Rule.REHANDLING, today)
+        due = assignment.proposal.congress.deadline(Rule.REHANDLING, today)
         with transaction.atomic():
-            self._decide(self.Decision.REHANDLING, by=by, reason=reason)
+            proposal = assignment._lock_proposal()
+            self._decide(transition, by=by, reason=reason)
             old_due = assignment.due_on
-            assignment.round += 1
-            assignment.due_on = max(due.due_on, assignment.assigned_on)
-            assignment.due_explanation = due.explanation[:500]
-            assignment.deadline_version += 1
-            assignment.save(update_fields=["round", "due_on", "due_explanation", "deadline_version"])
-            assignment._move(
-                Assignment.Status.DRAFTING,
-                allowed=[Assignment.Status.REPLIED],
-                by=by,
-                kind=ProposalEvent.Kind.REHANDLING,
-                reason=reason,
-                sync=False,
-            )
+            assignment.reopen(by=by, due=due, reason=reason)
             if proposal.status != Proposal.Status.REHANDLING:
-                proposal._set_status(
-                    Proposal.Status.REHANDLING,
-                    by=by,
-                    reason=reason,
-                    detail=gettext("new deadline %(due)s (was %(old)s)")
-                    % {"due": due.due_on.isoformat(), "old": old_due.isoformat()},
-                )
+                proposal._move("rehandle", by=by, reason=reason, due_on=assignment.due_on, old_due_on=old_due)
             proposal.refresh_next_due()
 
     def decline_rehandling(self, *, by: User, reason: str) -> None:
         """Staff decide a 不满意 needs no new round; the reason is kept and shown."""
-        check_staff(by)
-        if self.decision != self.Decision.PENDING:
-            raise InvalidTransition(gettext("This feedback does not await a decision."))
+        transition = self.workflow.check(self, "decline_rehandling", by)
         if not reason.strip():
             raise InvalidTransition(gettext("Give a reason for the decision."))
         with transaction.atomic():
-            self._decide(self.Decision.DECLINED, by=by, reason=reason)
-            ProposalEvent.objects.create(
-                proposal=self.reply.assignment.proposal,
+            proposal = self.reply.assignment._lock_proposal()
+            self._decide(transition, by=by, reason=reason)
+            ProposalEvent.record(
+                ProposalEvent.Kind.REHANDLING_DECLINED,
                 assignment=self.reply.assignment,
-                kind=ProposalEvent.Kind.REHANDLING_DECLINED,
-                actor=by,
+                by=by,
                 reason=reason,
             )
-            self._close_if_settled(by=by)
+            close_round_if_settled(proposal, by=by, cause="rated")
 
-    def _decide(self, decision: str, *, by: User, reason: str) -> None:
-        self.decision = decision
-        self.decision_reason = reason
-        self.decided_by = by
-        self.decided_at = timezone.now()
-        self.save(update_fields=["decision", "decision_reason", "decided_by", "decided_at"])
-
-    def _close_if_settled(self, *, by: User) -> None:
-        close_round_if_settled(
-            self.reply.assignment.proposal_id,
-            by=by,
-            reason=gettext("every reply has been rated by the deputies"),
+    def _decide(self, transition: Transition, *, by: User, reason: str) -> None:
+        guarded_update(
+            self,
+            transition,
+            expected=self.Decision.PENDING,
+            state_field="decision",
+            fields={"decision_reason": reason, "decided_by": by, "decided_at": timezone.now()},
         )
 
 
-def close_round_if_settled(proposal_id: int, *, by: User | None, reason: str) -> None:
+def close_round_if_settled(proposal: Proposal, *, by: User | None, cause: str) -> None:
     """Close a replied suggestion when every current reply is rated or its feedback
-    window lapsed, and no 不满意 awaits a staff decision (call inside a transaction)."""
-    proposal = Proposal.objects.select_for_update().get(pk=proposal_id)
+    window lapsed, and no 不满意 awaits a staff decision (inside a transaction, with
+    the suggestion locked). ``cause`` ("rated", "feedback_lapsed") is recorded."""
     if proposal.status != Proposal.Status.REPLIED:
         return
     current = Reply.objects.filter(
@@ -198,5 +207,5 @@ def close_round_if_settled(proposal_id: int, *, by: User | None, reason: str) ->
     settled = current.filter(Q(feedback__isnull=False) | Q(feedback_lapsed_on__isnull=False)).distinct()
     pending = Feedback.objects.filter(reply__in=current, decision=Feedback.Decision.PENDING).exists()
     if settled.count() == current.count() and not pending:
-        proposal._set_status(Proposal.Status.CLOSED, by=by, reason=reason)
+        proposal._move("settle", by=by, cause=cause)
         proposal.refresh_next_due()

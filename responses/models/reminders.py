@@ -8,11 +8,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from tracker.deadlines import is_working_day
 from tracker.models import Channel, Notification
+from tracker.stages import stage_label
 
 
 def next_send_time(now: datetime) -> datetime:
@@ -148,11 +148,7 @@ class Reminder(models.Model):
 
     @property
     def stage_label(self) -> str:
-        if self.stage < 0:
-            return ngettext("%(n)d day before", "%(n)d days before", -self.stage) % {"n": -self.stage}
-        if self.stage == 0:
-            return gettext("due day")
-        return ngettext("%(n)d day overdue", "%(n)d days overdue", self.stage) % {"n": self.stage}
+        return stage_label(self.stage)
 
 
 class ScanRun(models.Model):

@@ -13,8 +13,19 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from proposals.models import Assignment, Proposal, ProposalEvent, Rule
-from tracker.workflow import InvalidTransition, check_staff, deadlines_changed
+from proposals.models import Assignment, Deputy, Proposal, ProposalEvent, Rule
+from tracker.workflow import (
+    STAFF,
+    SYSTEM,
+    Conflict,
+    InvalidTransition,
+    Transition,
+    Who,
+    Workflow,
+    deadlines_changed,
+    guarded_update,
+    stale_message,
+)
 
 if TYPE_CHECKING:
     from tracker.models import User
@@ -40,18 +51,11 @@ class CoOpinion(models.Model):
     @classmethod
     def submit(cls, assignment: Assignment, *, by: User, body: str) -> CoOpinion:
         """A co-handler sends its opinion; the lead unit sees it while drafting."""
-        if assignment.role != Assignment.Role.CO:
-            raise InvalidTransition(gettext("Only a co-handling unit sends an opinion to the lead unit."))
+        assignment.workflow.check(assignment, "send_opinion", by)
         if not body.strip():
             raise InvalidTransition(gettext("The opinion is empty."))
         with transaction.atomic():
-            assignment._check_department_user(by)
-            assignment._move(
-                Assignment.Status.OPINION_SENT,
-                allowed=[Assignment.Status.PENDING, Assignment.Status.ACCEPTED],
-                by=by,
-                kind=ProposalEvent.Kind.OPINION,
-            )
+            assignment.send_opinion(by=by)
             return cls.objects.create(assignment=assignment, body=body, submitted_by=by)
 
 
@@ -75,6 +79,67 @@ class ReplyQuerySet(models.QuerySet["Reply"]):
 
     def sent(self) -> ReplyQuerySet:
         return self.filter(status=Reply.Status.SENT)
+
+
+def _reply_unit(user: User, reply: Reply) -> bool:
+    return user.is_department_user and user.department_id == reply.assignment.department_id
+
+
+def _reply_unit_leader(user: User, reply: Reply) -> bool:
+    return user.is_department_leader and user.department_id == reply.assignment.department_id
+
+
+UNIT = Who(
+    "the replying department",
+    _reply_unit,
+    lambda r: gettext("Only %(department)s can do this.") % {"department": r.assignment.department.name},
+)
+UNIT_LEADER = Who(
+    "a leader of the replying department",
+    _reply_unit_leader,
+    lambda r: (
+        gettext("Only a leader of %(department)s can approve or return this reply.")
+        % {"department": r.assignment.department}
+    ),
+)
+DEPUTY = Who(
+    "a deputy of the suggestion",
+    lambda user, reply: reply.deputy_of(user) is not None,
+    lambda r: gettext("Only the suggestion's deputies can rate its replies."),
+)
+
+
+def _not_editable(reply: Reply) -> str:
+    return gettext("This reply is %(status)s and can no longer be edited.") % {
+        "status": reply.get_status_display()
+    }
+
+
+def _complete(reply: Reply, user: User | None, today: date) -> str | None:
+    return " ".join(reply.problems()) or None
+
+
+def _current_round(reply: Reply, user: User | None, today: date) -> str | None:
+    if reply.round != reply.assignment.round:
+        return gettext("This reply was replaced by a later one; rate the latest reply.")
+    return None
+
+
+def _not_rated_by_user(reply: Reply, user: User | None, today: date) -> str | None:
+    deputy = reply.deputy_of(user) if user is not None else None
+    if deputy is not None and reply.feedback.filter(deputy=deputy).exists():
+        return gettext("You have already rated this reply.")
+    return None
+
+
+def _window_passed_in_silence(reply: Reply, user: User | None, today: date) -> str | None:
+    if reply.feedback_lapsed_on or reply.feedback_due_on is None:
+        return gettext("This reply has no open feedback window.")
+    if today <= reply.feedback_due_on:
+        return gettext("The feedback window is open until %(date)s.") % {"date": reply.feedback_due_on}
+    if reply.feedback.exists():
+        return gettext("This reply has been rated.")
+    return None
 
 
 class Reply(models.Model):
@@ -187,11 +252,33 @@ class Reply(models.Model):
 
     @property
     def is_editable(self) -> bool:
-        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+        return self.status in self.EDITABLE
 
     @property
     def grade_was_changed(self) -> bool:
         return bool(self.department_grade) and self.department_grade != self.grade
+
+    @staticmethod
+    def grade_problems(
+        *,
+        grade: str,
+        has_dated_commitment: bool,
+        grade_reason: str,
+        publicity: str,
+        publicity_reason: str,
+    ) -> dict[str, str]:
+        """The grade and publication rules (design.md §4), field by field: B carries a
+        commitment with a due date, C says why the problem must wait, a reply not
+        published says why. The one definition: the reply form shows these beside its
+        fields, submitting and approving refuse them, re-grading applies them."""
+        problems = {}
+        if grade == Reply.Grade.B and not has_dated_commitment:
+            problems["grade"] = gettext("A B reply must carry at least one commitment with a due date.")
+        if grade == Reply.Grade.C and not grade_reason.strip():
+            problems["grade_reason"] = gettext("A C reply must say why the problem has to wait.")
+        if publicity and publicity != Reply.Publicity.PUBLIC and not publicity_reason.strip():
+            problems["publicity_reason"] = gettext("Say why the reply is not published.")
+        return problems
 
     def problems(self) -> list[str]:
         """What stops this draft from being submitted, in words a clerk understands."""
@@ -204,83 +291,131 @@ class Reply(models.Model):
             )
         if not self.body.strip():
             problems.append(gettext("The reply text is empty."))
-        if self.grade == self.Grade.B and not any(c.due_on for c in self.commitments.all()):
-            problems.append(gettext("A B reply must carry at least one commitment with a due date."))
-        if self.grade == self.Grade.C and not self.grade_reason.strip():
-            problems.append(gettext("A C reply must say why the problem has to wait."))
-        if self.publicity != self.Publicity.PUBLIC and not self.publicity_reason.strip():
-            problems.append(gettext("Say why the reply is not published."))
+        problems += self.grade_problems(
+            grade=self.grade,
+            has_dated_commitment=any(c.due_on for c in self.commitments.all()),
+            grade_reason=self.grade_reason,
+            publicity=self.publicity,
+            publicity_reason=self.publicity_reason,
+        ).values()
         if not (self.contact_name.strip() and self.contact_phone.strip()):
             problems.append(gettext("A reply names a contact person and phone."))
         return problems
+
+    def deputy_of(self, user: User) -> Deputy | None:
+        return self.assignment.proposal.deputy_of(user)
+
+    # -- the workflow ---------------------------------------------------------
+
+    EDITABLE = frozenset({Status.DRAFT, Status.RETURNED})
+
+    workflow = Workflow(
+        (
+            Transition("edit", EDITABLE, None, (UNIT,), refused=_not_editable),
+            Transition(
+                "submit", EDITABLE, Status.SUBMITTED, (UNIT,), guards=(_complete,), refused=_not_editable
+            ),
+            Transition(
+                "approve",
+                frozenset({Status.SUBMITTED}),
+                Status.SENT,
+                (UNIT_LEADER,),
+                guards=(_complete,),
+                refused=lambda r: gettext("Only a submitted reply can be approved."),
+            ),
+            Transition(
+                "return",
+                frozenset({Status.SUBMITTED}),
+                Status.RETURNED,
+                (UNIT_LEADER,),
+                refused=lambda r: gettext("Only a submitted reply can be returned."),
+            ),
+            Transition(
+                "regrade",
+                frozenset({Status.SENT}),
+                None,
+                (STAFF,),
+                refused=lambda r: gettext("Only a sent reply can be re-graded."),
+            ),
+            Transition(
+                "rate",
+                frozenset({Status.SENT}),
+                None,
+                (DEPUTY,),
+                guards=(_current_round, _not_rated_by_user),
+                refused=lambda r: gettext("Only a sent reply can be rated."),
+            ),
+            Transition(
+                "lapse_feedback",
+                frozenset({Status.SENT}),
+                None,
+                (SYSTEM,),
+                guards=(_window_passed_in_silence,),
+                refused=lambda r: gettext("This reply has no open feedback window."),
+            ),
+        ),
+        not_now=lambda r: gettext("This reply is %(status)s.") % {"status": r.get_status_display()},
+    )
+
+    def actions(self, user: User, *, today: date | None = None) -> frozenset[str]:
+        """What ``user`` may do on this reply now (edit, submit, approve, return, regrade, rate)."""
+        return self.workflow.allowed(self, user, today=today)
 
     # -- transitions ----------------------------------------------------------
 
     @classmethod
     def start_draft(cls, assignment: Assignment, *, by: User, **fields: object) -> Reply:
         """Create the draft for the assignment's current round."""
-        assignment._check_department_user(by)
-        if not assignment.is_responsible:
-            raise InvalidTransition(gettext("Co-handling units send an opinion, not a reply."))
+        assignment.workflow.check(assignment, "write_reply", by)
         with transaction.atomic():
-            assignment._move(
-                Assignment.Status.DRAFTING,
-                allowed=[Assignment.Status.ACCEPTED, Assignment.Status.DRAFTING],
-                by=by,
-                kind=ProposalEvent.Kind.DRAFTED,
-            )
+            assignment._lock_proposal()
+            if cls.objects.filter(assignment=assignment, round=assignment.round).exists():
+                # A second "save" of the first draft (double-click, two tabs).
+                raise Conflict(stale_message(assignment))
+            assignment.start_drafting(by=by)
             return cls.objects.create(assignment=assignment, round=assignment.round, created_by=by, **fields)
+
+    def lock_for_edit(self, *, by: User) -> None:
+        """Inside the transaction that saves the draft: lock the suggestion and refuse
+        the save if the draft was submitted (or sent) since the page was shown."""
+        self.workflow.check(self, "edit", by)
+        self.assignment._lock_proposal()
+        if not Reply.objects.filter(pk=self.pk, status__in=self.EDITABLE).exists():
+            raise Conflict(stale_message(self))
 
     def submit(self, *, by: User) -> None:
         """A clerk submits the draft to the department's leader."""
-        self.assignment._check_department_user(by)
-        if not self.is_editable:
-            raise InvalidTransition(
-                gettext("This reply is %(status)s.") % {"status": self.get_status_display()}
-            )
-        problems = self.problems()
-        if problems:
-            raise InvalidTransition(" ".join(problems))
+        transition = self.workflow.check(self, "submit", by)
         with transaction.atomic():
-            self._set_status(self.Status.SUBMITTED, extra={"submitted_at": timezone.now()})
-            self.assignment._move(
-                Assignment.Status.AWAITING_APPROVAL,
-                allowed=[Assignment.Status.DRAFTING],
-                by=by,
-                kind=ProposalEvent.Kind.SUBMITTED,
-            )
+            self.assignment._lock_proposal()
+            guarded_update(self, transition, expected=self.status, fields={"submitted_at": timezone.now()})
+            self.assignment.reply_submitted(by=by)
 
     def approve(self, *, by: User, sent_on: date | None = None) -> None:
         """The department's leader signs off the reply and it is sent (签发)."""
-        self._check_leader(by)
-        if self.status != self.Status.SUBMITTED:
-            raise InvalidTransition(gettext("Only a submitted reply can be approved."))
-        problems = self.problems()
-        if problems:
-            raise InvalidTransition(" ".join(problems))
         from responses.models.commitments import Commitment
 
+        transition = self.workflow.check(self, "approve", by)
         sent_on = sent_on or timezone.localdate()
+        if sent_on > timezone.localdate():
+            raise InvalidTransition(gettext("A letter cannot be sent in the future."))
         congress = self.assignment.proposal.congress
         feedback_due = congress.deadline(Rule.FEEDBACK, sent_on)
         report_due = congress.deadline(Rule.PROGRESS_REPORT, sent_on).due_on
         with transaction.atomic():
-            self._set_status(
-                self.Status.SENT,
-                extra={
+            self.assignment._lock_proposal()
+            guarded_update(
+                self,
+                transition,
+                expected=self.Status.SUBMITTED,
+                fields={
                     "approved_by": by,
                     "sent_on": sent_on,
                     "feedback_due_on": feedback_due.due_on,
                     "department_grade": self.department_grade or self.grade,
                 },
             )
-            self.assignment._move(
-                Assignment.Status.REPLIED,
-                allowed=[Assignment.Status.AWAITING_APPROVAL],
-                by=by,
-                kind=ProposalEvent.Kind.SENT,
-                reason=gettext("grade %(grade)s") % {"grade": self.grade},
-            )
+            self.assignment.reply_sent(by=by, grade=self.grade, sent_on=sent_on)
             self.commitments.filter(status=Commitment.Status.OPEN).update(report_due_on=report_due)
             deadlines_changed(self)
             for commitment in self.commitments.filter(status=Commitment.Status.OPEN):
@@ -288,26 +423,17 @@ class Reply(models.Model):
 
     def return_to_clerk(self, *, by: User, comment: str) -> None:
         """The leader sends the draft back with a comment."""
-        self._check_leader(by)
-        if self.status != self.Status.SUBMITTED:
-            raise InvalidTransition(gettext("Only a submitted reply can be returned."))
+        transition = self.workflow.check(self, "return", by)
         if not comment.strip():
             raise InvalidTransition(gettext("Say what should change."))
         with transaction.atomic():
-            self._set_status(self.Status.RETURNED, extra={"return_comment": comment})
-            self.assignment._move(
-                Assignment.Status.DRAFTING,
-                allowed=[Assignment.Status.AWAITING_APPROVAL],
-                by=by,
-                kind=ProposalEvent.Kind.RETURNED,
-                reason=comment,
-            )
+            self.assignment._lock_proposal()
+            guarded_update(self, transition, expected=self.status, fields={"return_comment": comment})
+            self.assignment.reply_returned(by=by, comment=comment)
 
     def regrade(self, grade: str, *, by: User, reason: str) -> None:
         """Staff reviewing a sent reply change its grade; both grades stay on record."""
-        check_staff(by)
-        if self.status != self.Status.SENT:
-            raise InvalidTransition(gettext("Only a sent reply can be re-graded."))
+        self.workflow.check(self, "regrade", by)
         if grade not in self.assignment.proposal.congress.grades():
             raise InvalidTransition(
                 gettext("Grade %(grade)s is not on this congress's scale.") % {"grade": grade}
@@ -316,73 +442,78 @@ class Reply(models.Model):
             raise InvalidTransition(gettext("The reply already has grade %(grade)s.") % {"grade": grade})
         if not reason.strip():
             raise InvalidTransition(gettext("Give a reason for changing the grade."))
-        if grade == self.Grade.B and not self.commitments.exclude(due_on=None).exists():
-            raise InvalidTransition(gettext("A B reply must carry at least one commitment with a due date."))
+        problem = self.grade_problems(
+            grade=grade,
+            has_dated_commitment=self.commitments.exclude(due_on=None).exists(),
+            grade_reason=self.grade_reason or reason,
+            publicity=self.publicity,
+            publicity_reason=self.publicity_reason,
+        ).get("grade")
+        if problem:
+            raise InvalidTransition(problem)
         if self.grade == self.Grade.B and grade == self.Grade.A and not self.all_commitments_kept():
             raise InvalidTransition(
                 gettext("A B reply becomes A only when staff have confirmed every commitment kept.")
             )
         old = self.grade
         with transaction.atomic():
+            self.assignment._lock_proposal()
+            # Conditional on the grade this request saw: of two re-gradings at once, one applies.
+            changed = Reply.objects.filter(pk=self.pk, status=self.Status.SENT, grade=old).update(
+                grade=grade, updated_at=timezone.now()
+            )
+            if changed != 1:
+                raise Conflict(stale_message(self))
             self.grade = grade
-            self.save(update_fields=["grade", "updated_at"])
-            ProposalEvent.objects.create(
-                proposal=self.assignment.proposal,
+            ProposalEvent.record(
+                ProposalEvent.Kind.REGRADED,
                 assignment=self.assignment,
-                department=self.assignment.department,
-                kind=ProposalEvent.Kind.REGRADED,
-                actor=by,
+                by=by,
                 from_status=old,
                 to_status=grade,
                 reason=reason,
+                reply=self.pk,
             )
 
-    def lapse_feedback_window(self, *, today: date | None = None) -> None:
+    def lapse_feedback_window(self, *, today: date | None = None, wait: bool = True) -> bool:
         """The feedback window passed in silence: record it and, if the congress says
-        silence closes the round, close the suggestion once nothing else is awaited."""
+        silence closes the round, close the suggestion once nothing else is awaited.
+
+        ``wait=False`` (the reminder scan, which holds reminder rows locked) gives up
+        rather than wait for a suggestion another request has locked; returns whether
+        the window was recorded."""
+        from responses.models.feedback import close_round_if_settled
+
         today = today or timezone.localdate()
-        if self.status != self.Status.SENT or self.feedback_lapsed_on or self.feedback_due_on is None:
-            raise InvalidTransition(gettext("This reply has no open feedback window."))
-        if today <= self.feedback_due_on:
-            raise InvalidTransition(
-                gettext("The feedback window is open until %(date)s.") % {"date": self.feedback_due_on}
-            )
-        if self.feedback.exists():
-            raise InvalidTransition(gettext("This reply has been rated."))
+        self.workflow.check(self, "lapse_feedback", None, today=today)
         with transaction.atomic():
+            proposal = (
+                Proposal.objects.select_for_update(of=("self",), skip_locked=not wait)
+                .filter(pk=self.assignment.proposal_id)
+                .select_related("congress")
+                .first()
+            )
+            if proposal is None:
+                return False
+            changed = Reply.objects.filter(
+                pk=self.pk, status=self.Status.SENT, feedback_lapsed_on=None
+            ).update(feedback_lapsed_on=today, updated_at=timezone.now())
+            if changed != 1:
+                return False
             self.feedback_lapsed_on = today
-            self.save(update_fields=["feedback_lapsed_on", "updated_at"])
-            proposal = self.assignment.proposal
-            ProposalEvent.objects.create(
-                proposal=proposal,
+            ProposalEvent.record(
+                ProposalEvent.Kind.FEEDBACK_LAPSED,
                 assignment=self.assignment,
-                department=self.assignment.department,
-                kind=ProposalEvent.Kind.FEEDBACK_LAPSED,
-                reason=gettext("no rating by %(date)s") % {"date": self.feedback_due_on.isoformat()},
+                by=None,
+                feedback_due_on=self.feedback_due_on,
             )
             deadlines_changed(self)
             if proposal.congress.silence_closes_round:
-                from responses.models.feedback import close_round_if_settled
-
-                close_round_if_settled(
-                    proposal.pk, by=None, reason=gettext("the feedback window passed without a rating")
-                )
+                close_round_if_settled(proposal, by=None, cause="feedback_lapsed")
+        return True
 
     def all_commitments_kept(self) -> bool:
         from responses.models.commitments import Commitment
 
         commitments = list(self.commitments.values_list("status", flat=True))
         return bool(commitments) and all(status == Commitment.Status.FULFILLED for status in commitments)
-
-    def _check_leader(self, user: User) -> None:
-        if not (user.is_department_leader and user.department_id == self.assignment.department_id):
-            raise InvalidTransition(
-                gettext("Only a leader of %(department)s can approve or return this reply.")
-                % {"department": self.assignment.department}
-            )
-
-    def _set_status(self, to: str, *, extra: dict[str, object]) -> None:
-        self.status = to
-        for name, value in extra.items():
-            setattr(self, name, value)
-        self.save(update_fields=["status", "updated_at", *extra])

@@ -17,11 +17,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from proposals.models import ProposalEvent
+from proposals.models import Assignment, ProposalEvent
 from responses.models import Obligation, Reminder, ScanRun
 from responses.reminders import delivery
 from responses.reminders.audience import Audience
-from tracker.workflow import InvalidTransition, check_staff
+from tracker.workflow import Conflict, InvalidTransition, stale_message
 
 if TYPE_CHECKING:
     from tracker.models import User
@@ -123,8 +123,10 @@ def _handle_due(due: list[Obligation], today: date, audience: Audience) -> tuple
             and obligation.days_left(today) < 0
             and obligation.proposal.congress.silence_closes_round
         ):
-            obligation.reply.lapse_feedback_window(today=today)
-            closed += 1
+            # Without waiting: this scan holds reminder rows that a request holding the
+            # suggestion may be about to update. A suggestion busy now is taken next scan.
+            if obligation.reply.lapse_feedback_window(today=today, wait=False):
+                closed += 1
             continue
         rows += obligation.claim(today, audience=audience)
         claimed.append(obligation)
@@ -151,28 +153,38 @@ def redispatch_stale(now: datetime) -> int:
     return len(pairs)
 
 
-def remind_now(obligation: Obligation, *, by: User) -> int:
-    """Staff send the next reminder stage now; it counts as that stage."""
-    check_staff(by)
-    if not obligation.is_open:
-        raise InvalidTransition(gettext("This deadline is settled; there is nothing to remind."))
+def remind_now(assignment: Assignment, *, by: User, expected_stage: int | None = None) -> int:
+    """Staff send the next reminder stage of an open assignment now (立即催办); it counts as
+    that stage, so the scan will not send it again.
+
+    ``expected_stage`` is the stage the page offered. Pressed twice, or by two people at
+    once, the second press finds the stage already taken and is refused with Conflict
+    instead of sending the stage after it too."""
+    assignment.workflow.check(assignment, "remind", by)
+    obligation = Obligation.objects.main_for(assignment)
+    if obligation is None:
+        raise InvalidTransition(gettext("This assignment has no open deadline to remind."))
     today = timezone.localdate()
     with transaction.atomic():
         locked = (
-            Obligation.objects.select_for_update().select_related("proposal__congress").get(pk=obligation.pk)
+            Obligation.objects.select_for_update(of=("self",))
+            .select_related("proposal__congress")
+            .get(pk=obligation.pk)
         )
+        if not locked.is_open or (expected_stage is not None and locked.next_stage != expected_stage):
+            raise Conflict(stale_message(assignment))
         rows = locked.claim(today, audience=Audience(), by=by, force=True)
         if not rows:
             raise InvalidTransition(gettext("Nobody can be reminded: the department has no active accounts."))
         Reminder.objects.bulk_create(rows, ignore_conflicts=True)
         locked.save(update_fields=["last_stage", "next_stage", "next_remind_on"])
-        ProposalEvent.objects.create(
-            proposal=locked.proposal,
-            assignment=locked.assignment,
-            department=locked.department,
-            kind=ProposalEvent.Kind.REMINDED,
-            actor=by,
-            detail=", ".join(sorted({str(r.recipient) for r in rows})),
+        ProposalEvent.record(
+            ProposalEvent.Kind.REMINDED,
+            assignment=assignment,
+            by=by,
+            obligation=locked.kind,
+            stage=rows[0].stage,
+            recipients=sorted({str(r.recipient) for r in rows}),
         )
         delivery.enqueue_deliveries_on_commit(rows)
     return len(rows)

@@ -169,7 +169,7 @@ class ExtendTests(ActionTestCase):
         response = self.extend("2025-01-15")
         self.assertRedirectsToDetail(response)
         self.lead.refresh_from_db()
-        self.assertEqual((self.lead.due_on, self.lead.deadline_version), (date(2025, 1, 15), 2))
+        self.assertEqual((self.lead.due_on, self.lead.due_basis["kind"]), (date(2025, 1, 15), "extended"))
 
     def test_it_moves_the_suggestions_next_deadline(self) -> None:
         self.proposal.assignments.filter(role="co").update(status=Assignment.Status.OPINION_SENT)

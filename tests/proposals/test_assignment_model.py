@@ -12,6 +12,7 @@ from datetime import date
 import time_machine
 
 from proposals.models import Assignment, Contact, Proposal, ProposalEvent
+from proposals.timeline import describe
 from tests.base import TrackerTestCase
 from tracker.workflow import InvalidTransition
 
@@ -205,7 +206,7 @@ class ExtendTests(AssignmentTestCase):
     def test_it_extends_to_the_six_month_maximum(self) -> None:
         self.lead.extend(by=self.staff, new_due_on=date(2025, 1, 15), reason="涉及多部门协调")
         self.lead.refresh_from_db()
-        self.assertEqual((self.lead.due_on, self.lead.deadline_version), (date(2025, 1, 15), 2))
+        self.assertEqual((self.lead.due_on, self.lead.due_basis["kind"]), (date(2025, 1, 15), "extended"))
 
     def test_it_explains_the_new_deadline_with_the_reason(self) -> None:
         self.lead.extend(by=self.staff, new_due_on=date(2024, 12, 15), reason="涉及多部门协调")
@@ -214,7 +215,14 @@ class ExtendTests(AssignmentTestCase):
     def test_it_writes_the_event(self) -> None:
         self.lead.extend(by=self.staff, new_due_on=date(2024, 12, 15), reason="涉及多部门协调")
         event = self.lead.events.latest("pk")
-        self.assertEqual((event.kind, event.detail), (ProposalEvent.Kind.EXTENDED, "2024-10-15 → 2024-12-15"))
+        self.assertEqual(
+            (event.kind, event.data, describe(event).detail),
+            (
+                ProposalEvent.Kind.EXTENDED,
+                {"old_due_on": "2024-10-15", "due_on": "2024-12-15"},
+                "2024-10-15 → 2024-12-15",
+            ),
+        )
 
     def test_it_refuses_one_day_beyond_the_maximum(self) -> None:
         with self.assertRaises(InvalidTransition):

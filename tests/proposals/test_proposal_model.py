@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 import time_machine
 
 from proposals.models import Assignment, Proposal, ProposalEvent, Session
+from proposals.timeline import describe
 from tests.base import TrackerTestCase
 from tracker.workflow import InvalidTransition
 
@@ -45,7 +46,7 @@ class LogTests(TrackerTestCase):
         proposal.log(by=self.staff)
         # 5 working days from Friday 2024-09-27: make-up Sunday 09-29, 09-30, then 10-08…10-10.
         self.assertEqual(self.refreshed(proposal).next_due_on, date(2024, 10, 10))
-        self.assertIn("2024-10-10", proposal.events.get().detail)
+        self.assertIn("2024-10-10", describe(proposal.events.get()).detail)
 
     def test_it_gives_a_session_suggestion_no_deadline_before_assignment(self) -> None:
         proposal = self.new()

@@ -21,6 +21,7 @@ from tracker.deadlines import (
     Unit,
     add_calendar_months,
     compute_deadline,
+    explain_basis,
     has_official_calendar,
     is_working_day,
 )
@@ -130,7 +131,21 @@ def test_it_explains_a_plain_three_month_deadline() -> None:
         start=date(2024, 7, 14),
         due_on=date(2024, 10, 14),
         explanation="3 months from 2024-07-14 → 2024-10-14",
+        count=3,
+        unit="months",
+        roll=True,
     )
+
+
+def test_it_explains_a_stored_basis_again_in_the_active_language() -> None:
+    from django.utils import translation
+
+    basis = compute_deadline(date(2024, 7, 1), 3, "months").basis("reply")
+
+    with translation.override("zh-hans"):
+        chinese = explain_basis(basis)
+    assert explain_basis(basis).startswith("3 months from 2024-07-01 → 2024-10-01")
+    assert chinese.startswith("自2024-07-01起3个月 → 2024-10-01")
 
 
 def test_it_moves_a_three_month_deadline_out_of_the_national_day_holiday() -> None:

@@ -131,7 +131,10 @@ class AssignmentSerializer(AudienceSerializer):
     """A suggestion handed to one department (交办), with its deadline and how it was computed."""
 
     proposal = ProposalBriefSerializer()
+    due_explanation = serializers.CharField(read_only=True, help_text="How the deadline was computed.")
     department = DepartmentSerializer()
+
+    due_explanation = serializers.CharField(read_only=True, help_text="How the deadline was computed.")
 
     class Meta:
         model = Assignment

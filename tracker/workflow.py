@@ -75,6 +75,27 @@ STAFF = Who(
     lambda user, _obj: user.is_congress_staff,
     lambda _obj: gettext("Only congress staff can do this."),
 )
+
+
+DepartmentOf = Callable[[Any], "int | None"]
+
+
+def unit(name: str, department_id: DepartmentOf, refusal: Callable[[Any], str]) -> Who:
+    """A clerk or leader of the department ``department_id(obj)`` names."""
+    return Who(
+        name, lambda user, obj: user.is_department_user and user.department_id == department_id(obj), refusal
+    )
+
+
+def unit_leader(name: str, department_id: DepartmentOf, refusal: Callable[[Any], str]) -> Who:
+    """A leader of the department ``department_id(obj)`` names."""
+    return Who(
+        name,
+        lambda user, obj: user.is_department_leader and user.department_id == department_id(obj),
+        refusal,
+    )
+
+
 # The worker and the reminder scan: never offered to a signed-in user.
 SYSTEM = Who("system", lambda _user, _obj: False, lambda _obj: gettext("This step is taken by the system."))
 

@@ -20,10 +20,11 @@ from tracker.workflow import (
     STAFF,
     InvalidTransition,
     Transition,
-    Who,
     Workflow,
     deadlines_changed,
     guarded_update,
+    unit,
+    unit_leader,
 )
 
 if TYPE_CHECKING:
@@ -50,22 +51,14 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
         return self.order_by("due_on", "proposal__number")
 
 
-def _unit_user(user: User, assignment: Assignment) -> bool:
-    return user.is_department_user and user.department_id == assignment.department_id
-
-
-def _unit_leader(user: User, assignment: Assignment) -> bool:
-    return user.is_department_leader and user.department_id == assignment.department_id
-
-
-UNIT = Who(
+UNIT = unit(
     "the assigned department",
-    _unit_user,
+    lambda a: a.department_id,
     lambda a: gettext("Only %(department)s can do this.") % {"department": a.department.name},
 )
-UNIT_LEADER = Who(
+UNIT_LEADER = unit_leader(
     "a leader of the assigned department",
-    _unit_leader,
+    lambda a: a.department_id,
     lambda a: (
         gettext("Only a leader of %(department)s can approve or return this reply.")
         % {"department": a.department.name}

@@ -30,6 +30,8 @@ from tracker.workflow import (
     Workflow,
     deadlines_changed,
     guarded_update,
+    unit,
+    unit_leader,
 )
 
 if TYPE_CHECKING:
@@ -77,22 +79,14 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
         )
 
 
-def _unit(user: User, commitment: Commitment) -> bool:
-    return user.is_department_user and user.department_id == commitment.department_id
-
-
-def _unit_leader(user: User, commitment: Commitment) -> bool:
-    return user.is_department_leader and user.department_id == commitment.department_id
-
-
-UNIT = Who(
+UNIT = unit(
     "the responsible department",
-    _unit,
+    lambda c: c.department_id,
     lambda c: gettext("Only %(department)s reports on this promise.") % {"department": c.department},
 )
-UNIT_LEADER = Who(
+UNIT_LEADER = unit_leader(
     "a leader of the responsible department",
-    _unit_leader,
+    lambda c: c.department_id,
     lambda c: gettext("Only congress staff or the department's leader can close a promise."),
 )
 DEPUTY = Who(

@@ -25,6 +25,8 @@ from tracker.workflow import (
     deadlines_changed,
     guarded_update,
     stale_message,
+    unit,
+    unit_leader,
 )
 
 if TYPE_CHECKING:
@@ -81,22 +83,14 @@ class ReplyQuerySet(models.QuerySet["Reply"]):
         return self.filter(status=Reply.Status.SENT)
 
 
-def _reply_unit(user: User, reply: Reply) -> bool:
-    return user.is_department_user and user.department_id == reply.assignment.department_id
-
-
-def _reply_unit_leader(user: User, reply: Reply) -> bool:
-    return user.is_department_leader and user.department_id == reply.assignment.department_id
-
-
-UNIT = Who(
+UNIT = unit(
     "the replying department",
-    _reply_unit,
+    lambda r: r.assignment.department_id,
     lambda r: gettext("Only %(department)s can do this.") % {"department": r.assignment.department.name},
 )
-UNIT_LEADER = Who(
+UNIT_LEADER = unit_leader(
     "a leader of the replying department",
-    _reply_unit_leader,
+    lambda r: r.assignment.department_id,
     lambda r: (
         gettext("Only a leader of %(department)s can approve or return this reply.")
         % {"department": r.assignment.department}

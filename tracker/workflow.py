@@ -259,3 +259,36 @@ def deadlines_changed(source: models.Model) -> None:
     suggestion, a reply, a commitment); call inside the transition's transaction."""
     for watcher in _deadline_watchers:
         watcher(source)
+
+
+# -- the tables as documentation ----------------------------------------------------
+
+
+def workflow_models() -> list[type[models.Model]]:
+    """Every installed model with a transition table, in app order."""
+    from django.apps import apps
+
+    return [model for model in apps.get_models() if isinstance(getattr(model, "workflow", None), Workflow)]
+
+
+def markdown(model: type[models.Model]) -> str:
+    """The model's transition table as Markdown (README.md's Workflow section is this,
+    printed by ``manage.py show_workflow``; a test keeps them equal)."""
+    table: Workflow = model.workflow  # type: ignore[attr-defined]
+    order = [choice for choice, _label in model._meta.get_field(table.state_field).choices or []]
+
+    def states(codes: frozenset[str]) -> str:
+        return ", ".join(f"`{code}`" for code in sorted(codes, key=lambda c: order.index(c) if c in order else 99))
+
+    lines = [
+        f"**{model.__name__}** (`{model._meta.label}.{table.state_field}`)",
+        "",
+        "| action | from | to | who | guards |",
+        "|---|---|---|---|---|",
+    ]
+    for t in table:
+        to = f"`{t.target}`" if t.target is not None else "(same)"
+        who = " or ".join(w.name for w in t.who)
+        guards = "; ".join((g.__doc__ or g.__name__).strip().rstrip(".") for g in t.guards)
+        lines.append(f"| {t.name} | {states(t.sources)} | {to} | {who} | {guards} |")
+    return "\n".join(lines) + "\n"

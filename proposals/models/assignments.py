@@ -67,6 +67,7 @@ UNIT_LEADER = unit_leader(
 
 
 def _within_change_window(assignment: Assignment, user: User | None, today: date) -> str | None:
+    """Within the sign-for/dispute window."""
     if today > assignment.respond_by:
         return gettext("The window to request a change closed on %(date)s.") % {
             "date": assignment.respond_by.isoformat()
@@ -75,12 +76,14 @@ def _within_change_window(assignment: Assignment, user: User | None, today: date
 
 
 def _co_handler_only(assignment: Assignment, user: User | None, today: date) -> str | None:
+    """Co-handling units only."""
     if assignment.role != Assignment.Role.CO:
         return gettext("Only a co-handling unit sends an opinion; the lead unit writes the reply.")
     return None
 
 
 def _responsible_only(assignment: Assignment, user: User | None, today: date) -> str | None:
+    """Lead and separate units only."""
     if not assignment.is_responsible:
         return gettext("Co-handling units send an opinion, not a reply.")
     return None

@@ -97,12 +97,14 @@ DEPUTY = Who(
 
 
 def _made(commitment: Commitment, user: User | None, today: date) -> str | None:
+    """The reply is sent (the promise is made)."""
     if commitment.reply.status != Reply.Status.SENT:
         return gettext("This promise has not been made yet.")
     return None
 
 
 def _draft_only(commitment: Commitment, user: User | None, today: date) -> str | None:
+    """The reply is still a draft."""
     if not commitment.reply.is_editable:
         return gettext("Commitments of a submitted or sent reply cannot be removed.")
     return None

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 
 def _suggestion_replied(feedback: Feedback, user: User | None, today: date) -> str | None:
+    """The suggestion is replied or re-handling."""
     if feedback.reply.assignment.proposal.status not in (Proposal.Status.REPLIED, Proposal.Status.REHANDLING):
         return gettext("Only a replied suggestion can be re-handled.")
     return None

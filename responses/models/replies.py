@@ -110,16 +110,19 @@ def _not_editable(reply: Reply) -> str:
 
 
 def _complete(reply: Reply, user: User | None, today: date) -> str | None:
+    """No problems: grade rules, text, contact."""
     return " ".join(reply.problems()) or None
 
 
 def _current_round(reply: Reply, user: User | None, today: date) -> str | None:
+    """The current round's reply."""
     if reply.round != reply.assignment.round:
         return gettext("This reply was replaced by a later one; rate the latest reply.")
     return None
 
 
 def _not_rated_by_user(reply: Reply, user: User | None, today: date) -> str | None:
+    """Not yet rated by this deputy."""
     deputy = reply.deputy_of(user) if user is not None else None
     if deputy is not None and reply.feedback.filter(deputy=deputy).exists():
         return gettext("You have already rated this reply.")
@@ -127,6 +130,7 @@ def _not_rated_by_user(reply: Reply, user: User | None, today: date) -> str | No
 
 
 def _window_passed_in_silence(reply: Reply, user: User | None, today: date) -> str | None:
+    """The feedback window passed without a rating."""
     if reply.feedback_lapsed_on or reply.feedback_due_on is None:
         return gettext("This reply has no open feedback window.")
     if today <= reply.feedback_due_on:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -120,32 +120,44 @@ class ObligationQuerySet(models.QuerySet["Obligation"]):
     def sync(self, source: Source, *, today: date | None = None) -> None:
         """Bring the stored obligations of an assignment, reply or commitment in line with it.
 
-        Called by every transition that opens, moves or settles a dated duty. A moved
-        due date gets a new version, which re-arms its reminders (design.md §5).
+        Called by every transition that opens, moves or settles a dated duty, inside its
+        transaction. A moved due date gets a new version and is re-armed by
+        ``Obligation._move_to``: a small move keeps the reminder that was due but not yet
+        delivered and never replays an earlier stage; a large move starts afresh from
+        the first stage. A new or reopened duty (re-handling) is armed afresh.
+
+        The rows are locked first, so that a scan claiming a stage at the same moment
+        either finishes before the move reads what was told, or passes over the row.
         """
         today = today or timezone.localdate()
         field = _source_field(source)
-        existing = {o.kind: o for o in self.filter(**{field: source})}
-        for kind, due in obligation_dues(source).items():
-            obligation = existing.get(kind)
-            if due is None:
-                if obligation is not None and obligation.is_open:
-                    obligation._close()
-                continue
-            if obligation is None:
-                proposal, department_id = _source_context(source)
-                obligation = Obligation(kind=kind, due_on=due, proposal=proposal, department_id=department_id)
-                setattr(obligation, field, source)
-                obligation._arm(today, already_sent=None)
-                obligation.save()
-            elif not obligation.is_open or obligation.due_on != due:
-                already_sent = obligation.last_stage if obligation.is_open else None
-                obligation.due_on = due
-                obligation.version += 1
-                obligation.is_open = True
-                obligation.closed_at = None
-                obligation._arm(today, already_sent=already_sent)
-                obligation.save()
+        with transaction.atomic():
+            existing = {o.kind: o for o in self.filter(**{field: source}).select_for_update()}
+            for kind, due in obligation_dues(source).items():
+                obligation = existing.get(kind)
+                if due is None:
+                    if obligation is not None and obligation.is_open:
+                        obligation._close()
+                    continue
+                if obligation is None:
+                    proposal, department_id = _source_context(source)
+                    obligation = Obligation(
+                        kind=kind, due_on=due, proposal=proposal, department_id=department_id
+                    )
+                    setattr(obligation, field, source)
+                    obligation._arm(today)
+                    obligation.save()
+                elif not obligation.is_open:
+                    obligation.due_on = due
+                    obligation.version += 1
+                    obligation.is_open = True
+                    obligation.closed_at = None
+                    obligation.last_stage = None
+                    obligation._arm(today)
+                    obligation.save()
+                elif obligation.due_on != due:
+                    obligation._move_to(due, today)
+                    obligation.save()
 
 
 def _source_field(source: Source) -> str:
@@ -295,20 +307,63 @@ class Obligation(models.Model):
 
     # -- transitions ----------------------------------------------------------
 
-    def _arm(self, today: date, *, already_sent: int | None) -> None:
-        """Point the scan at the first stage to send for this version of the due date.
+    def _arm(self, today: date) -> None:
+        """Point the scan at the first stage to send for a new or reopened duty.
 
-        A duty that starts inside a stage (a 7-working-day window, an overdue import)
-        gets that stage at once; a moved date does not repeat the stage just sent.
+        A duty that starts inside a stage (a 7-working-day window, an overdue import,
+        a short re-handling deadline) gets that stage at once.
         """
         stages = self.stages()
         current = stages.at_or_before((today - self.due_on).days)
-        if current is None:
+        self._point_at(stages.after(None) if current is None else current)
+
+    def _move_to(self, due: date, today: date) -> None:
+        """Re-arm an open duty whose due date moved (an extension, a recomputed deadline).
+
+        The new date is a new version. Where the scan resumes depends on what the people
+        responsible were already told (``last_stage``, the last stage claimed):
+
+        - A small move, where some stage is already reached under the new date: the
+          reminders of the old version still waiting to be sent (email and SMS held for
+          working hours, or retried) are carried over to the new version and go out once,
+          naming the new date. The scan resumes at the stage after ``last_stage``, so an
+          earlier stage is never replayed; if the new date has already reached a later
+          stage (a deadline moved earlier), that one stage is sent as a catch-up, and it
+          replaces the waiting reminders rather than joining them. Overdue stages told
+          under an earlier date do not count while the new date is still ahead: its due
+          day is announced, and its overdue ladder runs again if it is missed.
+        - A large move, where no stage is reached yet under the new date (an extension by
+          months): the waiting reminders would misstate the deadline and are skipped, and
+          the duty is armed afresh from the first stage.
+
+        Exactly once: only rows still pending are carried or skipped, by an UPDATE
+        conditional on that status; delivery holds the rows it sends locked and marks
+        them sent with a compare-and-set, so a row being sent is neither carried nor sent
+        again. The new version has no rows of its own yet (the obligation is locked and
+        versions only grow), so the carried rows cannot collide on the unique key.
+        """
+        stages = self.stages()
+        waiting = Reminder.objects.filter(
+            obligation=self, version=self.version, status=Reminder.Status.PENDING
+        )
+        self.due_on = due
+        self.version += 1
+        offset = (today - due).days
+        reached = stages.at_or_before(offset)
+        told = self.last_stage
+        if reached is None:
+            waiting.update(status=Reminder.Status.SKIPPED)
+            self.last_stage = None
             self._point_at(stages.after(None))
-        elif current == already_sent:
-            self._point_at(stages.after(current))
+            return
+        if told is not None and told > 0 and offset <= 0:
+            told = -1  # as if every stage before the due day had been told, and none after
+        if told is None or reached > told:
+            waiting.update(status=Reminder.Status.SKIPPED)
+            self._point_at(reached)
         else:
-            self._point_at(current)
+            waiting.update(version=self.version, due_on=due)
+            self._point_at(stages.after(told))
 
     def _point_at(self, stage: int | None) -> None:
         self.next_stage = stage

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import Group
-from django.test import TestCase
+from django.test import TestCase, TransactionTestCase
 
 from proposals.models import Assignment, Category, Congress, Department, Deputy, Proposal, Session
 from responses.models import Commitment, Reply
@@ -20,10 +20,10 @@ def make_user(username: str, *roles: str, department: Department | None = None, 
     return user
 
 
-class TrackerTestCase(TestCase):
+class Personas:
     """Personas: staff, a clerk and a leader of the lead unit, a co-handling clerk,
     an outsider clerk of an unrelated unit, a lead deputy, another deputy, and a
-    signed-in user with no role."""
+    signed-in user with no role; and the builders that use them."""
 
     congress: Congress
     session: Session
@@ -194,3 +194,16 @@ class TrackerTestCase(TestCase):
                 data[f"commitments-{i}-{name}"] = value
         data.update(overrides)
         return {key: str(value) for key, value in data.items()}
+
+
+class TrackerTestCase(Personas, TestCase):
+    """The personas, created once per class; each test runs in a transaction rolled back after it."""
+
+
+class TrackerTransactionTestCase(Personas, TransactionTestCase):
+    """The personas for tests that need real commits (requests racing in threads); they
+    are created afresh for each test, since the tables are emptied after it."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        type(self).setUpTestData()

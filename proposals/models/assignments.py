@@ -396,7 +396,7 @@ class Assignment(models.Model):
                 kind=ProposalEvent.Kind.WITHDRAWN,
                 reason=reason,
                 sync=False,
-                to_department=new_department.pk,
+                to_department=new_department.name,
             )
             keep, keep_basis = None, None
             if not reset_deadline:

@@ -57,7 +57,8 @@ class ProposalEventQuerySet(models.QuerySet["ProposalEvent"]):
             proposal_id=OuterRef("proposal_id"), department_id=user.department_id
         )
         current = Exists(mine.exclude(status=Assignment.Status.WITHDRAWN))
-        # When the unit's every assignment here was withdrawn: the last withdrawal.
+        # When the unit's every assignment here was withdrawn: its last withdrawal event
+        # (by id: events are appended in order, and several can share a timestamp).
         left_at = (
             ProposalEvent.objects.filter(
                 proposal_id=OuterRef("proposal_id"),
@@ -66,10 +67,10 @@ class ProposalEventQuerySet(models.QuerySet["ProposalEvent"]):
             )
             .order_by()
             .values("proposal_id")
-            .annotate(at=Max("created_at"))
-            .values("at")
+            .annotate(last=Max("pk"))
+            .values("last")
         )
-        return self.filter(own | shared).filter(Q(current) | Q(created_at__lte=models.Subquery(left_at)))
+        return self.filter(own | shared).filter(Q(current) | Q(pk__lte=models.Subquery(left_at)))
 
 
 class ProposalEvent(models.Model):

@@ -14,6 +14,7 @@ sequential click is tested on any database (SecondClickTests).
 
 from __future__ import annotations
 
+import re
 import threading
 import unittest
 from dataclasses import dataclass, field
@@ -353,6 +354,17 @@ class SecondClickTests(TrackerTestCase):
         client.force_login(user)
         return outcome(client.post(url, data or {}))
 
+    def page_form(self, user: User, page: str, action: str) -> dict[str, str]:
+        """The hidden fields of the form posting to ``action`` on ``page`` as ``user`` sees it
+        now: what a click on that form sends later, whatever happened meanwhile."""
+        client = Client()
+        client.force_login(user)
+        html = client.get(page).content.decode()
+        form = re.search(r'<form[^>]*action="' + re.escape(action) + r'"[^>]*>(.*?)</form>', html, re.S)
+        assert form, f"{page} has no form posting to {action}"
+        hidden = re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form.group(1))
+        return {name: value for name, value in hidden if name != "csrfmiddlewaretoken"}
+
     def written(self) -> tuple[int, ...]:
         """Rows a second click must not add to."""
         return (
@@ -367,18 +379,20 @@ class SecondClickTests(TrackerTestCase):
         reply = self.make_draft(proposal)
         reply.submit(by=self.clerk)
         url = reverse("responses:reply_approve", args=[reply.pk])
+        left_open = self.page_form(self.leader2, reply.get_absolute_url(), url)
         self.assertTrue(self.post(self.leader, url).says(APPROVED))
         before = self.written()
-        second = self.post(self.leader2, url)
+        second = self.post(self.leader2, url, left_open)
         self.assertTrue(second.says(RELOAD), second.messages)
         self.assertEqual((self.written(), self.refreshed(reply).approved_by), (before, self.leader))
 
     def test_it_tells_a_second_clerk_signing_for_an_assignment_to_reload(self) -> None:
         proposal = self.make_assigned(with_co=False, assigned_on=ASSIGNED_ON)
         url = reverse("proposals:accept", args=[self.lead_assignment(proposal).pk])
+        left_open = self.page_form(self.clerk2, proposal.get_absolute_url(), url)
         self.assertTrue(self.post(self.clerk, url).says(SIGNED_FOR))
         before = self.written()
-        second = self.post(self.clerk2, url)
+        second = self.post(self.clerk2, url, left_open)
         self.assertTrue(second.says(RELOAD), second.messages)
         self.assertEqual(self.written(), before)
 

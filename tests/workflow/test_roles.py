@@ -78,9 +78,11 @@ def label(kind: str) -> str:
 def entries_of(response: HttpResponse, kind: str, *, naming: str = "") -> list[str]:
     """The timeline entries showing an event of ``kind`` (and naming ``naming``).
 
-    Text in brackets is left out when looking for the kind: it holds the states moved
-    from and to, and "(change requested → withdrawn)" is not a change request."""
-    return [e for e in timeline(response) if label(kind) in re.sub(r"\([^()]*\)", "", e) and naming in e]
+    Text in brackets (ASCII or full-width) is left out when looking for the kind: it holds
+    the states moved from and to, and "（change requested → withdrawn）" is not a change request."""
+    return [
+        e for e in timeline(response) if label(kind) in re.sub(r"[(（][^()（）]*[)）]", "", e) and naming in e
+    ]
 
 
 def shows(response: HttpResponse, text: str) -> bool:

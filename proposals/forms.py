@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from proposals.models import Category, Congress, Contact, Department, Deputy, Proposal, Session
+from tracker.forms import PastDateField
 from tracker.models import User
 
 
@@ -20,11 +21,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-def _not_in_future(value: Any) -> None:
-    if value and value > timezone.localdate():
-        raise ValidationError(gettext("The date cannot be in the future."), code="future")
 
 
 class ProposalForm(forms.ModelForm):
@@ -52,6 +48,7 @@ class ProposalForm(forms.ModelForm):
             "co_signers": forms.SelectMultiple(attrs={"size": 8}),
             "received_on": DateInput(),
         }
+        field_classes = {"received_on": PastDateField}
         help_texts = {
             "co_signers": _("Hold Ctrl (⌘ on a Mac) to choose several; on a phone, tap to pick."),
         }
@@ -67,7 +64,6 @@ class ProposalForm(forms.ModelForm):
         self.fields["supervisor"].queryset = User.objects.filter(is_active=True).order_by(
             "last_name", "first_name", "username"
         )
-        self.fields["received_on"].validators.append(_not_in_future)
         if not self.is_bound and "congress" not in self.initial:
             congresses = list(Congress.objects.all()[:2])
             if len(congresses) == 1:
@@ -117,7 +113,7 @@ class AssignForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 6}),
         help_text=_("Instead of a lead department: each unit answers its own part."),
     )
-    assigned_on = forms.DateField(label=_("Assigned on"), widget=DateInput(), validators=[_not_in_future])
+    assigned_on = PastDateField(label=_("Assigned on"), widget=DateInput())
     reason = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
     )
@@ -181,7 +177,7 @@ class DecideChangeForm(forms.Form):
 
 
 class ContactForm(forms.Form):
-    contacted_on = forms.DateField(label=_("Date"), widget=DateInput(), validators=[_not_in_future])
+    contacted_on = PastDateField(label=_("Date"), widget=DateInput())
     method = forms.ChoiceField(label=_("Method"), choices=Contact.Method.choices)
     stage = forms.ChoiceField(label=_("Stage"), choices=Contact.Stage.choices)
     summary = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
@@ -207,8 +203,8 @@ class SpreadsheetImportForm(forms.Form):
         ),
     )
     session = forms.ModelChoiceField(label=_("Session"), queryset=Session.objects.none())
-    received_on = forms.DateField(label=_("Received on"), widget=DateInput(), validators=[_not_in_future])
-    assigned_on = forms.DateField(label=_("Assigned on"), widget=DateInput(), validators=[_not_in_future])
+    received_on = PastDateField(label=_("Received on"), widget=DateInput())
+    assigned_on = PastDateField(label=_("Assigned on"), widget=DateInput())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

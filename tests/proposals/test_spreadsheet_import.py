@@ -13,6 +13,8 @@ from typing import Any
 from unittest import mock
 
 import openpyxl
+import time_machine
+from django.core.exceptions import ValidationError
 from django.test import override_settings
 
 from proposals.models import (
@@ -436,6 +438,23 @@ class ApplyTests(SpreadsheetTestCase):
         with self.assertRaises(InvalidTransition):
             upload.apply(by=self.staff)
         self.assertFalse(Proposal.objects.exists())
+
+    @time_machine.travel(date(2024, 7, 20), tick=False)
+    def test_it_refuses_to_stage_a_list_assigned_after_today(self) -> None:
+        with self.assertRaises(ValidationError) as raised:
+            SpreadsheetImport.stage(
+                workbook(self.good_rows),
+                name="交办清单.xlsx",
+                session=self.session,
+                received_on=date(2024, 6, 1),
+                assigned_on=date(2024, 7, 21),
+                by=self.staff,
+            )
+        self.assertEqual(
+            raised.exception.message_dict,
+            {"assigned_on": ["Assigned on cannot be later than today (2024-07-20)."]},
+        )
+        self.assertFalse(SpreadsheetImport.objects.exists())
 
     def test_it_keeps_the_uploaded_file_and_its_digest(self) -> None:
         data = workbook(self.good_rows)

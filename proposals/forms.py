@@ -24,7 +24,9 @@ class DateInput(forms.DateInput):
 
 
 class ProposalForm(forms.ModelForm):
-    """Staff log a received suggestion; Proposal.clean() checks the number and key rules."""
+    """Staff log a received suggestion. The rules are the model's: the number's
+    (Congress.clean_number, Proposal.check_number_free, through Proposal.clean), the
+    deputies' (Proposal.check_deputies, given the chosen co-signers) and the key flag's."""
 
     class Meta:
         model = Proposal
@@ -71,6 +73,12 @@ class ProposalForm(forms.ModelForm):
                 self.fields["number"].help_text = congresses[0].number_hint
         self.initial.setdefault("received_on", timezone.localdate())
 
+    def clean_number(self) -> str:
+        number = self.cleaned_data["number"]
+        congress = self.cleaned_data.get("congress")
+        # Without a congress the number cannot be checked; the congress field says why.
+        return congress.clean_number(number) if congress is not None else number
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         congress = cleaned.get("congress")
@@ -79,14 +87,11 @@ class ProposalForm(forms.ModelForm):
         category = cleaned.get("category")
         if category is not None and category.congress_id != congress.pk:
             self.add_error("category", gettext("This category belongs to another congress."))
-        lead = cleaned.get("lead_deputy")
-        if lead is not None and lead.congress_id != congress.pk:
-            self.add_error("lead_deputy", gettext("This deputy belongs to another congress."))
-        co_signers = cleaned.get("co_signers") or []
-        if lead is not None and any(d.pk == lead.pk for d in co_signers):
-            self.add_error("co_signers", gettext("The lead deputy cannot also be a co-signer."))
-        if any(d.congress_id != congress.pk for d in co_signers):
-            self.add_error("co_signers", gettext("A co-signer belongs to another congress."))
+        try:
+            Proposal.check_deputies(congress, cleaned.get("lead_deputy"), cleaned.get("co_signers") or [])
+        except ValidationError as exc:
+            # A refused lead deputy leaves cleaned_data, so Proposal.clean() does not say it twice.
+            self.add_error(None, exc)
         return cleaned
 
 

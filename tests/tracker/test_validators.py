@@ -10,6 +10,7 @@ import time_machine
 from django import forms
 from django.core.exceptions import ValidationError
 from django.test import SimpleTestCase
+from django.utils import translation
 
 from proposals.forms import AssignForm, ContactForm, ProposalForm, SpreadsheetImportForm
 from responses.forms import ApproveForm, FulfilForm, ProgressReportForm
@@ -75,6 +76,13 @@ class FormTests(SimpleTestCase):
         for form_class, name, _label in self.CASES:
             with self.subTest(form=form_class.__name__, field=name):
                 self.assertEqual(self.field_errors(form_class, name, "2024-07-20"), [])
+
+    def test_it_says_it_in_chinese_on_the_chinese_interface(self) -> None:
+        with translation.override("zh-hans"):
+            self.assertEqual(
+                self.field_errors(AssignForm, "assigned_on", "2024-07-21"),
+                ["交办日期不能晚于今天（2024-07-20）。"],
+            )
 
     def test_the_approval_date_may_be_left_empty(self) -> None:
         form: Any = ApproveForm({"sent_on": ""})

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from proposals import statistics
-from proposals.models import Assignment, Category, Department, Deputy, Proposal, Session
+from proposals.models import Assignment, Category, Department, Deputy, Proposal, Session, normalise_number
 from responses.models import Reply
 
 YES_NO = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
@@ -34,6 +34,18 @@ def _assignments(**conditions: Any) -> QuerySet[Assignment]:
     return Assignment.objects.filter(proposal=OuterRef("pk"), **conditions).exclude(
         status=Assignment.Status.WITHDRAWN
     )
+
+
+class NumberPrefixFilter(django_filters.CharFilter):
+    """A suggestion number or its beginning, as typed: ２０２４０４９３ finds 20240493
+    (normalise_number, the form numbers are stored in)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("lookup_expr", "startswith")
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: QuerySet, value: str) -> QuerySet:
+        return super().filter(qs, normalise_number(value or ""))
 
 
 class ProposalFilter(django_filters.FilterSet):
@@ -111,7 +123,7 @@ class ProposalFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(number__startswith=value) | Q(title__icontains=value))
+        return queryset.filter(Q(number__startswith=normalise_number(value)) | Q(title__icontains=value))
 
     def filter_department(
         self, queryset: QuerySet[Proposal], name: str, value: Department

@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from proposals.models import Category, Congress, Contact, Department, Deputy, Proposal, Session
+from tracker.forms import PastDateField
 from tracker.models import User
 
 
@@ -22,13 +23,10 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-def _not_in_future(value: Any) -> None:
-    if value and value > timezone.localdate():
-        raise ValidationError(gettext("The date cannot be in the future."), code="future")
-
-
 class ProposalForm(forms.ModelForm):
-    """Staff log a received suggestion; Proposal.clean() checks the number and key rules."""
+    """Staff log a received suggestion. The rules are the model's: the number's
+    (Congress.clean_number, Proposal.check_number_free, through Proposal.clean), the
+    deputies' (Proposal.check_deputies, given the chosen co-signers) and the key flag's."""
 
     class Meta:
         model = Proposal
@@ -52,6 +50,7 @@ class ProposalForm(forms.ModelForm):
             "co_signers": forms.SelectMultiple(attrs={"size": 8}),
             "received_on": DateInput(),
         }
+        field_classes = {"received_on": PastDateField}
         help_texts = {
             "co_signers": _("Hold Ctrl (⌘ on a Mac) to choose several; on a phone, tap to pick."),
         }
@@ -67,13 +66,18 @@ class ProposalForm(forms.ModelForm):
         self.fields["supervisor"].queryset = User.objects.filter(is_active=True).order_by(
             "last_name", "first_name", "username"
         )
-        self.fields["received_on"].validators.append(_not_in_future)
         if not self.is_bound and "congress" not in self.initial:
             congresses = list(Congress.objects.all()[:2])
             if len(congresses) == 1:
                 self.initial["congress"] = congresses[0].pk
                 self.fields["number"].help_text = congresses[0].number_hint
         self.initial.setdefault("received_on", timezone.localdate())
+
+    def clean_number(self) -> str:
+        number = self.cleaned_data["number"]
+        congress = self.cleaned_data.get("congress")
+        # Without a congress the number cannot be checked; the congress field says why.
+        return congress.clean_number(number) if congress is not None else number
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -83,14 +87,11 @@ class ProposalForm(forms.ModelForm):
         category = cleaned.get("category")
         if category is not None and category.congress_id != congress.pk:
             self.add_error("category", gettext("This category belongs to another congress."))
-        lead = cleaned.get("lead_deputy")
-        if lead is not None and lead.congress_id != congress.pk:
-            self.add_error("lead_deputy", gettext("This deputy belongs to another congress."))
-        co_signers = cleaned.get("co_signers") or []
-        if lead is not None and any(d.pk == lead.pk for d in co_signers):
-            self.add_error("co_signers", gettext("The lead deputy cannot also be a co-signer."))
-        if any(d.congress_id != congress.pk for d in co_signers):
-            self.add_error("co_signers", gettext("A co-signer belongs to another congress."))
+        try:
+            Proposal.check_deputies(congress, cleaned.get("lead_deputy"), cleaned.get("co_signers") or [])
+        except ValidationError as exc:
+            # A refused lead deputy leaves cleaned_data, so Proposal.clean() does not say it twice.
+            self.add_error(None, exc)
         return cleaned
 
 
@@ -117,7 +118,7 @@ class AssignForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 6}),
         help_text=_("Instead of a lead department: each unit answers its own part."),
     )
-    assigned_on = forms.DateField(label=_("Assigned on"), widget=DateInput(), validators=[_not_in_future])
+    assigned_on = PastDateField(label=_("Assigned on"), widget=DateInput())
     reason = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
     )
@@ -181,7 +182,7 @@ class DecideChangeForm(forms.Form):
 
 
 class ContactForm(forms.Form):
-    contacted_on = forms.DateField(label=_("Date"), widget=DateInput(), validators=[_not_in_future])
+    contacted_on = PastDateField(label=_("Date"), widget=DateInput())
     method = forms.ChoiceField(label=_("Method"), choices=Contact.Method.choices)
     stage = forms.ChoiceField(label=_("Stage"), choices=Contact.Stage.choices)
     summary = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
@@ -207,8 +208,8 @@ class SpreadsheetImportForm(forms.Form):
         ),
     )
     session = forms.ModelChoiceField(label=_("Session"), queryset=Session.objects.none())
-    received_on = forms.DateField(label=_("Received on"), widget=DateInput(), validators=[_not_in_future])
-    assigned_on = forms.DateField(label=_("Assigned on"), widget=DateInput(), validators=[_not_in_future])
+    received_on = PastDateField(label=_("Received on"), widget=DateInput())
+    assigned_on = PastDateField(label=_("Assigned on"), widget=DateInput())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -52,7 +52,8 @@ _TOKEN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+|[0-9a-z]+")
 
 
 def words(q: str) -> list[str]:
-    """The words of a query, split at spaces (full-width spaces too)."""
+    """The words of a query, split at spaces (full-width spaces too), in NFKC as
+    proposals.models.normalise_number makes numbers: ２０２４０４９３ finds 20240493."""
     return unicodedata.normalize("NFKC", q or "").split()[:MAX_WORDS]
 
 

@@ -24,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils.translation import gettext
 
-from proposals.models import Category, Department, Deputy, Proposal, Session, normalise_name
+from proposals.models import Category, Department, Deputy, Proposal, Session, normalise_name, normalise_number
 
 if TYPE_CHECKING:
     from proposals.models import SpreadsheetImport
@@ -297,7 +297,8 @@ def _parse_row(number: int, cells: dict[str, str], headers: dict[str, str]) -> S
     def error(column: str, message: str) -> None:
         row.errors.append(CellError(number, headers.get(column, CANONICAL[column]), message))
 
-    row.number = normalise_name(cells.get("number", ""))
+    # Checked against the congress's rules in _Resolver (Congress.clean_number).
+    row.number = normalise_number(cells.get("number", ""))
     row.title = cells.get("title", "")
     row.body = cells.get("body", "")
     row.category_text = cells.get("category", "")
@@ -312,12 +313,6 @@ def _parse_row(number: int, cells: dict[str, str], headers: dict[str, str]) -> S
         error("lead_deputy", gettext("one lead deputy only; put the others under co-signers."))
     row.lead_deputy_name = lead_deputies[0] if lead_deputies else ""
     row.co_signer_names = split_list(cells.get("co_signers", ""))
-    if row.lead_deputy_name and row.lead_deputy_name in row.co_signer_names:
-        error(
-            "co_signers",
-            gettext("%(name)s is the lead deputy and cannot also be a co-signer.")
-            % {"name": row.lead_deputy_name},
-        )
     for name in [row.lead_deputy_name, *row.co_signer_names]:
         if len(name) > Deputy._meta.get_field("name").max_length:
             error("co_signers" if name != row.lead_deputy_name else "lead_deputy", gettext("name too long."))
@@ -362,6 +357,9 @@ class _Resolver:
         self.deputies: dict[str, list[Deputy]] = defaultdict(list)
         for deputy in Deputy.objects.filter(congress=self.congress).only("pk", "name", "congress_id"):
             self.deputies[normalise_name(deputy.name)].append(deputy)
+        # The deputies the sheet names but the congress lacks, one unsaved Deputy per name
+        # (apply_sheet creates them), so that Proposal.check_deputies tells them apart.
+        self.unsaved: dict[str, Deputy] = {}
         categories = list(Category.objects.filter(congress=self.congress))
         by_id = {c.pk: c for c in categories}
         for category in categories:
@@ -381,7 +379,9 @@ class _Resolver:
     def resolve(self) -> None:
         rows = self.preview.rows
         headers = self.preview.headers
-        taken = self._numbers_taken({row.number for row in rows if row.number})
+        taken = Proposal.objects.numbered_alongside(self.session).numbers_taken(
+            row.number for row in rows if row.number
+        )
         by_number: dict[str, list[int]] = defaultdict(list)
         for row in rows:
             if row.number:
@@ -398,6 +398,7 @@ class _Resolver:
             row.co_signers = [
                 d for name in row.co_signer_names if (d := self._deputy(row, name, "co_signers", error))
             ]
+            self._check_deputies(row, error)
             if row.lead_name:
                 row.lead = self._department(row.lead_name, "lead", error)
             row.co = [d for name in row.co_names if (d := self._department(name, "co", error))]
@@ -407,43 +408,44 @@ class _Resolver:
             if row.category_text:
                 row.category = self._category(row.category_text, error)
 
-    def _numbers_taken(self, numbers: set[str]) -> dict[str, str]:
-        """Numbers of the sheet already logged, with the session that holds each."""
-        queryset = Proposal.objects.filter(congress=self.congress)
-        if not self.congress.numbers_unique_across_sessions:
-            queryset = queryset.filter(session=self.session)
-        taken: dict[str, str] = {}
-        ordered = sorted(numbers)
-        # In chunks: SQLite limits the parameters of one query.
-        for start in range(0, len(ordered), 900):
-            chunk = ordered[start : start + 900]
-            taken.update(queryset.filter(number__in=chunk).order_by().values_list("number", "session__name"))
-        return taken
-
-    def _check_number(self, row: SheetRow, error: Any, taken: dict[str, str], rows: list[int]) -> None:
+    def _check_number(
+        self, row: SheetRow, error: Any, taken: dict[str, tuple[int, str]], rows: list[int]
+    ) -> None:
         try:
-            self.congress.validate_number(row.number)
+            row.number = self.congress.clean_number(row.number)
         except ValidationError as exc:
             error("number", " ".join(exc.messages))
+            valid = False
+        else:
+            valid = True
         if len(rows) > 1:
             error(
                 "number",
                 gettext("rows %(rows)s all have number %(number)s.")
                 % {"rows": "、".join(str(r) for r in rows), "number": row.number},
             )
-        if row.number in taken:
-            session_name = taken[row.number]
-            if session_name == self.session.name:
-                error(
-                    "number",
-                    gettext("No. %(number)s already exists in this session.") % {"number": row.number},
-                )
-            else:
-                error(
-                    "number",
-                    gettext("No. %(number)s already exists in %(session)s.")
-                    % {"number": row.number, "session": session_name},
-                )
+        if valid:
+            try:
+                Proposal.check_number_free(row.number, session=self.session, taken=taken)
+            except ValidationError as exc:
+                error("number", " ".join(exc.messages))
+
+    def _check_deputies(self, row: SheetRow, error: Any) -> None:
+        """The rule of the intake form (Proposal.check_deputies), on the names resolved."""
+
+        def unsaved(name: str) -> Deputy:
+            return self.unsaved.setdefault(name, Deputy(congress=self.congress, name=name))
+
+        lead = row.lead_deputy
+        if lead is None and row.lead_deputy_is_new:
+            lead = unsaved(row.lead_deputy_name)
+        co_signers = row.co_signers + [unsaved(n) for n in row.co_signer_names if n in row.new_deputies]
+        try:
+            Proposal.check_deputies(self.congress, lead, co_signers)
+        except ValidationError as exc:
+            for column, messages in exc.message_dict.items():
+                for message in messages:
+                    error(column, message)
 
     def _deputy(self, row: SheetRow, name: str, column: str, error: Any) -> Deputy | None:
         found = self.deputies.get(name, [])

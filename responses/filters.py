@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from proposals.filters import NumberPrefixFilter
 from proposals.models import Department, Session
 from proposals.search import search_replies
 from responses.models import Commitment, Obligation, Reminder, Reply
@@ -102,9 +103,7 @@ class ReminderFilter(django_filters.FilterSet):
         field_name="obligation__department",
         queryset=Department.objects.filter(is_active=True),
     )
-    number = django_filters.CharFilter(
-        label=_("Suggestion number"), field_name="obligation__proposal__number", lookup_expr="startswith"
-    )
+    number = NumberPrefixFilter(label=_("Suggestion number"), field_name="obligation__proposal__number")
     recorded_from = django_filters.DateFilter(
         label=_("Recorded from"),
         field_name="created_at",

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from proposals.models import Congress, Department
 from responses.models import Commitment, Feedback, Reply
+from tracker.forms import PastDateField
 
 
 class DateInput(forms.DateInput):
@@ -143,18 +144,12 @@ class ReplyForm(forms.ModelForm):
 
 
 class ApproveForm(forms.Form):
-    sent_on = forms.DateField(
+    sent_on = PastDateField(
         label=_("Sent on"),
         required=False,
         widget=DateInput(),
         help_text=_("Leave empty for today."),
     )
-
-    def clean_sent_on(self) -> Any:
-        sent_on = self.cleaned_data["sent_on"]
-        if sent_on and sent_on > timezone.localdate():
-            raise forms.ValidationError(gettext("A letter cannot be sent in the future."))
-        return sent_on
 
 
 class ReturnForm(forms.Form):
@@ -227,13 +222,8 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-def _not_in_future(value: Any) -> None:
-    if value and value > timezone.localdate():
-        raise forms.ValidationError(gettext("A report cannot be dated in the future."))
-
-
 class ProgressReportForm(forms.Form):
-    reported_on = forms.DateField(label=_("As of"), widget=DateInput(), validators=[_not_in_future])
+    reported_on = PastDateField(label=_("As of"), widget=DateInput())
     summary = forms.CharField(label=_("What was done"), widget=forms.Textarea(attrs={"rows": 4}))
     percent = forms.IntegerField(label=_("Share done (%)"), min_value=0, max_value=100, required=False)
     milestone = forms.CharField(label=_("Milestone reached"), max_length=200, required=False)
@@ -247,7 +237,7 @@ class ProgressReportForm(forms.Form):
 
 
 class FulfilForm(forms.Form):
-    fulfilled_on = forms.DateField(label=_("Kept on"), widget=DateInput(), validators=[_not_in_future])
+    fulfilled_on = PastDateField(label=_("Kept on"), widget=DateInput())
     summary = forms.CharField(label=_("How the promise was kept"), widget=forms.Textarea(attrs={"rows": 4}))
     files = MultipleFileField(
         label=_("Evidence"), help_text=_("PDF, PNG, JPEG or Word (.docx), up to 20 MB each; at least one.")

@@ -9,9 +9,10 @@ from responses import letter_views, public_views
 class ProposalNumberConverter:
     """A suggestion number in the address (/public/20240493/, /public/DH0271/): one path
     segment holding a digit, so that the site's own words (replies, statistics) never
-    read as a number."""
+    read as a number. Any digit: a number typed in full-width (/public/２０２４０４９３/) is
+    looked up in its normal form by the view."""
 
-    regex = r"[^/]*[0-9][^/]*"
+    regex = r"[^/]*\d[^/]*"
 
     def to_python(self, value: str) -> str:
         return value

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from proposals.models import Assignment, Proposal
+from proposals.models import Assignment, Proposal, normalise_number
 from responses.filters import PublicReplyFilter
 from responses.models import Reply, ReplyQuerySet
 from responses.views import letter_context
@@ -102,8 +102,9 @@ def reply_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 def progress_lookup(request: HttpRequest) -> HttpResponse:
-    """The "look up a number" form: on to that number's progress page."""
-    number = request.GET.get("number", "").strip()
+    """The "look up a number" form: on to that number's progress page (in normal form:
+    ２０２４０４９３ goes to /public/20240493/)."""
+    number = normalise_number(request.GET.get("number", ""))
     if not number:
         return redirect("public:reply_list")
     if "/" in number or not any(c.isdigit() for c in number):
@@ -114,7 +115,7 @@ def progress_lookup(request: HttpRequest) -> HttpResponse:
 @require_safe
 def progress(request: HttpRequest, number: str) -> HttpResponse:
     proposals = list(
-        Proposal.objects.filter(number=number)
+        Proposal.objects.filter(number=normalise_number(number))
         .select_related("congress", "session", "lead_deputy")
         .order_by("-session__year", "congress__name", "session__name")
     )

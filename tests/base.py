@@ -20,6 +20,11 @@ def make_user(username: str, *roles: str, department: Department | None = None, 
     return user
 
 
+def full_width(text: str) -> str:
+    """``text`` with its ASCII digits and letters typed in full-width (20240493 → ２０２４０４９３)."""
+    return "".join(chr(ord(c) + 0xFEE0) if c.isascii() and c.isalnum() else c for c in text)
+
+
 class Personas:
     """Personas: staff, a clerk and a leader of the lead unit, a co-handling clerk,
     an outsider clerk of an unrelated unit, a lead deputy, another deputy, and a

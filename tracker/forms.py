@@ -1,4 +1,5 @@
-"""Forms of the project package: a user's own reminder settings."""
+"""Forms of the project package: a user's own reminder settings, and the date field
+the apps' forms use for a day that has already happened."""
 
 from __future__ import annotations
 
@@ -8,6 +9,16 @@ from django import forms
 from django.utils.translation import gettext
 
 from tracker.models import Role, User
+from tracker.validators import not_in_future
+
+
+class PastDateField(forms.DateField):
+    """A date that records something already done (received, assigned, sent, contacted,
+    reported, kept): later than today is refused with the field's label in the message."""
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        not_in_future(value, self.label or gettext("The date"))
 
 
 class ReminderSettingsForm(forms.ModelForm):

@@ -278,7 +278,9 @@ def markdown(model: type[models.Model]) -> str:
     order = [choice for choice, _label in model._meta.get_field(table.state_field).choices or []]
 
     def states(codes: frozenset[str]) -> str:
-        return ", ".join(f"`{code}`" for code in sorted(codes, key=lambda c: order.index(c) if c in order else 99))
+        return ", ".join(
+            f"`{code}`" for code in sorted(codes, key=lambda c: order.index(c) if c in order else 99)
+        )
 
     lines = [
         f"**{model.__name__}** (`{model._meta.label}.{table.state_field}`)",

@@ -27,6 +27,7 @@ from proposals.models.reference import (
     Rule,
     Session,
     normalise_name,
+    normalise_number,
 )
 from proposals.models.subjects import SubjectTerm, SubjectTermQuerySet
 from tracker.workflow import InvalidTransition
@@ -56,5 +57,6 @@ __all__ = [
     "SubjectTerm",
     "SubjectTermQuerySet",
     "normalise_name",
+    "normalise_number",
     "spreadsheet_path",
 ]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from proposals.models.events import ProposalEvent
 from proposals.models.reference import Department, Rule
 from tracker.deadlines import Deadline, explain_basis
+from tracker.validators import refuse_future
 from tracker.workflow import (
     STAFF,
     InvalidTransition,
@@ -472,8 +473,7 @@ class Assignment(models.Model):
     ) -> Contact:
         """Record a contact with the deputies (沟通联系)."""
         self.workflow.check(self, "record_contact", by)
-        if contacted_on > timezone.localdate():
-            raise InvalidTransition(gettext("A contact cannot be dated in the future."))
+        refuse_future(contacted_on, Contact._meta.get_field("contacted_on").verbose_name)
         with transaction.atomic():
             self._lock_proposal()
             contact = Contact.objects.create(

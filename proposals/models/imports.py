@@ -6,6 +6,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -14,6 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from proposals.models.reference import Session
+from tracker.validators import not_in_future
 from tracker.workflow import InvalidTransition, check_staff
 
 if TYPE_CHECKING:
@@ -103,11 +105,17 @@ class SpreadsheetImport(models.Model):
     def stage(
         cls, data: bytes, *, name: str, session: Session, received_on: date, assigned_on: date, by: User
     ) -> SpreadsheetImport:
-        """Keep an uploaded file for its preview; nothing else is written."""
+        """Keep an uploaded file for its preview; nothing else is written. Neither date
+        may be later than today (ValidationError naming the field)."""
         import hashlib
 
         from django.core.files.base import ContentFile
 
+        for field, value in (("received_on", received_on), ("assigned_on", assigned_on)):
+            try:
+                not_in_future(value, cls._meta.get_field(field).verbose_name)
+            except ValidationError as exc:
+                raise ValidationError({field: exc}) from None
         upload = cls(
             original_name=name[:255],
             sha256=hashlib.sha256(data).hexdigest(),

@@ -22,6 +22,7 @@ from proposals.models.reference import Category, Congress, Department, Deputy, R
 from proposals.models.subjects import SubjectTerm
 from proposals.similarity import NAME_WEIGHT, TITLE_WEIGHT, place_names, subject_terms
 from tracker.deadlines import Deadline
+from tracker.validators import refuse_future
 from tracker.workflow import (
     STAFF,
     SYSTEM,
@@ -86,6 +87,27 @@ class ProposalQuerySet(models.QuerySet["Proposal"]):
         every workflow transition on a suggestion or anything under it takes this lock
         first, so that they run one at a time and always in the same order."""
         return self.select_for_update(of=("self",)).select_related("congress", "session").get(pk=pk)
+
+    def numbered_alongside(self, session: Session) -> ProposalQuerySet:
+        """The suggestions a number of ``session`` must differ from: the whole congress's,
+        or only the session's where numbers are plain serials per session
+        (Congress.numbers_unique_across_sessions off)."""
+        if session.congress.numbers_unique_across_sessions:
+            return self.filter(congress_id=session.congress_id)
+        return self.filter(session=session)
+
+    def numbers_taken(self, numbers: Iterable[str]) -> dict[str, tuple[int, str]]:
+        """Which of ``numbers`` this queryset holds: number → (session id, session name)."""
+        taken: dict[str, tuple[int, str]] = {}
+        ordered = sorted(set(numbers))
+        # In chunks: SQLite limits the parameters of one query (a 交办清单 has thousands).
+        for start in range(0, len(ordered), 900):
+            rows = self.filter(number__in=ordered[start : start + 900]).order_by()
+            taken.update(
+                (number, (session_id, name))
+                for number, session_id, name in rows.values_list("number", "session_id", "session__name")
+            )
+        return taken
 
     def overdue(self, today: date) -> ProposalQuerySet:
         return self.filter(next_due_on__lt=today)
@@ -274,28 +296,98 @@ class Proposal(models.Model):
         return reverse("proposals:detail", args=[self.pk])
 
     def clean(self) -> None:
-        if self.session_id and self.congress_id and self.session.congress_id != self.congress_id:
-            raise ValidationError({"session": gettext("The session belongs to another congress.")})
+        """Check the session, the number (stored in its normal form), the deputies and the
+        key flag. The co-signers are checked only once saved: before log() there are none
+        to read, so the intake form passes its own to check_deputies()."""
+        errors: dict[str, list[ValidationError]] = {}
+        same_congress = not (self.session_id and self.congress_id) or (
+            self.session.congress_id == self.congress_id
+        )
+        if not same_congress:
+            errors["session"] = [ValidationError(gettext("The session belongs to another congress."))]
         if self.number and self.congress_id:
             try:
-                self.congress.validate_number(self.number)
+                self.number = self.congress.clean_number(self.number)
             except ValidationError as exc:
-                raise ValidationError({"number": exc.messages}) from None
-            duplicates = Proposal.objects.filter(congress_id=self.congress_id, number=self.number)
-            if not self.congress.numbers_unique_across_sessions:
-                duplicates = duplicates.filter(session_id=self.session_id)
-            if duplicates.exclude(pk=self.pk).exists():
-                raise ValidationError(
-                    {
-                        "number": gettext("Suggestion No. %(number)s is already logged in %(congress)s.")
-                        % {"number": self.number, "congress": self.congress.name}
-                    },
-                    code="duplicate_number",
+                errors["number"] = exc.error_list
+            else:
+                if self.session_id and same_congress:
+                    try:
+                        Proposal.check_number_free(self.number, session=self.session, excluding=self.pk)
+                    except ValidationError as exc:
+                        exc.update_error_dict(errors)
+        if self.congress_id and self.lead_deputy_id:
+            try:
+                Proposal.check_deputies(
+                    self.congress, self.lead_deputy, self.co_signers.all() if self.pk else ()
                 )
+            except ValidationError as exc:
+                exc.update_error_dict(errors)
         if self.is_key and not self.supervising_leader:
-            raise ValidationError(
-                {"supervising_leader": gettext("A key suggestion needs a supervising leader.")}
+            errors["supervising_leader"] = [
+                ValidationError(gettext("A key suggestion needs a supervising leader."))
+            ]
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def check_number_free(
+        cls,
+        number: str,
+        *,
+        session: Session,
+        excluding: int | None = None,
+        taken: dict[str, tuple[int, str]] | None = None,
+    ) -> None:
+        """Raise ValidationError({"number": …}, code="duplicate_number") when ``number``
+        (in normal form: Congress.clean_number) is already logged where it must be unique
+        (numbered_alongside). ``taken``, from numbers_taken(), answers for many numbers
+        checked together (a 交办清单) without a query each."""
+        if taken is None:
+            scope = cls.objects.numbered_alongside(session)
+            if excluding is not None:
+                scope = scope.exclude(pk=excluding)
+            taken = scope.numbers_taken([number])
+        if number not in taken:
+            return
+        session_id, session_name = taken[number]
+        if session_id == session.pk:
+            message = gettext("No. %(number)s already exists in this session.") % {"number": number}
+        else:
+            message = gettext("No. %(number)s already exists in %(session)s.") % {
+                "number": number,
+                "session": session_name,
+            }
+        raise ValidationError({"number": ValidationError(message, code="duplicate_number")})
+
+    @staticmethod
+    def check_deputies(congress: Congress, lead_deputy: Deputy | None, co_signers: Iterable[Deputy]) -> None:
+        """Raise ValidationError({"lead_deputy"/"co_signers": …}) unless the lead deputy and
+        every co-signer are deputies of ``congress`` and the lead deputy is not also a
+        co-signer. The co-signers are passed in: a suggestion not yet logged has none to
+        read (log() sets them after saving). Deputies not yet saved (a 交办清单's new names)
+        are told apart by identity."""
+        errors: dict[str, list[ValidationError]] = {}
+        if lead_deputy is not None and lead_deputy.congress_id != congress.pk:
+            errors["lead_deputy"] = [
+                ValidationError(
+                    gettext("%(name)s is a deputy of another congress.") % {"name": lead_deputy.name},
+                    code="other_congress",
+                )
+            ]
+        for deputy in co_signers:
+            if lead_deputy is not None and deputy == lead_deputy:
+                message = gettext("%(name)s is the lead deputy and cannot also be a co-signer.")
+                code = "lead_co_signer"
+            elif deputy.congress_id != congress.pk:
+                message, code = gettext("%(name)s is a deputy of another congress."), "other_congress"
+            else:
+                continue
+            errors.setdefault("co_signers", []).append(
+                ValidationError(message % {"name": deputy.name}, code=code)
             )
+        if errors:
+            raise ValidationError(errors)
 
     # -- the workflow ---------------------------------------------------------
 
@@ -392,10 +484,13 @@ class Proposal(models.Model):
         duplicate (or, across sessions, a second suggestion with that number)."""
         if self.pk is not None:
             raise InvalidTransition(gettext("This suggestion is already logged."))
+        co_signers = list(co_signers)
+        self.number = self.congress.clean_number(self.number)
+        Proposal.check_deputies(self.congress, self.lead_deputy, co_signers)
         try:
             with transaction.atomic():
                 Congress.objects.select_for_update().filter(pk=self.congress_id).exists()
-                self.check_number_free()
+                Proposal.check_number_free(self.number, session=self.session)
                 self.status = self.Status.REGISTERED
                 self.created_by = by
                 self.save()
@@ -412,27 +507,11 @@ class Proposal(models.Model):
                 )
                 self.refresh_next_due()
         except IntegrityError:
-            # SQLite takes no row lock: the unique constraint is the last word there.
+            # SQLite takes no row lock: the unique constraint is the last word there, and
+            # the number check, run again now that the other request committed, says why.
             self.pk = None
-            raise self._duplicate_number() from None
-
-    def check_number_free(self) -> None:
-        """ValidationError on the number field if the congress already has this number
-        (in this session, where numbers restart each session)."""
-        duplicates = Proposal.objects.filter(congress_id=self.congress_id, number=self.number)
-        if not self.congress.numbers_unique_across_sessions:
-            duplicates = duplicates.filter(session_id=self.session_id)
-        if duplicates.exclude(pk=self.pk).exists():
-            raise self._duplicate_number()
-
-    def _duplicate_number(self) -> ValidationError:
-        return ValidationError(
-            {
-                "number": gettext("Suggestion No. %(number)s is already logged in %(congress)s.")
-                % {"number": self.number, "congress": self.congress.name}
-            },
-            code="duplicate_number",
-        )
+            Proposal.check_number_free(self.number, session=self.session)
+            raise
 
     def index_subject(self) -> None:
         """Store the subject terms of the title and body, for related_to() (call after an edit)."""
@@ -474,6 +553,7 @@ class Proposal(models.Model):
         if len({d.pk for d in chosen}) != len(chosen):
             raise InvalidTransition(gettext("A department is chosen twice."))
         assigned_on = assigned_on or timezone.localdate()
+        refuse_future(assigned_on, Assignment._meta.get_field("assigned_on").verbose_name)
         plan = [(lead, Assignment.Role.LEAD)] if lead else []
         plan += [(d, Assignment.Role.CO) for d in co] + [(d, Assignment.Role.SEPARATE) for d in separate]
         try:

@@ -44,6 +44,14 @@ DEFAULT_RULES: dict[str, tuple[int, str]] = {
 }
 
 
+def normalise_number(raw: str) -> str:
+    """A suggestion number as typed, in the form it is stored and looked up in: NFKC
+    (full-width ２０２４０４９３ → 20240493, Ｄ → D) without surrounding spaces. Entry also
+    requires ASCII and the congress's pattern (Congress.clean_number); a lookup (progress
+    page, search, filters) uses this alone, so that what was typed finds what was stored."""
+    return unicodedata.normalize("NFKC", raw or "").strip()
+
+
 class Congress(models.Model):
     """A people's congress (national, provincial, city or district) with its own rules."""
 
@@ -121,6 +129,17 @@ class Congress(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        try:
+            re.compile(self.number_pattern, re.ASCII)
+        except (re.error, ValueError) as exc:
+            raise ValidationError(
+                {
+                    "number_pattern": gettext("This is not a valid regular expression: %(error)s")
+                    % {"error": exc}
+                }
+            ) from None
+
     def rule(self, obligation: str) -> tuple[int, str]:
         """The (count, unit) this congress uses for an obligation, or the default."""
         rules = getattr(self, "_rules_cache", None)
@@ -133,13 +152,35 @@ class Congress(models.Model):
         count, unit = self.rule(obligation)
         return compute_deadline(start, count, unit, roll_to_working_day=self.roll_to_working_day)
 
-    def validate_number(self, number: str) -> None:
-        if not re.fullmatch(self.number_pattern, number):
+    def clean_number(self, raw: str) -> str:
+        """A suggestion number as typed, in its normal form (normalise_number) once it is
+        made of ASCII characters only and matches this congress's pattern; otherwise
+        ValidationError(code="bad_number") saying what is wrong."""
+        number = normalise_number(raw)
+        for character in number:
+            if not character.isascii():
+                # Arabic-Indic or other non-ASCII digits survive NFKC; Python's \d would
+                # accept them, so they are refused by name before the pattern is tried.
+                raise ValidationError(
+                    gettext(
+                        "“%(number)s” is not a valid number for %(congress)s: “%(character)s” (%(code)s) "
+                        "is not an ASCII digit or letter (0–9, A–Z)."
+                    )
+                    % {
+                        "number": number,
+                        "congress": self.name,
+                        "character": character,
+                        "code": f"U+{ord(character):04X}",
+                    },
+                    code="bad_number",
+                )
+        if not re.fullmatch(self.number_pattern, number, flags=re.ASCII):
             raise ValidationError(
                 gettext("“%(number)s” is not a valid number for %(congress)s: %(hint)s")
                 % {"number": number, "congress": self.name, "hint": self.number_hint},
                 code="bad_number",
             )
+        return number
 
     def grades(self) -> list[str]:
         return list(self.grade_scale)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from proposals.models import Department, Proposal, ProposalEvent, Rule
 from responses.evidence import check_evidence
 from responses.models.replies import Reply
+from tracker.validators import refuse_future
 from tracker.workflow import (
     STAFF,
     SYSTEM,
@@ -256,7 +257,7 @@ class Commitment(models.Model):
         """The department reports what was done (落实情况); the next report falls due later."""
         transition = self.workflow.check(self, "report", by)
         files = self._checked(files)
-        self._check_date(reported_on)
+        refuse_future(reported_on, ProgressReport._meta.get_field("reported_on").verbose_name)
         if not summary.strip():
             raise InvalidTransition(gettext("Say what was done."))
         if percent is not None and not 0 <= percent <= 100:
@@ -297,7 +298,7 @@ class Commitment(models.Model):
         """The department reports the promise kept, with evidence; staff then confirm or reject."""
         self.workflow.check(self, "claim", by)
         files = self._checked(files)
-        self._check_date(fulfilled_on)
+        refuse_future(fulfilled_on, Commitment._meta.get_field("fulfilled_on").verbose_name)
         if not files:
             raise InvalidTransition(gettext("Attach the evidence that the promise was kept."))
         if not summary.strip():
@@ -403,11 +404,6 @@ class Commitment(models.Model):
             description=self.description[:200],
             **data,
         )
-
-    @staticmethod
-    def _check_date(day: date) -> None:
-        if day > timezone.localdate():
-            raise InvalidTransition(gettext("A report cannot be dated in the future."))
 
     @staticmethod
     def _checked(files: Iterable[UploadedFile]) -> list[UploadedFile]:

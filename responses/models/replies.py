@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from proposals.models import Assignment, Deputy, Proposal, ProposalEvent, Rule
+from tracker.validators import refuse_future
 from tracker.workflow import (
     STAFF,
     SYSTEM,
@@ -395,8 +396,7 @@ class Reply(models.Model):
 
         transition = self.workflow.check(self, "approve", by)
         sent_on = sent_on or timezone.localdate()
-        if sent_on > timezone.localdate():
-            raise InvalidTransition(gettext("A letter cannot be sent in the future."))
+        refuse_future(sent_on, Reply._meta.get_field("sent_on").verbose_name)
         congress = self.assignment.proposal.congress
         feedback_due = congress.deadline(Rule.FEEDBACK, sent_on)
         report_due = congress.deadline(Rule.PROGRESS_REPORT, sent_on).due_on

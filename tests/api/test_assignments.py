@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from tests.api.base import ApiTestCase
+from tests.base import full_width
 
 LIST = reverse("api:assignment-list")
 
@@ -87,6 +88,10 @@ class AssignmentFilterTests(ApiTestCase):
 
     def test_it_filters_by_number(self) -> None:
         self.assertEqual(self.ids(LIST, "staff", number=self.p5.number), {self.assignment(self.p5).pk})
+
+    def test_it_filters_by_a_number_typed_in_full_width(self) -> None:
+        number = full_width(self.p5.number)
+        self.assertEqual(self.ids(LIST, "staff", number=number), {self.assignment(self.p5).pk})
 
     def test_it_lists_in_a_bounded_number_of_queries(self) -> None:
         # Token and user, the user's groups, count, page.

@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from responses.models import Feedback
 from tests.api.base import ApiTestCase
+from tests.base import full_width
 
 LIST = reverse("api:reply-list")
 
@@ -87,6 +88,9 @@ class ReplyFilterTests(ApiTestCase):
     def test_it_searches_by_number_or_title(self) -> None:
         self.assertEqual(self.ids(LIST, "staff", q=self.p2.number), {self.r2.pk})
         self.assertEqual(self.ids(LIST, "staff", q="坪西路"), {self.r1.pk})
+
+    def test_it_searches_by_a_number_typed_in_full_width(self) -> None:
+        self.assertEqual(self.ids(LIST, "staff", q=full_width(self.p2.number)), {self.r2.pk})
 
     def test_it_filters_by_year_and_session(self) -> None:
         self.assertEqual(self.ids(LIST, None, year=2024, session=self.session.pk), {self.r1.pk})

@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from proposals.models import Assignment
 from tests.api.base import ApiTestCase
+from tests.base import full_width
 
 LIST = reverse("api:suggestion-list")
 
@@ -104,6 +105,9 @@ class SuggestionFilterTests(ApiTestCase):
     def test_it_filters_by_session_and_number_within_what_the_role_sees(self) -> None:
         self.assertEqual(self.ids(LIST, "co_clerk", session=self.session.pk), {self.p1.pk, self.p3.pk})
         self.assertEqual(self.ids(LIST, "co_clerk", q=self.p2.number), set())
+
+    def test_it_finds_a_number_typed_in_full_width(self) -> None:
+        self.assertEqual(self.ids(LIST, "staff", q=full_width(self.p2.number)), {self.p2.pk})
 
     def test_it_filters_overdue_suggestions(self) -> None:
         # Assigned on 2024-07-15: every open deadline has passed. p2's only assignment is

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from unittest import mock
 
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
@@ -100,6 +102,16 @@ class UploadTests(ImportViewTestCase):
         response = self.client.post(UPLOAD, self.upload_data(workbook(self.rows), assigned_on="2024-05-01"))
         self.assertEqual(response.status_code, 200)
         self.assertIn("assigned_on", response.context["form"].errors)
+        self.assertFalse(SpreadsheetImport.objects.exists())
+
+    @time_machine.travel(date(2024, 7, 20), tick=False)
+    def test_it_refuses_an_assignment_date_after_today(self) -> None:
+        self.client.force_login(self.staff)
+        response = self.client.post(UPLOAD, self.upload_data(workbook(self.rows), assigned_on="2024-07-21"))
+        self.assertEqual(
+            response.context["form"].errors["assigned_on"],
+            ["Assigned on cannot be later than today (2024-07-20)."],
+        )
         self.assertFalse(SpreadsheetImport.objects.exists())
 
 

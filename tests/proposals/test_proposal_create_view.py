@@ -3,9 +3,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import time_machine
 from django.urls import reverse
 
-from proposals.models import Congress, Proposal, ProposalEvent, Session
+from proposals.models import Congress, Deputy, Proposal, ProposalEvent, Session
 from tests.base import TrackerTestCase
 
 URL = reverse("proposals:create")
@@ -72,7 +73,7 @@ class ProposalCreateViewTests(TrackerTestCase):
         self.make_proposal(number="20240493")
         response = self.post()
         self.assertEqual(response.status_code, 200)
-        self.assertIn("already logged", " ".join(response.context["form"].errors["number"]))
+        self.assertIn("already exists in this session", " ".join(response.context["form"].errors["number"]))
         self.assertEqual(Proposal.objects.filter(number="20240493").count(), 1)
 
     def test_it_redisplays_the_other_fields_after_an_error(self) -> None:
@@ -109,3 +110,57 @@ class ProposalCreateViewTests(TrackerTestCase):
     def test_it_refuses_a_received_date_in_the_future(self) -> None:
         response = self.post(received_on=date(2999, 1, 1).isoformat())
         self.assertIn("received_on", response.context["form"].errors)
+
+    @time_machine.travel(date(2024, 7, 20), tick=False)
+    def test_it_names_the_received_date_when_it_is_in_the_future(self) -> None:
+        response = self.post(received_on="2024-07-21")
+        self.assertEqual(
+            response.context["form"].errors["received_on"],
+            ["Received on cannot be later than today (2024-07-20)."],
+        )
+
+    # -- numbers ----------------------------------------------------------------
+
+    def test_it_logs_a_full_width_number_in_ascii_digits(self) -> None:
+        self.post(number="２０２４０４９３")
+        self.assertEqual(Proposal.objects.get().number, "20240493")
+
+    def test_it_refuses_the_full_width_form_of_a_logged_number(self) -> None:
+        self.make_proposal(number="20240493")
+        response = self.post(number="２０２４０４９３")
+        self.assertIn("already exists in this session", " ".join(response.context["form"].errors["number"]))
+        self.assertEqual(Proposal.objects.count(), 1)
+
+    def test_it_refuses_arabic_indic_digits_naming_the_first_one(self) -> None:
+        response = self.post(number="٢٠٢٤٠٤٩٣")
+        errors = " ".join(response.context["form"].errors["number"])
+        self.assertIn("“٢” (U+0662) is not an ASCII digit or letter", errors)
+        self.assertFalse(Proposal.objects.exists())
+
+    # -- deputies ---------------------------------------------------------------
+
+    def test_it_refuses_the_lead_deputy_as_a_co_signer_on_the_co_signers_field(self) -> None:
+        response = self.post(co_signers=[self.deputy.pk, self.other_deputy.pk])
+        self.assertEqual(
+            response.context["form"].errors["co_signers"],
+            ["陈寿 is the lead deputy and cannot also be a co-signer."],
+        )
+        self.assertFalse(Proposal.objects.exists())
+
+    def test_it_refuses_a_co_signer_of_another_congress(self) -> None:
+        other = Congress.objects.create(name="龙岗区人民代表大会", number_pattern=r"^\d+$")
+        stranger = Deputy.objects.create(congress=other, name="李新")
+        response = self.post(co_signers=[stranger.pk])
+        self.assertEqual(
+            response.context["form"].errors["co_signers"], ["李新 is a deputy of another congress."]
+        )
+        self.assertFalse(Proposal.objects.exists())
+
+    def test_it_refuses_a_lead_deputy_of_another_congress_once(self) -> None:
+        other = Congress.objects.create(name="龙岗区人民代表大会", number_pattern=r"^\d+$")
+        stranger = Deputy.objects.create(congress=other, name="李新")
+        response = self.post(lead_deputy=stranger.pk)
+        self.assertEqual(
+            response.context["form"].errors["lead_deputy"], ["李新 is a deputy of another congress."]
+        )
+        self.assertFalse(Proposal.objects.exists())

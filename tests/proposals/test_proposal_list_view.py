@@ -225,6 +225,11 @@ class ProposalListFilterTests(ProposalListTestCase):
         self.make_proposal(number="20230493")
         self.assertEqual(self.numbers({"q": "2024049"}), [wanted.number])
 
+    def test_it_searches_by_a_number_typed_in_full_width(self) -> None:
+        wanted = self.make_proposal(number="20240493")
+        self.make_proposal(number="20230493")
+        self.assertEqual(self.numbers({"q": "２０２４０４９"}), [wanted.number])
+
     def test_it_searches_by_part_of_a_chinese_title(self) -> None:
         wanted = self.make_proposal(title="关于发展新质生产力的建议")
         self.make_proposal(title="关于推动坪西路改造的建议")

@@ -67,6 +67,9 @@ class SearchProposalsTests(TrackerTestCase):
         self.assertEqual(self.search("20240530"), ["20240530"])
         self.assertEqual(sorted(self.search("2024")), ["20240317", "20240530", "20240618"])
 
+    def test_it_finds_a_suggestion_by_its_number_typed_in_full_width(self) -> None:
+        self.assertEqual(self.search("２０２４０５３０"), ["20240530"])
+
     def test_it_finds_the_suggestions_of_a_deputy_lead_or_co_signer(self) -> None:
         self.assertEqual(sorted(self.search("王芳")), ["20240317", "20240530"])
 

@@ -13,6 +13,8 @@ from typing import Any
 from unittest import mock
 
 import openpyxl
+import time_machine
+from django.core.exceptions import ValidationError
 from django.test import override_settings
 
 from proposals.models import (
@@ -308,6 +310,24 @@ class RowErrorTests(SpreadsheetTestCase):
     def test_it_refuses_the_lead_deputy_as_a_co_signer(self) -> None:
         self.assert_error([row(co_signers="陈寿、王芳")], 3, "附议代表", "cannot also be a co-signer")
 
+    def test_it_refuses_a_new_deputy_named_as_lead_and_co_signer(self) -> None:
+        self.assert_error(
+            [row(lead_deputy="李新", co_signers="王芳、李新")], 3, "附议代表", "李新 is the lead deputy"
+        )
+
+    def test_it_refuses_arabic_indic_digits_naming_the_first_one(self) -> None:
+        self.assert_error([row("٢٠٢٤٠٤٩٣")], 3, "建议编号", "“٢” (U+0662) is not an ASCII digit or letter")
+
+    def test_it_refuses_the_full_width_form_of_a_logged_number(self) -> None:
+        self.make_proposal(number="20240493")
+        self.assert_error(
+            [row("２０２４０４９３")], 3, "建议编号", "No. 20240493 already exists in this session"
+        )
+
+    def test_it_sees_a_number_written_in_full_width_and_ascii_as_repeated(self) -> None:
+        rows = [row("20240493"), row("２０２４０４９３")]
+        self.assert_error(rows, 4, "建议编号", "rows 3、4 all have number 20240493")
+
     def test_it_refuses_two_lead_deputies_in_one_cell(self) -> None:
         self.assert_error(
             [row(lead_deputy="陈寿、王芳", co_signers="")], 3, "领衔代表", "one lead deputy only"
@@ -436,6 +456,23 @@ class ApplyTests(SpreadsheetTestCase):
         with self.assertRaises(InvalidTransition):
             upload.apply(by=self.staff)
         self.assertFalse(Proposal.objects.exists())
+
+    @time_machine.travel(date(2024, 7, 20), tick=False)
+    def test_it_refuses_to_stage_a_list_assigned_after_today(self) -> None:
+        with self.assertRaises(ValidationError) as raised:
+            SpreadsheetImport.stage(
+                workbook(self.good_rows),
+                name="交办清单.xlsx",
+                session=self.session,
+                received_on=date(2024, 6, 1),
+                assigned_on=date(2024, 7, 21),
+                by=self.staff,
+            )
+        self.assertEqual(
+            raised.exception.message_dict,
+            {"assigned_on": ["Assigned on cannot be later than today (2024-07-20)."]},
+        )
+        self.assertFalse(SpreadsheetImport.objects.exists())
 
     def test_it_keeps_the_uploaded_file_and_its_digest(self) -> None:
         data = workbook(self.good_rows)

@@ -173,6 +173,21 @@ class UnknownNumberTests(TrackerTestCase):
         response = self.client.get(reverse("public:progress_lookup") + f"?number=+{proposal.number}+")
         self.assertRedirects(response, progress_url(proposal.number))
 
+    def test_the_lookup_form_goes_to_a_full_width_number_in_ascii_digits(self) -> None:
+        proposal = self.make_proposal(number="20240493")
+        response = self.client.get(reverse("public:progress_lookup"), {"number": "\u3000２０２４０４９３"})
+        self.assertRedirects(response, progress_url(proposal.number))
+
+    def test_a_full_width_number_in_the_address_finds_the_suggestion(self) -> None:
+        proposal = self.make_proposal(number="20240493")
+        response = self.client.get("/public/２０２４０４９３/")
+        self.assertEqual(response.context["proposal"], proposal)
+
+    def test_arabic_indic_digits_find_nothing(self) -> None:
+        self.make_proposal(number="20240493")
+        response = self.client.get(reverse("public:progress_lookup"), {"number": "٢٠٢٤٠٤٩٣"}, follow=True)
+        self.assertEqual(response.status_code, 404)
+
     def test_the_lookup_form_answers_404_for_a_word(self) -> None:
         response = self.client.get(reverse("public:progress_lookup") + "?number=坪西路")
         self.assertEqual(response.status_code, 404)

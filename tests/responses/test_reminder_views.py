@@ -11,7 +11,7 @@ from django.urls import reverse
 from proposals.models import ProposalEvent
 from responses.models import Obligation, Reminder
 from responses.reminders.scan import run_scan
-from tests.base import TrackerTestCase
+from tests.base import TrackerTestCase, full_width
 from tests.responses.reminder_helpers import at, rows, scan
 
 ASSIGNED = date(2025, 3, 10)
@@ -42,6 +42,18 @@ class ReminderListViewTests(TrackerTestCase):
         response = self.client.get(reverse("responses:reminders"), {"status": "failed"})
         self.assertContains(response, "SMTP 550")
         self.assertEqual(response.context["page_obj"].paginator.count, 1)
+
+    def test_it_filters_by_a_number_typed_in_full_width(self) -> None:
+        scan(self, REPLY_DUE)
+        self.client.force_login(self.staff)
+
+        def count(number: str) -> int:
+            response = self.client.get(reverse("responses:reminders"), {"number": number})
+            return response.context["page_obj"].paginator.count
+
+        self.assertGreater(count(self.proposal.number), 0)
+        self.assertEqual(count(full_width(self.proposal.number)), count(self.proposal.number))
+        self.assertEqual(count("2099"), 0)
 
     def test_it_runs_a_fixed_number_of_queries(self) -> None:
         scan(self, REPLY_DUE + timedelta(days=8))

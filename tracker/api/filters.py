@@ -11,8 +11,8 @@ from django.utils.translation import pgettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from proposals.filters import ProposalFilter
-from proposals.models import Assignment, Category, Department, Deputy, Session
+from proposals.filters import NumberPrefixFilter, ProposalFilter
+from proposals.models import Assignment, Category, Department, Deputy, Session, normalise_number
 from responses.models import Reply
 
 
@@ -45,9 +45,7 @@ class ApiProposalFilter(ProposalFilter):
 class AssignmentFilter(django_filters.FilterSet):
     """The department queue's and the suggestion list's filters, on assignments."""
 
-    number = django_filters.CharFilter(
-        label=_("Suggestion number begins with"), field_name="proposal__number", lookup_expr="startswith"
-    )
+    number = NumberPrefixFilter(label=_("Suggestion number begins with"), field_name="proposal__number")
     session = django_filters.ModelChoiceFilter(
         label=_("Session"), field_name="proposal__session", queryset=Session.objects.all()
     )
@@ -97,6 +95,6 @@ class ReplyFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            Q(assignment__proposal__number__startswith=value)
+            Q(assignment__proposal__number__startswith=normalise_number(value))
             | Q(assignment__proposal__title__icontains=value)
         )

@@ -82,7 +82,8 @@ CommitmentFormSet = inlineformset_factory(
 
 
 class ReplyForm(forms.ModelForm):
-    """The reply letter; the rules mirror Reply.problems() so the clerk sees them as field errors."""
+    """The reply letter; Reply.grade_problems() is checked here so the clerk sees the
+    grade and publication rules as field errors."""
 
     class Meta:
         model = Reply
@@ -121,25 +122,17 @@ class ReplyForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        grade = cleaned.get("grade")
-        if (
-            grade == Reply.Grade.B
-            and self.commitments is not None
-            and not (self.commitments.is_valid() and self.commitments.has_dated_commitment())
-        ):
-            self.add_error(
-                "grade",
-                gettext("A B reply must carry at least one commitment with a due date; add it below."),
-            )
-        if grade == Reply.Grade.C and not cleaned.get("grade_reason", "").strip():
-            self.add_error("grade_reason", gettext("A C reply must say why the problem has to wait."))
-        publicity = cleaned.get("publicity")
-        if (
-            publicity
-            and publicity != Reply.Publicity.PUBLIC
-            and not cleaned.get("publicity_reason", "").strip()
-        ):
-            self.add_error("publicity_reason", gettext("Say why the reply is not published."))
+        # The model's rules, shown beside the fields they concern (Reply.grade_problems).
+        problems = Reply.grade_problems(
+            grade=cleaned.get("grade", ""),
+            has_dated_commitment=self.commitments is None
+            or (self.commitments.is_valid() and self.commitments.has_dated_commitment()),
+            grade_reason=cleaned.get("grade_reason", ""),
+            publicity=cleaned.get("publicity", ""),
+            publicity_reason=cleaned.get("publicity_reason", ""),
+        )
+        for field, message in problems.items():
+            self.add_error(field, message)
         return cleaned
 
 

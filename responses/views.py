@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from proposals.access import get_assignment_for_user, require, user_may
@@ -43,7 +46,7 @@ from responses.forms import (
     ReturnForm,
 )
 from responses.models import Commitment, CoOpinion, Feedback, Reminder, Reply
-from responses.reminders.health import health
+from responses.reminders.health import health as reminder_health
 from responses.reminders.scan import remind_now as remind_obligation_now
 from responses.review import build_review, review_workbook
 from tracker.actions import is_fresh, perform
@@ -391,7 +394,7 @@ def reminder_list(request: HttpRequest) -> HttpResponse:
         "obligation__proposal", "obligation__department", "recipient", "on_behalf_of", "requested_by"
     ).order_by("-created_at", "-pk")
     reminder_filter = ReminderFilter(request.GET, queryset=queryset)
-    context = {"filter": reminder_filter, "health": health()}
+    context = {"filter": reminder_filter, "health": reminder_health()}
     context.update(paginate(request, reminder_filter.qs, per_page=50, max_per_page=200))
     return render(request, "responses/reminder_list.html", context)
 
@@ -618,3 +621,24 @@ def commitment_review(request: HttpRequest) -> HttpResponse:
         "responses/commitment_review.html",
         {"review": review, "years": years, "sessions": sessions, "year": year, "session": session},
     )
+
+
+# -- operators: /health/ ---------------------------------------------------------------
+
+
+@never_cache
+@require_safe
+def health(request: HttpRequest) -> HttpResponse:
+    """JSON for monitoring: last scan, last day's sends and failures, queue reachable.
+
+    Open to congress staff, or to a monitor presenting ``Authorization: Bearer
+    <HEALTH_CHECK_TOKEN>``. 200 when healthy, 503 otherwise.
+    """
+    token = settings.HEALTH_CHECK_TOKEN
+    presented = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    by_token = bool(token) and hmac.compare_digest(presented.encode(), token.encode())
+    user = request.user
+    if not by_token and not (user.is_authenticated and user.is_congress_staff):
+        return JsonResponse({"error": "forbidden"}, status=403)
+    status = reminder_health()
+    return JsonResponse(status, status=200 if status["ok"] else 503)

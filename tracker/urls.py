@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from responses import views as responses_views
 from tracker import views
 from tracker.api import token_views
 
@@ -16,7 +17,7 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:pk>/", views.inbox_open, name="inbox_open"),
     path("inbox/read/", views.inbox_mark_read, name="inbox_mark_read"),
-    path("health/", views.health, name="health"),
+    path("health/", responses_views.health, name="health"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -1,17 +1,14 @@
 from __future__ import annotations
 
-import hmac
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tracker.forms import ReminderSettingsForm
@@ -86,26 +83,3 @@ def reminder_settings(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your reminder settings are saved."))
         return redirect("reminder_settings")
     return render(request, "tracker/reminder_settings.html", {"form": form})
-
-
-# -- operators -------------------------------------------------------------------
-
-
-@never_cache
-@require_safe
-def health(request: HttpRequest) -> HttpResponse:
-    """JSON for monitoring: last scan, last day's sends and failures, queue reachable.
-
-    Open to congress staff, or to a monitor presenting ``Authorization: Bearer
-    <HEALTH_CHECK_TOKEN>``. 200 when healthy, 503 otherwise.
-    """
-    from responses.reminders.health import health as reminder_health
-
-    token = settings.HEALTH_CHECK_TOKEN
-    presented = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    by_token = bool(token) and hmac.compare_digest(presented.encode(), token.encode())
-    user = request.user
-    if not by_token and not (user.is_authenticated and user.is_congress_staff):
-        return JsonResponse({"error": "forbidden"}, status=403)
-    status = reminder_health()
-    return JsonResponse(status, status=200 if status["ok"] else 503)

@@ -296,6 +296,15 @@ class StuckImportTests(ImportViewTestCase):
         self.assertContains(response, retry(upload))
         self.assertContains(response, discard(upload))
 
+    def test_the_stuck_page_speaks_chinese(self) -> None:
+        upload = self.confirmed()
+        self.client.force_login(self.staff)
+        with self.settings(LANGUAGE_CODE="zh-hans"):
+            response = self.page(upload, minutes=6)
+        self.assertContains(response, "超过5分钟仍无后台任务完成导入")
+        self.assertContains(response, "重新提交导入")
+        self.assertNotContains(response, "no worker has finished")
+
     def test_retry_queues_the_import_again_and_the_worker_applies_it(self) -> None:
         upload = self.confirmed()
         self.client.force_login(self.staff)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -20,8 +21,10 @@ from tracker.workflow import InvalidTransition
 # counts above the table cover the whole sheet (a list can hold 10,000 rows).
 PREVIEW_ERROR_ROWS = 500
 PREVIEW_READY_ROWS = 200
-# While the worker imports a confirmed list, its page reloads itself this often.
+# While the worker imports a confirmed list, its page reloads itself this often; less
+# often once it is stuck, so that staff can read the page and choose.
 REFRESH_SECONDS = 3
+STUCK_REFRESH_SECONDS = 30
 
 
 def _get_import(request: HttpRequest, pk: int) -> SpreadsheetImport:
@@ -57,7 +60,13 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The preview of an upload, checked against the data as it is now; once decided, the outcome."""
     upload = _get_import(request, pk)
-    context: dict[str, Any] = {"upload": upload, "refresh_seconds": REFRESH_SECONDS}
+    refresh = (STUCK_REFRESH_SECONDS if upload.is_stuck else REFRESH_SECONDS) if upload.is_waiting else 0
+    context: dict[str, Any] = {
+        "upload": upload,
+        "actions": upload.actions(request.user),
+        "refresh_seconds": refresh,
+        "stuck_after_minutes": settings.IMPORT_STUCK_AFTER // 60,
+    }
     if upload.status == SpreadsheetImport.Status.PREVIEWED:
         preview = upload.read()
         errors = preview.error_rows
@@ -92,6 +101,7 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def import_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    """Discard a preview, or an import no worker has finished (nothing of it is imported)."""
     upload = _get_import(request, pk)
     try:
         upload.discard(by=request.user)
@@ -100,3 +110,19 @@ def import_discard(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(upload)
     messages.success(request, _("The list %(name)s was discarded.") % {"name": upload.original_name})
     return redirect("proposals:import")
+
+
+@login_required
+@require_POST
+def import_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue a stuck import again; its page then follows it as after the confirmation."""
+    upload = _get_import(request, pk)
+    try:
+        upload.retry(by=request.user)
+    except InvalidTransition as exc:
+        messages.info(request, str(exc))
+    else:
+        messages.success(
+            request, _("The import was queued again; this page shows the result when it is done.")
+        )
+    return redirect(upload)

@@ -9,5 +9,6 @@ from proposals.models import SpreadsheetImport
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def apply_spreadsheet_import(upload_id: int) -> int | None:
-    """Log and assign the rows of a confirmed suggestion list (交办清单), all or nothing."""
+    """Log and assign the rows of a confirmed suggestion list (交办清单), all or nothing.
+    Idempotent (the outbox may publish it twice): a second run finds the list imported."""
     return SpreadsheetImport.run_confirmed(upload_id)

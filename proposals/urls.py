@@ -15,6 +15,7 @@ urlpatterns = [
     path("import/<int:pk>/", import_views.import_detail, name="import_detail"),
     path("import/<int:pk>/confirm/", import_views.import_confirm, name="import_confirm"),
     path("import/<int:pk>/discard/", import_views.import_discard, name="import_discard"),
+    path("import/<int:pk>/retry/", import_views.import_retry, name="import_retry"),
     path("<int:pk>/", views.proposal_detail, name="detail"),
     path("<int:pk>/assign/", views.proposal_assign, name="assign"),
     path("<int:pk>/close/", views.proposal_close, name="close"),

@@ -69,7 +69,7 @@ def letter_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The preview of an upload; once confirmed, what it imported."""
     require(request, "staff")
     batch = get_object_or_404(LetterImport.objects.select_related("created_by", "decided_by"), pk=pk)
-    context: dict[str, Any] = {"batch": batch}
+    context: dict[str, Any] = {"batch": batch, "actions": batch.actions(request.user)}
     if batch.status == LetterImport.Status.PREVIEWED:
         summary = preview_batch(batch)
         order = {LetterPreview.FAILED: 0, LetterPreview.NEW: 1, LetterPreview.UNCHANGED: 2}

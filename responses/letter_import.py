@@ -34,7 +34,7 @@ from proposals.models import Assignment, Department, Proposal, normalise_name
 from responses.letters.parse import ParsedLetter, chinese_number, parse_letter
 from responses.letters.text import LetterError
 from responses.models import ArchivedLetter, LetterImport, LetterImportFile, Reply
-from tracker.workflow import InvalidTransition
+from tracker.workflow import guarded_update
 
 if TYPE_CHECKING:
     from tracker.models import User
@@ -459,13 +459,11 @@ def preview_batch(batch: LetterImport) -> ImportSummary:
 
 
 def apply_import(batch: LetterImport, *, by: User) -> ImportSummary:
-    """Archive the new letters of a previewed upload, all in one transaction."""
+    """Archive the new letters of a previewed upload, all in one transaction. The row lock
+    makes a second confirmation wait for the first and then be refused, having read nothing."""
     with transaction.atomic():
         batch = LetterImport.objects.select_for_update().get(pk=batch.pk)
-        if batch.status != LetterImport.Status.PREVIEWED:
-            raise InvalidTransition(
-                gettext("This upload was already %(status)s.") % {"status": batch.get_status_display()}
-            )
+        transition = LetterImport.WORKFLOW.check(batch, "confirm", by)
         stored = batch_uploads(batch)
         summary = preview_letters([upload for _row, upload in stored])
         now = timezone.now()
@@ -475,11 +473,12 @@ def apply_import(batch: LetterImport, *, by: User) -> ImportSummary:
             if preview.outcome == LetterPreview.NEW
         ]
         ArchivedLetter.objects.bulk_create(archived)
-        batch.status = LetterImport.Status.APPLIED
-        batch.decided_by = by
-        batch.decided_at = now
-        batch.imported_count = len(archived)
-        batch.save(update_fields=["status", "decided_by", "decided_at", "imported_count"])
+        guarded_update(
+            batch,
+            transition,
+            expected=LetterImport.Status.PREVIEWED,
+            fields={"decided_by": by, "decided_at": now, "imported_count": len(archived)},
+        )
     return summary
 
 
@@ -505,13 +504,13 @@ def _archived_letter(preview: LetterPreview, source: LetterImportFile, *, by: Us
 
 
 def discard_import(batch: LetterImport, *, by: User) -> None:
+    """Staff drop an upload without importing it; it is kept, marked discarded."""
     with transaction.atomic():
-        batch = LetterImport.objects.select_for_update().get(pk=batch.pk)
-        if batch.status != LetterImport.Status.PREVIEWED:
-            raise InvalidTransition(
-                gettext("This upload was already %(status)s.") % {"status": batch.get_status_display()}
-            )
-        batch.status = LetterImport.Status.DISCARDED
-        batch.decided_by = by
-        batch.decided_at = timezone.now()
-        batch.save(update_fields=["status", "decided_by", "decided_at"])
+        batch = LetterImport.objects.get(pk=batch.pk)
+        transition = LetterImport.WORKFLOW.check(batch, "discard", by)
+        guarded_update(
+            batch,
+            transition,
+            expected=LetterImport.Status.PREVIEWED,
+            fields={"decided_by": by, "decided_at": timezone.now()},
+        )

@@ -17,5 +17,6 @@ def send_due_reminders() -> int:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def deliver_reminders(recipient_id: int, channel: str) -> int:
-    """Send one person's pending reminders on one channel, as one digest."""
+    """Send one person's pending reminders on one channel, as one digest. Idempotent (the
+    outbox may publish it twice): a second run finds nothing pending and sends nothing."""
     return deliver(recipient_id, channel)

@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from tracker.models import ApiToken, User
+from tracker.models import ApiToken, OutboxMessage, User
 
 
 @admin.register(User)
@@ -37,4 +37,23 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Tasks queued through the outbox: which are still waiting for the broker, and why.
+    A record only; the drain publishes, prune_outbox deletes old published rows."""
+
+    list_display = ["task", "args", "created_at", "published_at", "attempts", "last_error"]
+    list_filter = [("published_at", admin.EmptyFieldListFilter), "task"]
+    readonly_fields = list_display
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: OutboxMessage | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: OutboxMessage | None = None) -> bool:
         return False

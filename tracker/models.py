@@ -253,3 +253,40 @@ class ApiToken(models.Model):
             raise InvalidTransition(gettext("This API token is already revoked."))
         self.revoked_at = now
         self.revoked_by = by
+
+
+class OutboxMessageQuerySet(models.QuerySet["OutboxMessage"]):
+    def unpublished(self) -> OutboxMessageQuerySet:
+        return self.filter(published_at=None)
+
+
+class OutboxMessage(models.Model):
+    """A Celery task to hand to the broker, written in the transaction that needs it
+    (tracker/outbox.py): the work is on record once the transaction commits, whether or
+    not the broker answers then. Kept after it is published; only the prune_outbox
+    command deletes published rows, and only old ones."""
+
+    task = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    published_at = models.DateTimeField(_("handed to the broker at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    objects = OutboxMessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            # The drain: unpublished rows, oldest first (a handful, among every row ever queued).
+            models.Index(
+                fields=["created_at", "id"],
+                condition=models.Q(published_at=None),
+                name="tracker_outbox_unpublished",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}{tuple(self.args)}"

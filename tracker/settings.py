@@ -39,6 +39,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from None
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {value!r}") from None
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if value is None or value == "":
@@ -228,7 +238,8 @@ if CELERY_BROKER_URL == "filesystem://":
         "store_processed": False,
     }
 else:
-    # A stalled Redis must not hang a web request that enqueues a task.
+    # A stalled Redis must not hang the worker or beat for long. Web requests publish
+    # through the outbox, with shorter limits of their own (OUTBOX_* below).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "socket_timeout": 5,
         "socket_connect_timeout": 5,
@@ -244,8 +255,8 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
-# Enqueueing with Redis down gives up after about two seconds instead of hanging the
-# request: the reminder scan re-queues whatever was not delivered.
+# Beat's own publishes give up after about two seconds with Redis down (the next tick
+# tries again); everything else is enqueued through the outbox (tracker/outbox.py).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
@@ -255,6 +266,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 1,
 }
 _scan_seconds = env_int("REMINDER_SCAN_SECONDS", 0)
+# The outbox drain's period (tracker/outbox.py); scripts shorten it.
+OUTBOX_DRAIN_SECONDS = env_int("OUTBOX_DRAIN_SECONDS", 30)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "send-due-reminders": {
         "task": "responses.tasks.send_due_reminders",
@@ -262,7 +275,31 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": float(_scan_seconds) if _scan_seconds else crontab(minute="*/5"),
         "options": {"expires": 240},
     },
+    "drain-outbox": {
+        "task": "tracker.tasks.drain_outbox",
+        # Every 30 seconds, around the clock (OUTBOX_DRAIN_SECONDS).
+        "schedule": float(OUTBOX_DRAIN_SECONDS),
+        "options": {"expires": max(OUTBOX_DRAIN_SECONDS - 5, 1)},
+    },
 }
+
+# The outbox (tracker/outbox.py): tasks are written to the database in the transaction
+# that needs them and handed to the broker after it commits. A web request spends at
+# most OUTBOX_PUBLISH_BUDGET seconds on that (each broker step gives up after half of
+# it, with no retry); what is left goes out with the drain, which takes messages at
+# least OUTBOX_DRAIN_AFTER seconds old, for up to OUTBOX_DRAIN_BUDGET seconds, each
+# broker step giving up after OUTBOX_DRAIN_TIMEOUT. OUTBOX_BROKER_URL, when set, is the
+# broker the outbox publishes to (default: CELERY_BROKER_URL).
+OUTBOX_BROKER_URL = os.environ.get("OUTBOX_BROKER_URL", "")
+OUTBOX_PUBLISH_BUDGET = env_float("OUTBOX_PUBLISH_BUDGET", 1.0)
+OUTBOX_DRAIN_AFTER = env_int("OUTBOX_DRAIN_AFTER", 10)
+OUTBOX_DRAIN_BUDGET = env_float("OUTBOX_DRAIN_BUDGET", 60.0)
+OUTBOX_DRAIN_TIMEOUT = env_float("OUTBOX_DRAIN_TIMEOUT", 2.0)
+
+# A confirmed suggestion-list import that no worker has finished this many seconds later
+# is "stuck": its page offers staff to queue it again or discard it, and the outbox drain
+# queues it again (once per this period) in case the broker lost its task.
+IMPORT_STUCK_AFTER = env_int("IMPORT_STUCK_AFTER", 300)
 
 # Reminders (design.md §5). Links in emails and SMS start with SITE_URL.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

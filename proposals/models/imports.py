@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import TYPE_CHECKING
+import contextlib
+import logging
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import OperationalError, models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -15,15 +17,18 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from proposals.models.reference import Session
+from tracker import outbox
 from tracker.validators import not_in_future
-from tracker.workflow import InvalidTransition, check_staff
-
-if TYPE_CHECKING:
-    from tracker.models import User
-
+from tracker.workflow import STAFF, SYSTEM, Conflict, Transition, Workflow, guarded_update
 
 if TYPE_CHECKING:
     from proposals.spreadsheet import SheetPreview
+    from tracker.models import User
+
+logger = logging.getLogger(__name__)
+
+# Named by string: the outbox publishes it by name (tracker imports no app).
+APPLY_TASK = "proposals.tasks.apply_spreadsheet_import"
 
 
 def spreadsheet_path(instance: SpreadsheetImport, filename: str) -> str:
@@ -39,7 +44,13 @@ class SpreadsheetImport(models.Model):
     Nothing is logged until staff confirm; the file is then read and checked again and
     every row is logged and assigned in one transaction. Never deleted: a discarded
     upload stays, marked so.
+
+    previewed ─confirm→ applying ─finish (worker)→ applied
+    applying ─refuse (worker: rows wrong now)→ previewed
+    previewed ─discard→ discarded;  applying, stuck ─retry / discard→ applying / discarded
     """
+
+    WORKFLOW: ClassVar[Workflow]
 
     class Status(models.TextChoices):
         PREVIEWED = "previewed", _("awaiting confirmation")
@@ -71,6 +82,10 @@ class SpreadsheetImport(models.Model):
         verbose_name=_("confirmed by"),
     )
     applied_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    # When staff confirmed it (the worker sets applied_at when it is done), and when its
+    # task was last queued: by the confirmation, a retry or the drain's sweep of stuck imports.
+    confirmed_at = models.DateTimeField(_("sent to the worker at"), null=True, blank=True)
+    queued_at = models.DateTimeField(_("last queued at"), null=True, blank=True)
     discarded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -136,100 +151,234 @@ class SpreadsheetImport(models.Model):
             data = handle.read()
         return read_sheet(data, session=self.session)
 
-    def apply(self, *, by: User) -> int:
-        """Log and assign every row now, all or nothing; returns how many suggestions were logged.
+    # -- the workflow: what staff may do now, and each transition ----------------------
 
-        Raises spreadsheet.SheetRejected (nothing written) when a row has errors now. The
-        pages use confirm(), which does this in the worker.
+    def actions(self, user: User) -> frozenset[str]:
+        """The steps ``user`` may take on this upload now (the import page's buttons)."""
+        return self.WORKFLOW.allowed(self, user)
+
+    @property
+    def is_waiting(self) -> bool:
+        """Confirmed, and waiting for a worker to log and assign the rows."""
+        return self.status == self.Status.APPLYING
+
+    @property
+    def is_stuck(self) -> bool:
+        """Confirmed IMPORT_STUCK_AFTER seconds ago or more and still not finished by a worker
+        (the worker is stopped, or the broker lost the task): staff may retry or discard."""
+        if not self.is_waiting:
+            return False
+        if self.confirmed_at is None:
+            return True  # confirmed before confirmation times were recorded
+        return timezone.now() - self.confirmed_at >= timedelta(seconds=settings.IMPORT_STUCK_AFTER)
+
+    def apply(self, *, by: User) -> int:
+        """Log and assign every row now, in this process, all or nothing; returns how many
+        suggestions were logged (scripts and benchmarks; the pages use confirm()).
+
+        Raises spreadsheet.SheetRejected (nothing written) when a row has errors now.
         """
-        check_staff(by)
         with transaction.atomic():
-            self._lock_previewed()
-            self._apply_rows(by=by)
+            locked = SpreadsheetImport.objects.select_for_update().get(pk=self.pk)
+            transition = self.WORKFLOW.check(locked, "apply", by)
+            locked._apply_rows(transition, by=by)
+        self.refresh_from_db()
         return self.created_count
 
     def confirm(self, *, by: User) -> None:
         """Staff confirm the preview: the upload is "importing" at once, and a worker logs and
-        assigns the rows (a 10,000-row list takes minutes, longer than a web request may)."""
-        from proposals.tasks import apply_spreadsheet_import
+        assigns the rows (a 10,000-row list takes minutes, longer than a web request may).
 
-        check_staff(by)
+        The task goes through the outbox (written in this transaction, published after it
+        commits), so a broker that is down or stalled delays the import but neither fails
+        nor holds the request. The guarded UPDATE on "awaiting confirmation" makes the
+        second of two confirmations a Conflict, without waiting on a worker's row lock.
+        """
+        self.refresh_from_db()
+        transition = self.WORKFLOW.check(self, "confirm", by)
+        now = timezone.now()
         with transaction.atomic():
-            locked = self._lock_previewed()
-            locked.status = self.Status.APPLYING
-            locked.applied_by = by
-            locked.failure = ""
-            locked.save(update_fields=["status", "applied_by", "failure"])
-            pk = self.pk
-            transaction.on_commit(lambda: apply_spreadsheet_import.delay(pk))
+            guarded_update(
+                self,
+                transition,
+                expected=self.Status.PREVIEWED,
+                fields={"applied_by": by, "failure": "", "confirmed_at": now, "queued_at": now},
+            )
+            outbox.enqueue(APPLY_TASK, self.pk)
+
+    def retry(self, *, by: User) -> None:
+        """Staff queue a stuck import again (its task was lost, or no worker ran). Harmless
+        if the first task turns up after all: whichever runs second finds it imported."""
+        with transaction.atomic():
+            locked = self._lock_unless_applying()
+            transition = self.WORKFLOW.check(locked, "retry", by)
+            guarded_update(
+                locked, transition, expected=self.Status.APPLYING, fields={"queued_at": timezone.now()}
+            )
+            outbox.enqueue(APPLY_TASK, self.pk)
         self.refresh_from_db()
 
-    def _lock_previewed(self) -> SpreadsheetImport:
-        """This upload's row, locked until the transaction ends, so that two confirmations
-        cannot both log the rows; InvalidTransition once it is no longer a preview."""
-        locked = SpreadsheetImport.objects.select_for_update().get(pk=self.pk)
-        if locked.status != self.Status.PREVIEWED:
-            raise InvalidTransition(
-                gettext("This list was already %(status)s.") % {"status": locked.get_status_display()}
+    def discard(self, *, by: User) -> None:
+        """Staff drop an upload they will not confirm, or an import stuck for minutes; it is
+        kept, marked discarded, with who and when. A worker applying the list holds its row
+        lock, so the discard is refused then; once discarded, a late worker finds the status
+        changed under the lock and imports nothing."""
+        with transaction.atomic():
+            locked = self._lock_unless_applying()
+            transition = self.WORKFLOW.check(locked, "discard", by)
+            guarded_update(
+                locked,
+                transition,
+                expected=locked.status,
+                fields={"discarded_by": by, "discarded_at": timezone.now()},
             )
-        return locked
+        self.refresh_from_db()
+
+    def _lock_unless_applying(self) -> SpreadsheetImport:
+        """This upload's row, locked; refused at once (never waited for) while a worker holds
+        it, which is while it applies the list."""
+        try:
+            with transaction.atomic():
+                return SpreadsheetImport.objects.select_for_update(nowait=True).get(pk=self.pk)
+        except OperationalError:
+            raise Conflict(
+                gettext("A worker is importing this list right now; reload the page in a minute.")
+            ) from None
 
     @classmethod
     def run_confirmed(cls, pk: int) -> int | None:
         """The worker's part of confirm(): log and assign every row, all or nothing. When the
         rows are refused now (or anything fails), the upload goes back to its preview with
-        the reason, and nothing is written. Returns how many were logged."""
+        the reason, and nothing is written. Returns how many were logged.
+
+        Safe to run twice for one upload (the outbox may publish the task again, and stuck
+        imports are re-queued): the row is locked and its status checked under the lock, so
+        a second run, or one after a discard, finds it no longer "importing" and returns."""
         from proposals.spreadsheet import SheetRejected
 
         try:
             with transaction.atomic():
                 upload = cls.objects.select_for_update().select_related("session__congress").get(pk=pk)
-                if upload.status != cls.Status.APPLYING or upload.applied_by is None:
-                    return None  # Already done (a redelivered task) or never confirmed.
-                return upload._apply_rows(by=upload.applied_by)
+                if cls.WORKFLOW.refusal(upload, "finish", None) or upload.applied_by is None:
+                    return None  # Already done (a redelivered task), discarded, or never confirmed.
+                return upload._apply_rows(cls.WORKFLOW["finish"], by=upload.applied_by)
         except SheetRejected as exc:
-            reason = gettext("Nothing was imported: %(errors)s") % {"errors": exc}
-            cls.objects.filter(pk=pk, status=cls.Status.APPLYING).update(
-                status=cls.Status.PREVIEWED, applied_by=None, failure=reason
-            )
+            cls._refuse(pk, gettext("Nothing was imported: %(errors)s") % {"errors": exc})
             return None
         except Exception:
-            cls.objects.filter(pk=pk, status=cls.Status.APPLYING).update(
-                status=cls.Status.PREVIEWED,
-                applied_by=None,
-                failure=gettext(
+            cls._refuse(
+                pk,
+                gettext(
                     "The import stopped with an unexpected error and nothing was imported. "
                     "Try again; if it fails again, tell the administrator."
                 ),
             )
             raise
 
-    def _apply_rows(self, *, by: User) -> int:
+    @classmethod
+    def _refuse(cls, pk: int, reason: str) -> None:
+        """Back to the preview, with why; nothing when staff discarded it meanwhile."""
+        upload = cls.objects.get(pk=pk)
+        with contextlib.suppress(Conflict):
+            guarded_update(
+                upload,
+                cls.WORKFLOW["refuse"],
+                expected=cls.Status.APPLYING,
+                fields={"applied_by": None, "failure": reason, "confirmed_at": None, "queued_at": None},
+            )
+
+    def _apply_rows(self, transition: Transition, *, by: User) -> int:
         """Inside the caller's transaction, with this upload locked."""
         from proposals.spreadsheet import apply_sheet
 
         preview = self.read()
-        self.created_count = apply_sheet(self, preview, by=by)
-        self.row_count = len(preview.rows)
-        self.status = self.Status.APPLIED
-        self.applied_by = by
-        self.applied_at = timezone.now()
-        self.failure = ""
-        self.save(
-            update_fields=["created_count", "row_count", "status", "applied_by", "applied_at", "failure"]
+        created = apply_sheet(self, preview, by=by)
+        guarded_update(
+            self,
+            transition,
+            expected=self.status,
+            fields={
+                "created_count": created,
+                "row_count": len(preview.rows),
+                "applied_by": by,
+                "applied_at": timezone.now(),
+                "failure": "",
+            },
         )
         return self.created_count
 
-    def discard(self, *, by: User) -> None:
-        """Staff drop an upload they will not confirm; it is kept, marked discarded."""
-        check_staff(by)
+    @classmethod
+    def requeue_stuck(cls) -> int:
+        """Queue again every import still "importing" IMPORT_STUCK_AFTER seconds after it
+        was last queued: its task was lost (a broker that lost its queue) or never ran.
+        Imports a worker is applying right now are locked by it and skipped. Run by the
+        outbox drain (every 30 s; registered in ProposalsConfig.ready), which exists to get
+        queued work to a worker; once per IMPORT_STUCK_AFTER for each import."""
+        now = timezone.now()
+        due = Q(queued_at__isnull=True) | Q(
+            queued_at__lte=now - timedelta(seconds=settings.IMPORT_STUCK_AFTER)
+        )
         with transaction.atomic():
-            updated = SpreadsheetImport.objects.filter(pk=self.pk, status=self.Status.PREVIEWED).update(
-                status=self.Status.DISCARDED, discarded_by=by, discarded_at=timezone.now()
+            stuck = list(
+                cls.objects.filter(due, status=cls.Status.APPLYING)
+                .select_for_update(skip_locked=True)
+                .values_list("pk", flat=True)[:100]
             )
-            if not updated:
-                self.refresh_from_db()
-                raise InvalidTransition(
-                    gettext("This list was already %(status)s.") % {"status": self.get_status_display()}
-                )
-        self.refresh_from_db()
+            if not stuck:
+                return 0
+            cls.objects.filter(pk__in=stuck).update(queued_at=now)
+            outbox.enqueue_many(APPLY_TASK, [[pk] for pk in stuck])
+        logger.warning("suggestion-list imports %s were not finished by a worker: queued again", stuck)
+        return len(stuck)
+
+
+def _stuck_only(upload: SpreadsheetImport, _today: date) -> str | None:
+    """An import in progress is retried or discarded only once no worker has finished it
+    for IMPORT_STUCK_AFTER: before that, a worker may well be applying it."""
+    if upload.is_waiting and not upload.is_stuck:
+        return gettext(
+            "A worker may still be importing this list; wait a few minutes before retrying or discarding it."
+        )
+    return None
+
+
+def _not_now(upload: SpreadsheetImport) -> str:
+    if upload.is_waiting:
+        return gettext("This list is already being imported.")
+    return gettext("This list was already %(status)s.") % {"status": upload.get_status_display()}
+
+
+_PREVIEWED = frozenset({SpreadsheetImport.Status.PREVIEWED})
+_APPLYING = frozenset({SpreadsheetImport.Status.APPLYING})
+
+SpreadsheetImport.WORKFLOW = Workflow(
+    transitions=(
+        # Staff confirm the preview; a worker applies it (the pages).
+        Transition("confirm", _PREVIEWED, SpreadsheetImport.Status.APPLYING, (STAFF,)),
+        # Applied at once, in the caller's process (scripts, benchmarks).
+        Transition("apply", _PREVIEWED, SpreadsheetImport.Status.APPLIED, (STAFF,)),
+        # The worker: every row logged and assigned, or the rows refused when read again.
+        Transition("finish", _APPLYING, SpreadsheetImport.Status.APPLIED, (SYSTEM,)),
+        Transition("refuse", _APPLYING, SpreadsheetImport.Status.PREVIEWED, (SYSTEM,)),
+        # An import no worker has finished in IMPORT_STUCK_AFTER: queue it again, or drop it.
+        Transition(
+            "retry",
+            _APPLYING,
+            None,
+            (STAFF,),
+            guards=(_stuck_only,),
+            refused=lambda upload: (
+                gettext("This list is no longer waiting for the worker; it is %(status)s.")
+                % {"status": upload.get_status_display()}
+            ),
+        ),
+        Transition(
+            "discard",
+            _PREVIEWED | _APPLYING,
+            SpreadsheetImport.Status.DISCARDED,
+            (STAFF,),
+            guards=(_stuck_only,),
+        ),
+    ),
+    not_now=lambda upload: _not_now(upload),
+)

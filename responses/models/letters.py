@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import uuid
 from pathlib import PurePath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from proposals.models import Department, Proposal
+from tracker.workflow import STAFF, Transition, Workflow
 
 if TYPE_CHECKING:
     from tracker.models import User
@@ -27,7 +29,12 @@ def letter_path(instance: LetterImportFile, filename: str) -> str:
 
 class LetterImport(models.Model):
     """One upload of reply letters. Its files are kept while staff read the preview; nothing
-    reaches the archive until they confirm, and a discarded upload is kept, marked so."""
+    reaches the archive until they confirm, and a discarded upload is kept, marked so.
+
+    previewed ─confirm→ applied;  previewed ─discard→ discarded
+    """
+
+    WORKFLOW: ClassVar[Workflow]
 
     class Status(models.TextChoices):
         PREVIEWED = "previewed", _("awaiting confirmation")
@@ -66,6 +73,25 @@ class LetterImport(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("responses:letter_import", args=[self.pk])
+
+    def actions(self, user: User) -> frozenset[str]:
+        """The steps ``user`` may take on this upload now (the import page's buttons)."""
+        return self.WORKFLOW.allowed(self, user)
+
+
+_LETTERS_PREVIEWED = frozenset({LetterImport.Status.PREVIEWED})
+
+# Confirming archives the new letters in the request (responses/letter_import.py): no
+# worker, so no state in between.
+LetterImport.WORKFLOW = Workflow(
+    transitions=(
+        Transition("confirm", _LETTERS_PREVIEWED, LetterImport.Status.APPLIED, (STAFF,)),
+        Transition("discard", _LETTERS_PREVIEWED, LetterImport.Status.DISCARDED, (STAFF,)),
+    ),
+    not_now=lambda batch: (
+        gettext("This upload was already %(status)s.") % {"status": batch.get_status_display()}
+    ),
+)
 
 
 class LetterImportFile(models.Model):

@@ -2,7 +2,9 @@
 
 A delivery locks the person's pending reminders (SKIP LOCKED), re-checks that each still
 applies, marks them sent with a compare-and-set and sends in the same transaction, so a
-crash before commit leaves them pending for the next scan.
+crash before commit leaves them pending for the next scan. That makes a delivery task
+safe to run twice for the same person and channel (the second finds nothing pending),
+which the outbox relies on: it may publish a message more than once.
 """
 
 from __future__ import annotations
@@ -16,9 +18,13 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from responses.models import Reminder
+from tracker import outbox
 from tracker.notify import send_reminders
 
 logger = logging.getLogger(__name__)
+
+# Named by string: the outbox (tracker) cannot import responses.tasks.
+DELIVER_TASK = "responses.tasks.deliver_reminders"
 
 
 def deliver(recipient_id: int, channel: str, *, limit: int = 200) -> int:
@@ -106,18 +112,14 @@ def note_earliest(earliest: dict[tuple[int, str], datetime], rows: Iterable[Remi
 
 
 def enqueue_on_commit(earliest: dict[tuple[int, str], datetime]) -> None:
+    """Queue one delivery per (recipient, channel) that may go out now, in the caller's
+    transaction; they reach the broker together once it commits (tracker/outbox.py)."""
     now = timezone.now()
     pairs = sorted(pair for pair, send_after in earliest.items() if send_after <= now)
-    if pairs:
-        transaction.on_commit(lambda: [enqueue_delivery(u, c) for u, c in pairs])
+    outbox.enqueue_many(DELIVER_TASK, pairs)
 
 
 def enqueue_delivery(recipient_id: int, channel: str) -> None:
-    """Queue a delivery; a broker that is down is logged, not raised: the next scan
-    finds the reminders still pending and queues them again."""
-    from responses.tasks import deliver_reminders
-
-    try:
-        deliver_reminders.delay(recipient_id, channel)
-    except Exception as exc:  # noqa: BLE001 - kombu raises several types for a broker outage
-        logger.warning("could not queue reminder delivery for user %s (%s): %s", recipient_id, channel, exc)
+    """Queue one delivery through the outbox. Queueing it twice is harmless: the second
+    delivery finds the reminders already marked sent (compare-and-set) and sends nothing."""
+    outbox.enqueue(DELIVER_TASK, recipient_id, channel)

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from responses.models import Reminder, ScanRun
+from tracker import outbox
 
 
 def health(now: datetime | None = None) -> dict[str, object]:
@@ -38,12 +39,13 @@ def health(now: datetime | None = None) -> dict[str, object]:
     }
 
 
-def broker_reachable() -> tuple[bool, str]:
-    from tracker.celery import app
-
+def broker_reachable(timeout: float = 0.5) -> tuple[bool, str]:
+    """Whether the broker answers: one connection attempt, no retry, each step giving up
+    after ``timeout`` seconds, so a stalled Redis costs the staff page and /health/ about
+    a second at most (connect and one command) instead of holding them."""
     try:
-        with app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, timeout=2)
+        with outbox.broker_connection(timeout) as connection:
+            connection.ensure_connection(max_retries=0)
     except Exception as exc:  # noqa: BLE001 - any broker error means "not reachable"
         return False, f"{type(exc).__name__}: {exc}"[:300]
     return True, ""

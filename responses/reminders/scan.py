@@ -21,6 +21,7 @@ from proposals.models import Assignment, ProposalEvent
 from responses.models import Obligation, Reminder, ScanRun
 from responses.reminders import delivery
 from responses.reminders.audience import Audience
+from tracker import outbox
 from tracker.workflow import Conflict, InvalidTransition, stale_message
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 def run_scan(*, today: date | None = None, batch: int = 200, max_batches: int | None = None) -> ScanRun:
     """Claim every due reminder stage, one locked batch per short transaction, then
-    re-queue deliveries that a lost worker or broker left pending."""
+    re-queue deliveries that a lost worker or broker left pending, and drain the outbox."""
     today = today or timezone.localdate()
     scan = ScanRun.objects.create()
     audience = Audience()
@@ -78,14 +79,19 @@ def run_scan(*, today: date | None = None, batch: int = 200, max_batches: int | 
     # Queued once every batch is committed: one digest per person per scan.
     delivery.enqueue_on_commit(recorded)
     scan.redispatched = redispatch_stale(timezone.now())
+    # Whatever the broker refused since the last drain goes out now rather than in up to
+    # 30 s, and the scan still drains when beat's outbox task is not scheduled.
+    drained = outbox.drain()
     scan.finished_at = timezone.now()
     scan.save()
     logger.info(
-        "reminder scan: %s deadlines, %s reminders recorded, %s deliveries re-queued, %s rounds closed",
+        "reminder scan: %s deadlines, %s reminders recorded, %s deliveries re-queued, %s rounds closed, "
+        "%s waiting tasks published",
         scan.obligations,
         scan.reminders,
         scan.redispatched,
         scan.rounds_closed,
+        drained,
     )
     return scan
 
@@ -148,9 +154,11 @@ def redispatch_stale(now: datetime) -> int:
         .values_list("recipient_id", "channel")
         .distinct()[:5000]
     )
-    for recipient_id, channel in pairs:
-        delivery.enqueue_delivery(recipient_id, channel)
-    return len(pairs)
+    # A delivery still waiting in the outbox (the broker has been down) is not queued again.
+    waiting = outbox.pending_args(delivery.DELIVER_TASK)
+    fresh = [pair for pair in pairs if pair not in waiting]
+    outbox.enqueue_many(delivery.DELIVER_TASK, fresh)
+    return len(fresh)
 
 
 def remind_now(assignment: Assignment, *, by: User, expected_stage: int | None = None) -> int:

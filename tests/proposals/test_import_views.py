@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from unittest import mock
 
@@ -12,10 +12,14 @@ from django.test import override_settings
 from django.urls import reverse
 
 from proposals.models import Assignment, Proposal, SpreadsheetImport
+from proposals.models.imports import APPLY_TASK
 from tests.base import TrackerTestCase
 from tests.proposals.test_spreadsheet_import import MEDIA, counts, row, stage, workbook
+from tracker import outbox
+from tracker.models import OutboxMessage
 
 UPLOAD = reverse("proposals:import")
+CONFIRMED = datetime(2024, 7, 16, 2, 0, tzinfo=UTC)
 
 
 def detail(upload: SpreadsheetImport) -> str:
@@ -182,7 +186,7 @@ class ConfirmTests(ImportViewTestCase):
         self.client.force_login(self.staff)
         response = self.confirm(upload, run_worker=False)
         self.assertEqual(self.refreshed(upload).status, SpreadsheetImport.Status.APPLYING)
-        self.assertContains(response, "the suggestions are being logged and assigned")
+        self.assertContains(response, "waiting for the background worker to log and assign the suggestions")
         self.assertContains(response, '<meta http-equiv="refresh"')
         self.assertEqual(Proposal.objects.count(), 0)
 
@@ -259,3 +263,119 @@ class DiscardTests(ImportViewTestCase):
         self.client.force_login(self.staff)
         self.client.post(discard(upload))
         self.assertEqual(self.refreshed(upload).status, SpreadsheetImport.Status.APPLIED)
+
+
+def retry(upload: SpreadsheetImport) -> str:
+    return reverse("proposals:import_retry", args=[upload.pk])
+
+
+@override_settings(IMPORT_STUCK_AFTER=300)
+class StuckImportTests(ImportViewTestCase):
+    """A confirmed list that no worker has finished (the worker is stopped, or the broker
+    lost its task): its page says it waits, then offers staff to queue it again or discard it."""
+
+    def confirmed(self) -> SpreadsheetImport:
+        """Confirmed by staff at CONFIRMED; its task never reached a worker."""
+        upload = self.staged()
+        with time_machine.travel(CONFIRMED, tick=False), self.captureOnCommitCallbacks(execute=False):
+            upload.confirm(by=self.staff)
+        return upload
+
+    def page(self, upload: SpreadsheetImport, *, minutes: float) -> Any:
+        with time_machine.travel(CONFIRMED + timedelta(minutes=minutes), tick=False):
+            return self.client.get(detail(upload))
+
+    def test_it_records_when_the_import_was_confirmed(self) -> None:
+        upload = self.refreshed(self.confirmed())
+        self.assertEqual((upload.confirmed_at, upload.applied_by), (CONFIRMED, self.staff))
+
+    def test_the_page_says_it_waits_for_the_worker_and_offers_nothing_before_IMPORT_STUCK_AFTER(self) -> None:
+        upload = self.confirmed()
+        self.client.force_login(self.staff)
+        response = self.page(upload, minutes=4.9)
+        self.assertContains(response, "waiting for the background worker")
+        self.assertEqual(response.context["actions"], frozenset())
+        self.assertNotContains(response, retry(upload))
+        self.assertNotContains(response, discard(upload))
+
+    def test_the_page_offers_retry_and_discard_once_no_worker_finished_it_in_IMPORT_STUCK_AFTER(self) -> None:
+        upload = self.confirmed()
+        self.client.force_login(self.staff)
+        response = self.page(upload, minutes=5)
+        self.assertContains(response, "no worker has finished importing it for more than 5 minutes")
+        self.assertContains(response, retry(upload))
+        self.assertContains(response, discard(upload))
+
+    def test_the_stuck_page_speaks_chinese(self) -> None:
+        upload = self.confirmed()
+        self.client.force_login(self.staff)
+        with self.settings(LANGUAGE_CODE="zh-hans"):
+            response = self.page(upload, minutes=6)
+        self.assertContains(response, "超过5分钟仍无后台任务完成导入")
+        self.assertContains(response, "重新提交导入")
+        self.assertNotContains(response, "no worker has finished")
+
+    def test_retry_queues_the_import_again_and_the_worker_applies_it(self) -> None:
+        upload = self.confirmed()
+        self.client.force_login(self.staff)
+        with time_machine.travel(CONFIRMED + timedelta(minutes=6), tick=False):
+            with self.captureOnCommitCallbacks(execute=True):
+                response = self.client.post(retry(upload))
+            self.assertRedirects(response, detail(upload), fetch_redirect_response=False)
+        self.assertEqual(self.refreshed(upload).status, SpreadsheetImport.Status.APPLIED)
+        self.assertEqual(Proposal.objects.count(), 2)
+
+    def test_retry_is_refused_before_IMPORT_STUCK_AFTER(self) -> None:
+        upload = self.confirmed()
+        self.client.force_login(self.staff)
+        with time_machine.travel(CONFIRMED + timedelta(minutes=2), tick=False):
+            response = self.client.post(retry(upload), follow=True)
+        self.assertContains(response, "A worker may still be importing this list")
+        self.assertEqual(OutboxMessage.objects.filter(task=APPLY_TASK).count(), 1)
+
+    def test_discard_of_a_stuck_import_records_who_and_when_and_a_late_task_imports_nothing(self) -> None:
+        upload = self.confirmed()
+        self.client.force_login(self.staff)
+        discarded_at = CONFIRMED + timedelta(minutes=6)
+        with time_machine.travel(discarded_at, tick=False):
+            self.client.post(discard(upload))
+        upload = self.refreshed(upload)
+        self.assertEqual(
+            (upload.status, upload.discarded_by, upload.discarded_at),
+            (SpreadsheetImport.Status.DISCARDED, self.staff, discarded_at),
+        )
+        self.assertIsNone(SpreadsheetImport.run_confirmed(upload.pk))
+        self.assertFalse(Proposal.objects.exists())
+
+    def test_discard_of_an_import_in_progress_is_refused_before_IMPORT_STUCK_AFTER(self) -> None:
+        upload = self.confirmed()
+        self.client.force_login(self.staff)
+        with time_machine.travel(CONFIRMED + timedelta(minutes=2), tick=False):
+            self.client.post(discard(upload))
+        self.assertEqual(self.refreshed(upload).status, SpreadsheetImport.Status.APPLYING)
+
+    def test_the_outbox_drain_queues_a_stuck_import_again_once_per_IMPORT_STUCK_AFTER(self) -> None:
+        upload = self.confirmed()
+        # The broker took the task and lost it (a Redis killed with its queue).
+        OutboxMessage.objects.update(published_at=CONFIRMED)
+        with time_machine.travel(CONFIRMED + timedelta(minutes=4), tick=False):
+            outbox.drain()
+        self.assertEqual(self.refreshed(upload).status, SpreadsheetImport.Status.APPLYING)
+        with (
+            time_machine.travel(CONFIRMED + timedelta(minutes=5), tick=False),
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            outbox.drain()
+        self.assertEqual(self.refreshed(upload).status, SpreadsheetImport.Status.APPLIED)
+        self.assertEqual(OutboxMessage.objects.filter(task=APPLY_TASK).count(), 2)
+
+    def test_the_drain_leaves_an_import_queued_again_less_than_IMPORT_STUCK_AFTER_ago(self) -> None:
+        upload = self.confirmed()
+        OutboxMessage.objects.update(published_at=CONFIRMED)
+        with mock.patch("proposals.models.imports.outbox.enqueue_many") as enqueue:
+            with time_machine.travel(CONFIRMED + timedelta(minutes=5), tick=False):
+                outbox.drain()
+            with time_machine.travel(CONFIRMED + timedelta(minutes=9), tick=False):
+                outbox.drain()
+        self.assertEqual(enqueue.call_count, 1)
+        self.assertEqual(self.refreshed(upload).queued_at, CONFIRMED + timedelta(minutes=5))

@@ -29,8 +29,8 @@ from proposals.models import (
 )
 from proposals.spreadsheet import SheetRejected, read_sheet
 from tests.base import TrackerTestCase
-from tracker.models import User
-from tracker.workflow import InvalidTransition
+from tracker.models import OutboxMessage, User
+from tracker.workflow import Conflict, InvalidTransition
 
 TITLE = "深圳市七届人大五次会议代表建议交办清单"
 HEADER = [
@@ -481,3 +481,38 @@ class ApplyTests(SpreadsheetTestCase):
             self.assertEqual(handle.read(), data)
         self.assertTrue(upload.file.name.startswith("imports/"))
         self.assertEqual(len(upload.sha256), 64)
+
+
+class WorkflowTests(SpreadsheetTestCase):
+    """What staff may do with an upload, in each state (the import page's buttons)."""
+
+    def staged(self) -> SpreadsheetImport:
+        return stage(workbook(self.good_rows), session=self.session, by=self.staff)
+
+    def test_staff_may_confirm_apply_or_discard_a_preview(self) -> None:
+        self.assertEqual(self.staged().actions(self.staff), {"confirm", "apply", "discard"})
+
+    def test_department_users_and_deputies_may_do_nothing(self) -> None:
+        upload = self.staged()
+        for user in (self.clerk, self.leader, self.deputy_user, self.nobody):
+            self.assertEqual(upload.actions(user), frozenset(), user)
+
+    def test_an_imported_list_offers_nothing(self) -> None:
+        upload = self.staged()
+        upload.apply(by=self.staff)
+        self.assertEqual(upload.actions(self.staff), frozenset())
+
+    def test_a_second_confirmation_is_refused_and_queues_nothing_more(self) -> None:
+        upload = self.staged()
+        upload.confirm(by=self.staff)
+        with self.assertRaisesMessage(InvalidTransition, "This list is already being imported."):
+            SpreadsheetImport.objects.get(pk=upload.pk).confirm(by=self.staff)
+        self.assertEqual(OutboxMessage.objects.count(), 1)
+
+    def test_a_confirmation_that_lost_the_race_is_a_conflict(self) -> None:
+        upload = self.staged()
+        stale = SpreadsheetImport.objects.get(pk=upload.pk)
+        upload.confirm(by=self.staff)
+        with mock.patch.object(SpreadsheetImport, "refresh_from_db"), self.assertRaises(Conflict):
+            stale.confirm(by=self.staff)
+        self.assertEqual(OutboxMessage.objects.count(), 1)

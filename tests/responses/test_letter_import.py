@@ -22,12 +22,14 @@ from responses.letter_import import (
     Upload,
     apply_import,
     chinese_number,
+    discard_import,
     match_department,
     preview_letters,
     stage_upload,
 )
 from responses.models import ArchivedLetter, LetterImport, LetterImportFile
 from tests.base import TrackerTestCase
+from tracker.workflow import InvalidTransition
 
 SEED = Path(__file__).resolve().parents[2] / "proposals" / "seeds" / "reply-letter-20240493.txt"
 SEED_TEXT = SEED.read_text(encoding="utf-8")
@@ -181,6 +183,30 @@ class LetterImportTests(TrackerTestCase):
         self.client.post(reverse("responses:letter_import_confirm", args=[batch.pk]))
         self.assertFalse(ArchivedLetter.objects.exists())
         self.assertTrue(LetterImportFile.objects.filter(batch=batch).exists())
+
+    def test_the_preview_offers_staff_confirm_and_discard_and_an_imported_upload_offers_neither(self) -> None:
+        batch = self.upload(("20240493.txt", SEED.read_bytes()))
+        confirm = reverse("responses:letter_import_confirm", args=[batch.pk])
+        discard = reverse("responses:letter_import_discard", args=[batch.pk])
+        page = self.client.get(batch.get_absolute_url())
+        self.assertEqual(page.context["actions"], {"confirm", "discard"})
+        self.assertContains(page, confirm)
+        self.assertContains(page, discard)
+        self.client.post(confirm)
+        page = self.client.get(batch.get_absolute_url())
+        self.assertEqual(page.context["actions"], frozenset())
+        self.assertNotContains(page, discard)
+
+    def test_an_upload_offers_nothing_to_a_department_user(self) -> None:
+        batch = stage_upload([Upload("20240493.txt", SEED.read_bytes())], by=self.staff)
+        self.assertEqual(batch.actions(self.clerk), frozenset())
+
+    def test_a_discard_after_the_confirmation_is_refused_and_changes_nothing(self) -> None:
+        batch = stage_upload([Upload("20240493.txt", SEED.read_bytes())], by=self.staff)
+        apply_import(batch, by=self.staff)
+        with self.assertRaisesMessage(InvalidTransition, "This upload was already imported."):
+            discard_import(batch, by=self.staff)
+        self.assertEqual(LetterImport.objects.get().status, LetterImport.Status.APPLIED)
 
     def test_zip_of_letters_is_read_member_by_member(self) -> None:
         buffer = BytesIO()

@@ -8,12 +8,15 @@ from unittest import mock
 import time_machine
 from django.core import mail
 from django.test import override_settings
+from django.utils import timezone
 
 from responses.models import Reminder
 from responses.reminders.scan import run_scan
 from tests.base import TrackerTestCase
 from tests.responses.reminder_helpers import at, scan
+from tests.tracker.outbox_helpers import publishing_to, refused_broker_url
 from tracker import sms
+from tracker.models import OutboxMessage
 
 ASSIGNED = date(2025, 3, 10)
 REPLY_DUE = date(2025, 6, 10)
@@ -105,18 +108,29 @@ class DeliveryTests(TrackerTestCase):
         self.assertEqual(len(mail.outbox), 1)
 
     def test_it_requeues_one_delivery_per_person_and_channel(self) -> None:
-        from unittest import mock
-
         self.assign(3)
         with time_machine.travel(at(REPLY_DUE), tick=False), self.captureOnCommitCallbacks(execute=False):
             run_scan()
-        with mock.patch("responses.tasks.deliver_reminders.delay") as delay:
-            run = scan(self, REPLY_DUE, hour=11)
+        # The broker took the deliveries, then lost them (a Redis killed with its queue).
+        OutboxMessage.objects.update(published_at=timezone.now())
+        run = scan(self, REPLY_DUE, hour=11)
         # 9 pending reminders (3 deadlines × inbox, email, SMS), one person: 3 deliveries.
-        self.assertEqual((run.redispatched, delay.call_count), (3, 3))
+        self.assertEqual((run.redispatched, OutboxMessage.objects.count()), (3, 6))
+        self.assertEqual(len(mail.outbox), 1)
 
-    def test_it_survives_a_broker_that_refuses_the_task(self) -> None:
+    def test_it_does_not_requeue_a_delivery_still_waiting_in_the_outbox(self) -> None:
         self.assign()
-        with mock.patch("responses.tasks.deliver_reminders.delay", side_effect=ConnectionError("redis down")):
+        with publishing_to(refused_broker_url()):
+            scan(self, REPLY_DUE)
+            run = scan(self, REPLY_DUE, hour=11)
+        self.assertEqual((run.redispatched, OutboxMessage.objects.count()), (0, 3))
+
+    def test_it_keeps_what_the_broker_refuses_and_delivers_it_once_the_broker_is_back(self) -> None:
+        self.assign()
+        with publishing_to(refused_broker_url()):
             run = scan(self, REPLY_DUE)
         self.assertEqual((run.reminders, Reminder.objects.pending().count()), (3, 3))
+        self.assertEqual(OutboxMessage.objects.unpublished().count(), 3)
+        scan(self, REPLY_DUE, hour=11)
+        self.assertEqual(Reminder.objects.pending().count(), 0)
+        self.assertEqual((len(mail.outbox), len(sms.outbox)), (1, 1))

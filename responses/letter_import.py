@@ -463,7 +463,7 @@ def apply_import(batch: LetterImport, *, by: User) -> ImportSummary:
     makes a second confirmation wait for the first and then be refused, having read nothing."""
     with transaction.atomic():
         batch = LetterImport.objects.select_for_update().get(pk=batch.pk)
-        transition = LetterImport.WORKFLOW.check(batch, "confirm", by)
+        transition = LetterImport.workflow.check(batch, "confirm", by)
         stored = batch_uploads(batch)
         summary = preview_letters([upload for _row, upload in stored])
         now = timezone.now()
@@ -507,7 +507,7 @@ def discard_import(batch: LetterImport, *, by: User) -> None:
     """Staff drop an upload without importing it; it is kept, marked discarded."""
     with transaction.atomic():
         batch = LetterImport.objects.get(pk=batch.pk)
-        transition = LetterImport.WORKFLOW.check(batch, "discard", by)
+        transition = LetterImport.workflow.check(batch, "discard", by)
         guarded_update(
             batch,
             transition,

@@ -291,6 +291,6 @@ def markdown(model: type[models.Model]) -> str:
     for t in table:
         to = f"`{t.target}`" if t.target is not None else "(same)"
         who = " or ".join(w.name for w in t.who)
-        guards = "; ".join((g.__doc__ or g.__name__).strip().rstrip(".") for g in t.guards)
+        guards = "; ".join((g.__doc__ or g.__name__).strip().splitlines()[0].rstrip(".") for g in t.guards)
         lines.append(f"| {t.name} | {states(t.sources)} | {to} | {who} | {guards} |")
     return "\n".join(lines) + "\n"

@@ -50,7 +50,7 @@ class SpreadsheetImport(models.Model):
     previewed ─discard→ discarded;  applying, stuck ─retry / discard→ applying / discarded
     """
 
-    WORKFLOW: ClassVar[Workflow]
+    workflow: ClassVar[Workflow]
 
     class Status(models.TextChoices):
         PREVIEWED = "previewed", _("awaiting confirmation")
@@ -155,7 +155,7 @@ class SpreadsheetImport(models.Model):
 
     def actions(self, user: User) -> frozenset[str]:
         """The steps ``user`` may take on this upload now (the import page's buttons)."""
-        return self.WORKFLOW.allowed(self, user)
+        return self.workflow.allowed(self, user)
 
     @property
     def is_waiting(self) -> bool:
@@ -180,7 +180,7 @@ class SpreadsheetImport(models.Model):
         """
         with transaction.atomic():
             locked = SpreadsheetImport.objects.select_for_update().get(pk=self.pk)
-            transition = self.WORKFLOW.check(locked, "apply", by)
+            transition = self.workflow.check(locked, "apply", by)
             locked._apply_rows(transition, by=by)
         self.refresh_from_db()
         return self.created_count
@@ -195,7 +195,7 @@ class SpreadsheetImport(models.Model):
         second of two confirmations a Conflict, without waiting on a worker's row lock.
         """
         self.refresh_from_db()
-        transition = self.WORKFLOW.check(self, "confirm", by)
+        transition = self.workflow.check(self, "confirm", by)
         now = timezone.now()
         with transaction.atomic():
             guarded_update(
@@ -211,7 +211,7 @@ class SpreadsheetImport(models.Model):
         if the first task turns up after all: whichever runs second finds it imported."""
         with transaction.atomic():
             locked = self._lock_unless_applying()
-            transition = self.WORKFLOW.check(locked, "retry", by)
+            transition = self.workflow.check(locked, "retry", by)
             guarded_update(
                 locked, transition, expected=self.Status.APPLYING, fields={"queued_at": timezone.now()}
             )
@@ -225,7 +225,7 @@ class SpreadsheetImport(models.Model):
         changed under the lock and imports nothing."""
         with transaction.atomic():
             locked = self._lock_unless_applying()
-            transition = self.WORKFLOW.check(locked, "discard", by)
+            transition = self.workflow.check(locked, "discard", by)
             guarded_update(
                 locked,
                 transition,
@@ -259,9 +259,9 @@ class SpreadsheetImport(models.Model):
         try:
             with transaction.atomic():
                 upload = cls.objects.select_for_update().select_related("session__congress").get(pk=pk)
-                if cls.WORKFLOW.refusal(upload, "finish", None) or upload.applied_by is None:
+                if cls.workflow.refusal(upload, "finish", None) or upload.applied_by is None:
                     return None  # Already done (a redelivered task), discarded, or never confirmed.
-                return upload._apply_rows(cls.WORKFLOW["finish"], by=upload.applied_by)
+                return upload._apply_rows(cls.workflow["finish"], by=upload.applied_by)
         except SheetRejected as exc:
             cls._refuse(pk, gettext("Nothing was imported: %(errors)s") % {"errors": exc})
             return None
@@ -282,7 +282,7 @@ class SpreadsheetImport(models.Model):
         with contextlib.suppress(Conflict):
             guarded_update(
                 upload,
-                cls.WORKFLOW["refuse"],
+                cls.workflow["refuse"],
                 expected=cls.Status.APPLYING,
                 fields={"applied_by": None, "failure": reason, "confirmed_at": None, "queued_at": None},
             )
@@ -332,9 +332,11 @@ class SpreadsheetImport(models.Model):
         return len(stuck)
 
 
-def _stuck_only(upload: SpreadsheetImport, _today: date) -> str | None:
-    """An import in progress is retried or discarded only once no worker has finished it
-    for IMPORT_STUCK_AFTER: before that, a worker may well be applying it."""
+def _stuck_only(upload: SpreadsheetImport, user: User | None, today: date) -> str | None:
+    """Stuck: no worker has finished it for IMPORT_STUCK_AFTER.
+
+    An import in progress is retried or discarded only then: before, a worker may well
+    be applying it."""
     if upload.is_waiting and not upload.is_stuck:
         return gettext(
             "A worker may still be importing this list; wait a few minutes before retrying or discarding it."
@@ -351,7 +353,7 @@ def _not_now(upload: SpreadsheetImport) -> str:
 _PREVIEWED = frozenset({SpreadsheetImport.Status.PREVIEWED})
 _APPLYING = frozenset({SpreadsheetImport.Status.APPLYING})
 
-SpreadsheetImport.WORKFLOW = Workflow(
+SpreadsheetImport.workflow = Workflow(
     transitions=(
         # Staff confirm the preview; a worker applies it (the pages).
         Transition("confirm", _PREVIEWED, SpreadsheetImport.Status.APPLYING, (STAFF,)),

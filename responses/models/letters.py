@@ -34,7 +34,7 @@ class LetterImport(models.Model):
     previewed ─confirm→ applied;  previewed ─discard→ discarded
     """
 
-    WORKFLOW: ClassVar[Workflow]
+    workflow: ClassVar[Workflow]
 
     class Status(models.TextChoices):
         PREVIEWED = "previewed", _("awaiting confirmation")
@@ -76,14 +76,14 @@ class LetterImport(models.Model):
 
     def actions(self, user: User) -> frozenset[str]:
         """The steps ``user`` may take on this upload now (the import page's buttons)."""
-        return self.WORKFLOW.allowed(self, user)
+        return self.workflow.allowed(self, user)
 
 
 _LETTERS_PREVIEWED = frozenset({LetterImport.Status.PREVIEWED})
 
 # Confirming archives the new letters in the request (responses/letter_import.py): no
 # worker, so no state in between.
-LetterImport.WORKFLOW = Workflow(
+LetterImport.workflow = Workflow(
     transitions=(
         Transition("confirm", _LETTERS_PREVIEWED, LetterImport.Status.APPLIED, (STAFF,)),
         Transition("discard", _LETTERS_PREVIEWED, LetterImport.Status.DISCARDED, (STAFF,)),

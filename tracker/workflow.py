@@ -125,7 +125,7 @@ class Workflow:
 
     def states(self) -> set[str]:
         """Every state the table names, as source or target."""
-        names = set()
+        names: set[str] = set()
         for t in self.transitions:
             names |= t.sources
             if t.target is not None:

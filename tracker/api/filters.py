@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from proposals.filters import ProposalFilter
-from proposals.models import Assignment, Category, Department, Deputy, Session
+from proposals.models import Assignment, AssignmentQuerySet, Category, Department, Deputy, Session
 from responses.models import Reply
 
 
@@ -62,7 +62,7 @@ class AssignmentFilter(django_filters.FilterSet):
         model = Assignment
         fields: list[str] = []
 
-    def filter_open(self, queryset: QuerySet[Assignment], name: str, value: bool) -> QuerySet[Assignment]:
+    def filter_open(self, queryset: AssignmentQuerySet, name: str, value: bool) -> QuerySet[Assignment]:
         if value:
             return queryset.open()
         return queryset.exclude(status__in=Assignment.OPEN_STATUSES)

@@ -109,7 +109,12 @@ def enqueue_on_commit(earliest: dict[tuple[int, str], datetime]) -> None:
     now = timezone.now()
     pairs = sorted(pair for pair, send_after in earliest.items() if send_after <= now)
     if pairs:
-        transaction.on_commit(lambda: [enqueue_delivery(u, c) for u, c in pairs])
+
+        def enqueue() -> None:
+            for recipient_id, channel in pairs:
+                enqueue_delivery(recipient_id, channel)
+
+        transaction.on_commit(enqueue)
 
 
 def enqueue_delivery(recipient_id: int, channel: str) -> None:

@@ -18,14 +18,16 @@ run: $(INSTALLED) messages
 	@echo "Starting web (http://$${WEB_ADDR:-127.0.0.1:8000}/), Celery worker and beat; Ctrl-C stops all."
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile
 
-# Lint, the missing-migration check and the test suite. Every step runs even when an
-# earlier one fails, pytest last so that its summary closes the output; the exit
-# status is non-zero if any step failed. Set DATABASE_URL to test on PostgreSQL.
+# Lint, the type check (mypy, on the files listed in pyproject.toml), the missing-migration
+# check and the test suite. Every step runs even when an earlier one fails, pytest last so
+# that its summary closes the output; the exit status is non-zero if any step failed. Set
+# DATABASE_URL to test on PostgreSQL.
 test: $(INSTALLED)
 	@mkdir -p $(VAR_DIR)
 	@status=0; \
 	echo "== ruff check"; $(BIN)/ruff check . || status=1; \
 	echo "== ruff format --check"; $(BIN)/ruff format --check . || status=1; \
+	echo "== mypy"; $(BIN)/mypy || status=1; \
 	echo "== makemigrations --check"; $(BIN)/python manage.py makemigrations --check --dry-run || status=1; \
 	echo "== pytest"; $(BIN)/python -m pytest $(PYTEST_ARGS) || status=1; \
 	exit $$status

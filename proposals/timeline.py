@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from django.db import models
+from django.db.models import Field
 from django.utils.translation import gettext, pgettext
 
 from proposals.models import Assignment, Contact, Proposal, ProposalEvent
@@ -66,10 +68,10 @@ class Entry:
         return self.event.kind
 
 
-def label(choices: type, code: str) -> str:
+def label(choices: type[models.Choices], code: str) -> str:
     """The label of ``code`` in ``choices``, or the code itself if it is not one."""
     try:
-        return str(choices(code).label)  # type: ignore[call-arg]
+        return str(choices(code).label)
     except ValueError:
         return code
 
@@ -192,7 +194,8 @@ def _commitment(data: dict[str, Any]) -> str:
 
 
 def _edited(data: dict[str, Any]) -> str:
-    names = [str(Proposal._meta.get_field(name).verbose_name) for name in data.get("fields", [])]
+    # The edited fields are the suggestion's own columns, never relations.
+    names = [str(cast(Field, Proposal._meta.get_field(name)).verbose_name) for name in data.get("fields", [])]
     return gettext("corrected: %(fields)s") % {"fields": pgettext("list separator", ", ").join(names)}
 
 

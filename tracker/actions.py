@@ -12,7 +12,7 @@ instead of the step being applied to a state they never saw.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.db.models import Model
@@ -22,10 +22,13 @@ from django.shortcuts import redirect
 
 from tracker.workflow import InvalidTransition, stale_message, state_of
 
+if TYPE_CHECKING:
+    from django.shortcuts import SupportsGetAbsoluteUrl  # a Protocol of django-stubs
+
 
 def form_errors(form: Form) -> str:
     """A form's errors as one line for a message, each prefixed with its field's label."""
-    parts = []
+    parts: list[str] = []
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else ""
         parts.extend(f"{label}: {error}" if label else str(error) for error in errors)
@@ -37,7 +40,7 @@ def perform(
     action: Callable[[dict[str, Any]], object],
     *,
     success: str | Callable[[dict[str, Any]], str],
-    then: Model | str,
+    then: SupportsGetAbsoluteUrl | str,
     form: Form | None = None,
     fresh: Model | None = None,
 ) -> HttpResponse:

@@ -11,7 +11,7 @@ from tracker.models import ApiToken, OutboxMessage, User
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (_("Department"), {"fields": ("department", "phone")}),
     )
     list_display = ("username", "last_name", "first_name", "department", "is_active")
@@ -20,15 +20,18 @@ class UserAdmin(BaseUserAdmin):
     autocomplete_fields = ("department",)
 
 
+TOKEN_COLUMNS = ("user", "prefix", "created_at", "created_by", "revoked_at", "revoked_by")
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     """Who holds an API key, since when, and who revoked it: a record, never edited here
     (users create and revoke their own keys at /accounts/api-token/)."""
 
-    list_display = ["user", "prefix", "created_at", "created_by", "revoked_at", "revoked_by"]
+    list_display = TOKEN_COLUMNS
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["user__username", "prefix"]
-    readonly_fields = list_display
+    readonly_fields = TOKEN_COLUMNS
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -47,7 +50,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     list_display = ["task", "args", "created_at", "published_at", "attempts", "last_error"]
     list_filter = [("published_at", admin.EmptyFieldListFilter), "task"]
-    readonly_fields = list_display
+    readonly_fields = ["task", "args", "created_at", "published_at", "attempts", "last_error"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -20,7 +20,3 @@ def roles(request: HttpRequest) -> dict[str, object]:
         "is_dept_user": user.is_department_user,
         "is_deputy_user": user.deputy_profile is not None,
     }
-
-
-def _unread(user: object) -> int:
-    return Notification.objects.filter(recipient=user).unread().count()

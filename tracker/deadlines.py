@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
+from typing import cast
 
 import chinese_calendar
 from django.db import models
@@ -82,9 +83,10 @@ def explain_basis(basis: dict[str, object]) -> str:
         start = date.fromisoformat(str(basis["start"]))
         return compute_deadline(
             start,
-            int(basis["count"]),
+            # A JSON number as stored by Deadline.basis().
+            int(cast(int, basis["count"])),
             str(basis["unit"]),
-            roll_to_working_day=bool(basis.get("roll", True)),  # type: ignore[call-overload]
+            roll_to_working_day=bool(basis.get("roll", True)),
         ).explanation
     if kind == "extended":
         return gettext("extended from %(old)s to %(new)s: %(reason)s") % {

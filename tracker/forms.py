@@ -3,7 +3,7 @@ the apps' forms use for a day that has already happened."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext
@@ -41,10 +41,13 @@ class ReminderSettingsForm(forms.ModelForm):
             colleagues = colleagues.none()
             del self.fields["delegate"]
         if "delegate" in self.fields:
-            self.fields["delegate"].queryset = colleagues.order_by("last_name", "first_name", "username")
+            cast(forms.ModelChoiceField, self.fields["delegate"]).queryset = colleagues.order_by(
+                "last_name", "first_name", "username"
+            )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("notify_by_email") and not cleaned.get("email"):
             self.add_error("email", gettext("Give an email address to be reminded by email."))
         if cleaned.get("notify_by_sms") and not cleaned.get("phone"):

@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -11,6 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from proposals.models import Deputy
 
 
 class Role(models.TextChoices):
@@ -106,7 +110,7 @@ class User(AbstractUser):
 
     def reminder_channels(self) -> list[str]:
         """The channels this user's reminders go out on, from their choices and details."""
-        channels = [Channel.INBOX]
+        channels: list[str] = [Channel.INBOX]
         if self.notify_by_email and self.email:
             channels.append(Channel.EMAIL)
         if self.notify_by_sms and self.phone:
@@ -114,7 +118,7 @@ class User(AbstractUser):
         return channels
 
     @property
-    def deputy_profile(self):  # type: ignore[no-untyped-def]
+    def deputy_profile(self) -> Deputy | None:
         """The Deputy record linked to this account, or None."""
         if not self.has_role(Role.DEPUTY):
             return None

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tracker.forms import ReminderSettingsForm
+from tracker.http import AuthenticatedHttpRequest
 from tracker.models import Notification
 from tracker.paging import paginate
 
@@ -39,7 +40,7 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 @require_safe
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The signed-in user's reminders, newest first; ?unread=1 shows only unread ones."""
     notifications = Notification.objects.filter(recipient=request.user)
     unread_only = request.GET.get("unread") == "1"
@@ -52,7 +53,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
-def inbox_open(request: HttpRequest, pk: int) -> HttpResponse:
+def inbox_open(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Open a notification: mark it read and go to the item it is about."""
     notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
     notification.mark_read()
@@ -63,7 +64,7 @@ def inbox_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def inbox_mark_read(request: HttpRequest) -> HttpResponse:
+def inbox_mark_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Mark one notification (``id``) or all of them read."""
     notifications = Notification.objects.filter(recipient=request.user).unread()
     if request.POST.get("id"):

@@ -146,7 +146,7 @@ class Workflow:
 
     def states(self) -> set[str]:
         """Every state the table names, as source or target."""
-        names = set()
+        names: set[str] = set()
         for t in self.transitions:
             names |= t.sources
             if t.target is not None:
@@ -275,7 +275,8 @@ def markdown(model: type[models.Model]) -> str:
     """The model's transition table as Markdown (README.md's Workflow section is this,
     printed by ``manage.py show_workflow``; a test keeps them equal)."""
     table: Workflow = model.workflow  # type: ignore[attr-defined]
-    order = [choice for choice, _label in model._meta.get_field(table.state_field).choices or []]
+    field = model._meta.get_field(table.state_field)
+    order = [choice for choice, _label in getattr(field, "choices", None) or []]
 
     def states(codes: frozenset[str]) -> str:
         return ", ".join(

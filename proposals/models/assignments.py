@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models, transaction
@@ -39,7 +39,7 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
             return self.none()
         if user.is_congress_staff:
             return self
-        if user.is_department_user:
+        if user.is_department_user and user.department_id is not None:
             return self.filter(department_id=user.department_id)
         from proposals.models.proposals import Proposal
 
@@ -548,7 +548,7 @@ class Assignment(models.Model):
         fields: dict[str, object] | None = None,
         sync: bool = True,
         today: date | None = None,
-        **data: object,
+        **data: Any,
     ) -> None:
         """Take transition ``name``: check its row of the table against the state this
         request loaded, lock the suggestion, write the new state only if it is still the

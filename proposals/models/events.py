@@ -47,7 +47,7 @@ class ProposalEventQuerySet(models.QuerySet["ProposalEvent"]):
             return self.none()
         if user.is_congress_staff:
             return self
-        if not user.is_department_user:
+        if not user.is_department_user or user.department_id is None:
             return self.none()
         from proposals.models.assignments import Assignment
 
@@ -152,7 +152,7 @@ class ProposalEvent(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
             raise InvalidTransition("Events are append-only.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
     @classmethod
     def record(

@@ -126,9 +126,13 @@ class SpreadsheetImport(models.Model):
 
         from django.core.files.base import ContentFile
 
-        for field, value in (("received_on", received_on), ("assigned_on", assigned_on)):
+        dates = (
+            ("received_on", received_on, SpreadsheetImport._meta.get_field("received_on").verbose_name),
+            ("assigned_on", assigned_on, SpreadsheetImport._meta.get_field("assigned_on").verbose_name),
+        )
+        for field, value, label in dates:
             try:
-                not_in_future(value, cls._meta.get_field(field).verbose_name)
+                not_in_future(value, label)
             except ValidationError as exc:
                 raise ValidationError({field: exc}) from None
         upload = cls(

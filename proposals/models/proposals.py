@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import date
-from typing import TYPE_CHECKING
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -64,7 +64,7 @@ class ProposalQuerySet(models.QuerySet["Proposal"]):
         if user.is_congress_staff:
             return self
         conditions = Q(pk__in=[])
-        if user.is_department_user:
+        if user.is_department_user and user.department_id is not None:
             conditions |= Q(
                 Exists(Assignment.objects.filter(proposal=OuterRef("pk"), department_id=user.department_id))
             )
@@ -113,7 +113,7 @@ class ProposalQuerySet(models.QuerySet["Proposal"]):
         return self.filter(next_due_on__lt=today)
 
     def due_within(self, today: date, days: int) -> ProposalQuerySet:
-        return self.filter(next_due_on__gte=today, next_due_on__lte=today + timezone.timedelta(days=days))
+        return self.filter(next_due_on__gte=today, next_due_on__lte=today + timedelta(days=days))
 
     def by_urgency(self) -> ProposalQuerySet:
         """Earliest open deadline first; suggestions without one (closed, unassigned) last."""
@@ -472,7 +472,11 @@ class Proposal(models.Model):
         (a withdrawn assignment included: the unit keeps what it saw)."""
         if user.is_congress_staff:
             return True
-        return user.is_department_user and self.assignments.filter(department_id=user.department_id).exists()
+        return (
+            user.is_department_user
+            and user.department_id is not None
+            and self.assignments.filter(department_id=user.department_id).exists()
+        )
 
     # -- transitions ----------------------------------------------------------
 
@@ -637,7 +641,7 @@ class Proposal(models.Model):
             self.next_due_on = next_due
             self.save(update_fields=["next_due_on"])
 
-    def _move(self, name: str, *, by: User | None, reason: str = "", **data: object) -> None:
+    def _move(self, name: str, *, by: User | None, reason: str = "", **data: Any) -> None:
         """Take transition ``name`` of the table (a guarded write) and record the status event.
         The caller has checked who may (close) or is the system (the other moves)."""
         transition = self.workflow.check(self, name, None)

@@ -30,7 +30,7 @@ class SubjectTermQuerySet(models.QuerySet["SubjectTerm"]):
         other = "" if excluding.pk is None else " AND proposal_id <> %s"
         count = f"(SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE term = %s{other} LIMIT %s) AS p{{}})"
         sql = "SELECT " + ", ".join(count.format(i) for i in range(len(terms)))
-        params: list[object] = []
+        params: list[str | int] = []
         for term in terms:
             params += [term, excluding.pk, cap] if other else [term, cap]
         with connections[self.db].cursor() as cursor:

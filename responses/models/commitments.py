@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import date
 from pathlib import PurePath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -390,7 +390,7 @@ class Commitment(models.Model):
         reason: str = "",
         from_status: str = "",
         to_status: str = "",
-        **data: object,
+        **data: Any,
     ) -> None:
         ProposalEvent.record(
             kind,

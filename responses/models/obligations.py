@@ -283,11 +283,7 @@ class Obligation(models.Model):
         return f"{self.get_kind_display()} {self.due_on}"
 
     def get_absolute_url(self) -> str:
-        if self.assignment_id:
-            return self.assignment.get_absolute_url()
-        if self.reply_id:
-            return self.reply.get_absolute_url()
-        return self.commitment.get_absolute_url()
+        return self.source.get_absolute_url()
 
     @property
     def source(self) -> Source:

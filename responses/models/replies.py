@@ -442,7 +442,7 @@ class Reply(models.Model):
             raise InvalidTransition(gettext("Give a reason for changing the grade."))
         problem = self.grade_problems(
             grade=grade,
-            has_dated_commitment=self.commitments.exclude(due_on=None).exists(),
+            has_dated_commitment=self.commitments.exclude(due_on__isnull=True).exists(),
             grade_reason=self.grade_reason or reason,
             publicity=self.publicity,
             publicity_reason=self.publicity_reason,

@@ -19,13 +19,14 @@ def health(now: datetime | None = None) -> dict[str, object]:
     now = now or timezone.now()
     last = ScanRun.objects.filter(finished_at__isnull=False).order_by("-finished_at").first()
     day_ago = now - timedelta(days=1)
-    age = (now - last.finished_at).total_seconds() if last else None
+    finished_at = last.finished_at if last else None
+    age = (now - finished_at).total_seconds() if finished_at else None
     stuck_before = now - timedelta(seconds=settings.REMINDER_REDISPATCH_AFTER * 5)
     queue_ok, queue_error = broker_reachable()
     scan_ok = age is not None and age <= settings.REMINDER_SCAN_STALE_AFTER
     return {
         "ok": scan_ok and queue_ok,
-        "last_scan_at": last.finished_at.isoformat() if last else None,
+        "last_scan_at": finished_at.isoformat() if finished_at else None,
         "last_scan_age_seconds": round(age) if age is not None else None,
         "scan_ok": scan_ok,
         "sent_last_day": Reminder.objects.filter(status=Reminder.Status.SENT, sent_at__gte=day_ago).count(),

@@ -131,6 +131,7 @@ def _handle_due(due: list[Obligation], today: date, audience: Audience) -> tuple
         ):
             # Without waiting: this scan holds reminder rows that a request holding the
             # suggestion may be about to update. A suggestion busy now is taken next scan.
+            assert obligation.reply is not None  # a feedback obligation follows a reply
             if obligation.reply.lapse_feedback_window(today=today, wait=False):
                 closed += 1
             continue

@@ -12,7 +12,15 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from proposals.filters import NumberPrefixFilter, ProposalFilter
-from proposals.models import Assignment, Category, Department, Deputy, Session, normalise_number
+from proposals.models import (
+    Assignment,
+    AssignmentQuerySet,
+    Category,
+    Department,
+    Deputy,
+    Session,
+    normalise_number,
+)
 from responses.models import Reply
 
 
@@ -60,7 +68,7 @@ class AssignmentFilter(django_filters.FilterSet):
         model = Assignment
         fields: list[str] = []
 
-    def filter_open(self, queryset: QuerySet[Assignment], name: str, value: bool) -> QuerySet[Assignment]:
+    def filter_open(self, queryset: AssignmentQuerySet, name: str, value: bool) -> QuerySet[Assignment]:
         if value:
             return queryset.open()
         return queryset.exclude(status__in=Assignment.OPEN_STATUSES)

@@ -12,7 +12,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from proposals.models import Assignment, Department, Deputy, Proposal, Session
+from proposals.models import Assignment, Category, Department, Deputy, Proposal, Session
 from responses.models import Commitment, Feedback, Reply
 
 PUBLIC, SIGNED_IN, INTERNAL = 0, 1, 2
@@ -100,7 +100,7 @@ class ProposalSerializer(AudienceSerializer):
 
     congress = serializers.CharField(source="congress.name")
     session = SessionSerializer()
-    category = serializers.StringRelatedField(allow_null=True)
+    category: serializers.StringRelatedField[Category] = serializers.StringRelatedField(allow_null=True)
     lead_deputy = DeputySerializer()
     co_signers = DeputySerializer(many=True)
     assignments = ProposalAssignmentSerializer(many=True, source="api_assignments")
@@ -228,7 +228,7 @@ class ReplySerializer(AudienceSerializer):
 class CommitmentSerializer(AudienceSerializer):
     """A promise made in a reply (承诺事项) and how far it is kept."""
 
-    reply = serializers.PrimaryKeyRelatedField(read_only=True)
+    reply: serializers.PrimaryKeyRelatedField[Reply] = serializers.PrimaryKeyRelatedField(read_only=True)
     proposal = ProposalBriefSerializer(source="reply.assignment.proposal")
     department = DepartmentSerializer()
 

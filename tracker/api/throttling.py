@@ -6,15 +6,23 @@ environment of a test (override_settings) would not reach them.
 
 from __future__ import annotations
 
+from typing import cast
+
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 
+def _rate(scope: str | None) -> str | None:
+    # djangorestframework-stubs types the rates as numbers: they are strings ("60/minute").
+    rates = cast("dict[str | None, str | None]", api_settings.DEFAULT_THROTTLE_RATES)
+    return rates[scope]
+
+
 class AnonThrottle(AnonRateThrottle):
     def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+        return _rate(self.scope)
 
 
 class UserThrottle(UserRateThrottle):
     def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+        return _rate(self.scope)

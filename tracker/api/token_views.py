@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from tracker.http import AuthenticatedHttpRequest
 from tracker.models import ApiToken
 from tracker.workflow import InvalidTransition
 
@@ -18,7 +19,7 @@ NEW_KEY = "api_token_new_key"
 
 @login_required
 @require_safe
-def api_token(request: HttpRequest) -> HttpResponse:
+def api_token(request: AuthenticatedHttpRequest) -> HttpResponse:
     tokens = list(ApiToken.objects.filter(user=request.user).select_related("created_by", "revoked_by"))
     context = {
         "active": next((token for token in tokens if token.is_active), None),
@@ -33,7 +34,7 @@ def api_token(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def api_token_create(request: HttpRequest) -> HttpResponse:
+def api_token_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _token, key = ApiToken.issue(request.user, by=request.user)
     request.session[NEW_KEY] = key
     messages.success(
@@ -44,7 +45,7 @@ def api_token_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def api_token_revoke(request: HttpRequest) -> HttpResponse:
+def api_token_revoke(request: AuthenticatedHttpRequest) -> HttpResponse:
     token = ApiToken.objects.active().filter(user=request.user).first()
     if token is None:
         messages.info(request, _("You have no API token to revoke."))

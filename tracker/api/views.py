@@ -6,6 +6,8 @@ exactly as the pages do, so a record the user may not see is a 404 here too.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,11 +27,18 @@ from responses.models import Commitment, Feedback, Reply
 from tracker.api import serializers
 from tracker.api.filters import ApiProposalFilter, AssignmentFilter, ReplyFilter
 from tracker.api.serializers import INTERNAL, audience
+from tracker.models import User
 
 ROLES = (
     "Congress staff see every record; a department's clerks and leaders the suggestions "
     "assigned to their unit; a deputy the suggestions they led or co-signed."
 )
+
+
+def signed_in_user(request: Request) -> User:
+    """The caller of a view that requires sign-in (the default permission, IsAuthenticated)."""
+    return cast(User, request.user)
+
 
 SIGN_IN = " Requires a token (`Authorization: Token <key>`) or a signed-in session; without one, 401."
 
@@ -51,7 +60,7 @@ class ProposalViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = ApiProposalFilter
 
     def get_queryset(self) -> QuerySet[Proposal]:
-        user = self.request.user
+        user = signed_in_user(self.request)
         assignments = Assignment.objects.select_related("department").order_by("pk")
         if audience(user) < INTERNAL:
             assignments = assignments.exclude(status=Assignment.Status.WITHDRAWN)
@@ -80,7 +89,7 @@ class AssignmentViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = AssignmentFilter
 
     def get_queryset(self) -> QuerySet[Assignment]:
-        user = self.request.user
+        user = signed_in_user(self.request)
         queryset = Assignment.objects.visible_to(user)
         if audience(user) < INTERNAL:
             queryset = queryset.exclude(status=Assignment.Status.WITHDRAWN)
@@ -157,7 +166,11 @@ class IsStaffOrDepartment(IsAuthenticated):
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
-        return super().has_permission(request, view) and (user.is_congress_staff or user.is_department_user)
+        return (
+            super().has_permission(request, view)
+            and user.is_authenticated
+            and (user.is_congress_staff or user.is_department_user)
+        )
 
 
 class StatisticsView(APIView):
@@ -179,22 +192,23 @@ class StatisticsView(APIView):
         query.is_valid(raise_exception=True)
         session = query.validated_data.get("session")
         department = query.validated_data.get("department")
-        if not request.user.is_congress_staff:
-            department = request.user.department
+        user = signed_in_user(request)
+        if not user.is_congress_staff:
+            department = user.department
         scope = Scope(
             year=None if session else query.validated_data.get("year"), session=session, department=department
         )
         today = timezone.localdate()
         # The figures and the per-department table from one set of aggregates.
         figures, table = statistics.summary(scope, today=today)
-        own = next((row for row in table if department and row.department.pk == department.pk), None)
+        own = next((row for row in table if department and row.department == department), None)
         data = {
             "scope": {"year": scope.year, "session": scope.session, "department": scope.department},
             "figures": figures,
             "rank": own.rank if own else None,
             "ranked_count": sum(1 for row in table if row.rank is not None),
             # As on the dashboard: a department sees its rank, not the others' figures.
-            "departments": table if request.user.is_congress_staff else [own] if own else [],
+            "departments": table if user.is_congress_staff else [own] if own else [],
             "trend": statistics.monthly_trend(scope),
         }
         return Response(serializers.StatisticsSerializer(data, context={"request": request}).data)

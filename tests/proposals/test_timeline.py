@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import date
 
 import time_machine
@@ -13,53 +11,16 @@ from django.utils import translation
 
 from proposals.models import Assignment, Contact, Department, Proposal, ProposalEvent, Session
 from proposals.timeline import DETAIL, NO_DETAIL, describe, timeline
-from responses.models import Commitment, CoOpinion, Feedback, Obligation, Reply
+from responses.models import Commitment, CoOpinion, Feedback, Reply
 from responses.reminders.scan import remind_now
 from tests.base import TrackerTestCase, make_user
+from tests.proposals.timeline_checks import timeline_text, untranslated
 from tests.responses.reminder_helpers import at
 from tracker.models import Role, User
 
 Kind = ProposalEvent.Kind
 
-# Every code an event stores or names: none may reach the page as it is.
-CODES = {
-    code
-    for choices in (
-        Kind,
-        Proposal.Status,
-        Assignment.Status,
-        Assignment.Role,
-        Contact.Method,
-        Contact.Stage,
-        Feedback.Rating,
-        Feedback.Decision,
-        Commitment.Status,
-        Obligation.Kind,
-    )
-    for code in choices.values
-    if code
-}
-GRADES = {"A", "B", "C", "D"}
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
-
-
-def timeline_text(page: str) -> str:
-    """The text of the page's timeline list, tags removed."""
-    found = re.search(r'<ol class="timeline">(.*?)</ol>', page, re.S)
-    assert found is not None, "no timeline on the page"
-    return html.unescape(re.sub(r"<[^>]+>", " ", found.group(1)))
-
-
-def untranslated(text: str) -> list[str]:
-    """What a Chinese reader should not see: Latin words other than a grade letter
-    (codes such as "basically" or "co", English sentences) and an arrow with no state
-    before or after it."""
-    problems = [word for word in re.findall(r"[A-Za-z_]+", text) if word not in GRADES]
-    problems += [f"code {code}" for code in CODES if re.search(rf"(?<![A-Za-z_]){code}(?![A-Za-z_])", text)]
-    problems += [
-        f"arrow: {m.group(0)!r}" for m in re.finditer(r"(?:^|[（(])[ \t]*→|→[ \t]*(?:$|[）)])", text, re.M)
-    ]
-    return problems
 
 
 class UntranslatedCheckTests(SimpleTestCase):

@@ -241,9 +241,10 @@ def _commitment(data: dict[str, Any], names: Names) -> str:
 
 def _field_name(name: str) -> str:
     try:
-        return str(Proposal._meta.get_field(name).verbose_name)
+        field = Proposal._meta.get_field(name)
     except FieldDoesNotExist:
-        return name
+        return name  # a field since removed: its name is all there is
+    return str(getattr(field, "verbose_name", name))
 
 
 def _edited(data: dict[str, Any], names: Names) -> str:

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.db.models import Field
 from django.utils.translation import gettext, pgettext
 
-from proposals.models import Assignment, Contact, Proposal, ProposalEvent
-from responses.models import Commitment, Feedback, Reply
+from proposals.models import Assignment, Contact, Department, Proposal, ProposalEvent
+from responses.models import Commitment, Feedback, Obligation, Reply
 from tracker.deadlines import explain_basis
 from tracker.stages import stage_label
 
@@ -90,6 +90,8 @@ def change(event: ProposalEvent) -> str:
         return ""  # the state a new record starts in says nothing
     if not event.from_status:
         return _state(event, event.to_status)
+    if event.from_status == event.to_status:
+        return ""  # e.g. a second round's draft: drafting again
     return gettext("%(from)s → %(to)s") % {
         "from": _state(event, event.from_status),
         "to": _state(event, event.to_status),
@@ -105,59 +107,97 @@ def _deadline(data: dict[str, Any]) -> str:
     return explain_basis(basis) if isinstance(basis, dict) else ""
 
 
-def _logged(data: dict[str, Any]) -> str:
+def _with_explanation(text: str, data: dict[str, Any]) -> str:
+    explanation = _deadline(data)
+    if not explanation:
+        return text
+    return gettext("%(text)s (%(explanation)s)") % {"text": text, "explanation": explanation}
+
+
+def _list(items: Iterable[str]) -> str:
+    return pgettext("list separator", ", ").join(items)
+
+
+@dataclass(frozen=True)
+class Names:
+    """What events name by id, looked up once per timeline."""
+
+    departments: dict[int, str]
+
+
+def _names(events: list[ProposalEvent]) -> Names:
+    ids = {
+        event.data.get("to_department")
+        for event in events
+        if event.kind == Kind.WITHDRAWN and isinstance(event.data, dict)
+    }
+    ids = {pk for pk in ids if isinstance(pk, int)}
+    departments = dict(Department.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+    return Names(departments=departments)
+
+
+def _logged(data: dict[str, Any], names: Names) -> str:
     if not data.get("assign_by"):
         return ""
-    return gettext("assign by %(due)s (%(explanation)s)") % {
-        "due": data["assign_by"],
-        "explanation": _deadline(data),
-    }
+    return _with_explanation(gettext("assign by %(due)s") % {"due": _iso(data["assign_by"])}, data)
 
 
-def _assigned(data: dict[str, Any]) -> str:
-    return gettext("%(role)s; due %(due)s (%(explanation)s)") % {
+def _assigned(data: dict[str, Any], names: Names) -> str:
+    text = gettext("%(role)s; due %(due)s") % {
         "role": label(Assignment.Role, data.get("role", "")),
         "due": _iso(data.get("due_on")),
-        "explanation": _deadline(data),
     }
+    return _with_explanation(text, data)
 
 
-def _withdrawn(data: dict[str, Any]) -> str:
-    if not data.get("to_department"):
+def _withdrawn(data: dict[str, Any], names: Names) -> str:
+    # The name as it was (new events) or the unit's id (events converted from text).
+    pk = data.get("to_department")
+    department = pk if isinstance(pk, str) else names.departments.get(pk) if isinstance(pk, int) else None
+    if not department:
         return ""
-    return gettext("moved to %(department)s") % {"department": data["to_department"]}
+    return gettext("moved to %(department)s") % {"department": department}
 
 
-def _moved_date(data: dict[str, Any]) -> str:
+def _moved_date(data: dict[str, Any], names: Names) -> str:
     return gettext("%(old)s → %(new)s") % {
         "old": _iso(data.get("old_due_on")),
         "new": _iso(data.get("due_on")),
     }
 
 
-def _contact(data: dict[str, Any]) -> str:
-    return "{date} {method}（{stage}）".format(
-        date=_iso(data.get("contacted_on")),
-        method=label(Contact.Method, data.get("method", "")),
-        stage=label(Contact.Stage, data.get("stage", "")),
-    )
+def _contact(data: dict[str, Any], names: Names) -> str:
+    return gettext("%(date)s %(method)s (%(stage)s)") % {
+        "date": _iso(data.get("contacted_on")),
+        "method": label(Contact.Method, data.get("method", "")),
+        "stage": label(Contact.Stage, data.get("stage", "")),
+    }
 
 
-def _sent(data: dict[str, Any]) -> str:
-    return gettext("grade %(grade)s") % {"grade": data.get("grade", "")}
+def _sent(data: dict[str, Any], names: Names) -> str:
+    if not data.get("sent_on"):
+        return gettext("grade %(grade)s") % {"grade": data.get("grade", "")}
+    return gettext("grade %(grade)s, sent on %(date)s") % {
+        "grade": data.get("grade", ""),
+        "date": _iso(data["sent_on"]),
+    }
 
 
-def _feedback(data: dict[str, Any]) -> str:
-    return data.get("deputy", "")
+def _feedback(data: dict[str, Any], names: Names) -> str:
+    return str(data.get("deputy", ""))
 
 
-def _rehandling(data: dict[str, Any]) -> str:
+def _rehandling(data: dict[str, Any], names: Names) -> str:
     if not data.get("due_on"):
         return ""
-    return gettext("new deadline %(due)s (was %(old)s)") % {
-        "due": _iso(data.get("due_on")),
-        "old": _iso(data.get("old_due_on")),
-    }
+    if not data.get("old_due_on"):
+        text = gettext("new deadline %(due)s") % {"due": _iso(data["due_on"])}
+    else:
+        text = gettext("new deadline %(due)s (was %(old)s)") % {
+            "due": _iso(data["due_on"]),
+            "old": _iso(data["old_due_on"]),
+        }
+    return _with_explanation(text, data)
 
 
 _CAUSES: dict[str, Callable[[], str]] = {
@@ -166,47 +206,59 @@ _CAUSES: dict[str, Callable[[], str]] = {
 }
 
 
-def _status(data: dict[str, Any]) -> str:
+def _status(data: dict[str, Any], names: Names) -> str:
     cause = _CAUSES.get(data.get("cause", ""))
     if cause is not None:
         return cause()
-    return _rehandling(data)
+    return _rehandling(data, names)
 
 
-def _lapsed(data: dict[str, Any]) -> str:
+def _lapsed(data: dict[str, Any], names: Names) -> str:
     return gettext("no rating by %(date)s") % {"date": _iso(data.get("feedback_due_on"))}
 
 
-def _reminded(data: dict[str, Any]) -> str:
-    names = pgettext("list separator", ", ").join(data.get("recipients", []))
+def _reminded(data: dict[str, Any], names: Names) -> str:
+    recipients = _list(data.get("recipients", []))
     if "stage" not in data:
-        return names
-    return gettext("%(stage)s: %(names)s") % {"stage": stage_label(int(data["stage"])), "names": names}
+        return recipients
+    stage = stage_label(int(data["stage"]))
+    if data.get("obligation"):
+        stage = gettext("%(obligation)s, %(stage)s") % {
+            "obligation": label(Obligation.Kind, data["obligation"]),
+            "stage": stage,
+        }
+    return gettext("%(stage)s: %(names)s") % {"stage": stage, "names": recipients}
 
 
-def _commitment(data: dict[str, Any]) -> str:
+def _commitment(data: dict[str, Any], names: Names) -> str:
     parts = [data.get("description", "")]
     if data.get("percent") is not None:
         parts.append(f"{data['percent']}%")
     if data.get("milestone"):
         parts.append(data["milestone"])
-    return " · ".join(part for part in parts if part)
+    if data.get("fulfilled_on"):
+        parts.append(gettext("kept on %(date)s") % {"date": _iso(data["fulfilled_on"])})
+    return " · ".join(str(part) for part in parts if part)
 
 
-def _edited(data: dict[str, Any]) -> str:
-    # The edited fields are the suggestion's own columns, never relations.
-    names = [str(cast(Field, Proposal._meta.get_field(name)).verbose_name) for name in data.get("fields", [])]
-    return gettext("corrected: %(fields)s") % {"fields": pgettext("list separator", ", ").join(names)}
+def _field_name(name: str) -> str:
+    try:
+        field = Proposal._meta.get_field(name)
+    except FieldDoesNotExist:
+        return name  # a field since removed: its name is all there is
+    return str(getattr(field, "verbose_name", name))
 
 
-def _recomputed(data: dict[str, Any]) -> str:
-    return gettext("%(dates)s (%(explanation)s)") % {
-        "dates": _moved_date(data),
-        "explanation": _deadline(data),
-    }
+def _edited(data: dict[str, Any], names: Names) -> str:
+    fields = [_field_name(name) for name in data.get("fields", [])]
+    return gettext("corrected: %(fields)s") % {"fields": _list(fields)}
 
 
-_DETAIL: dict[str, Callable[[dict[str, Any]], str]] = {
+def _recomputed(data: dict[str, Any], names: Names) -> str:
+    return _with_explanation(_moved_date(data, names), data)
+
+
+DETAIL: dict[str, Callable[[dict[str, Any], Names], str]] = {
     Kind.LOGGED: _logged,
     Kind.ASSIGNED: _assigned,
     Kind.WITHDRAWN: _withdrawn,
@@ -227,16 +279,34 @@ _DETAIL: dict[str, Callable[[dict[str, Any]], str]] = {
     Kind.DEADLINE_RECOMPUTED: _recomputed,
 }
 
+# Kinds that store no data: the heading, the change of state and the reason a person
+# gave say all there is (who acted and when are on every line).
+NO_DETAIL: dict[str, str] = {
+    Kind.ACCEPTED: "the change of state (awaiting sign-for → accepted) is the whole event",
+    Kind.CHANGE_REQUESTED: "the unit's reason is the event's reason",
+    Kind.CHANGE_REFUSED: "staff's reason is the event's reason",
+    Kind.OPINION: "the opinion itself is shown on the suggestion page",
+    Kind.DRAFTED: "the draft is the reply page itself",
+    Kind.SUBMITTED: "the change of state (drafting → awaiting approval) is the whole event",
+    Kind.RETURNED: "the leader's comment is the event's reason",
+    Kind.REGRADED: "the old and new grades are the change of state; staff's reason is the reason",
+    Kind.REHANDLING_DECLINED: "staff's reason is the event's reason",
+}
 
-def describe(event: ProposalEvent) -> Entry:
+
+def describe(event: ProposalEvent, *, names: Names | None = None) -> Entry:
     """The event in the active language."""
     if event.data:
-        render = _DETAIL.get(event.kind)
-        detail = render(event.data) if render else ""
+        render = DETAIL.get(event.kind)
+        detail = render(event.data, names or _names([event])) if render else ""
     else:
-        detail = event.detail  # an event from before events carried data
+        # An event from before events carried data whose text could not be read back
+        # (migration 0013_event_data): shown as it was written.
+        detail = event.detail
     return Entry(event=event, title=str(event.get_kind_display()), change=change(event), detail=detail)
 
 
 def timeline(events: Iterable[ProposalEvent]) -> list[Entry]:
-    return [describe(event) for event in events]
+    events = list(events)
+    names = _names(events)
+    return [describe(event, names=names) for event in events]

@@ -285,7 +285,9 @@ def _actions_context(request: HttpRequest, reply: Reply) -> dict[str, Any]:
         ],
         # The drafting history (returns, leader's comments) stays with staff and the department.
         "events": timeline(
-            ProposalEvent.objects.filter(assignment=assignment).visible_to(user).select_related("actor")
+            ProposalEvent.objects.filter(assignment=assignment)
+            .visible_to(user)
+            .select_related("actor", "department")
         )
         if is_staff or own_department
         else None,

@@ -130,8 +130,9 @@ class ProposalEvent(models.Model):
     from_status = models.CharField(max_length=30, blank=True)
     to_status = models.CharField(max_length=30, blank=True)
     reason = models.TextField(_("reason"), blank=True)
-    # Written by releases before events carried data, in the language of whoever acted;
-    # shown as it is. New events leave it empty.
+    # Written by releases before events carried data, in the language of whoever acted.
+    # Migration 0013_event_data read what it could back into data and emptied it; what
+    # is left could not be read and is shown as it is. New events leave it empty.
     detail = models.TextField(_("detail"), blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
 

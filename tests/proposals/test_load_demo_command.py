@@ -10,11 +10,13 @@ import time_machine
 from django.core.management import call_command
 from django.db.models import Model
 from django.test import TestCase, override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from proposals.models import Assignment, Category, Department, Deputy, Proposal, ProposalEvent, Session
+from proposals.timeline import timeline
 from responses.models import ArchivedLetter, Commitment, Feedback, Reply
 from responses.reminders.scan import run_scan
+from tests.proposals.timeline_checks import untranslated
 from tracker.models import Role, User
 
 COUNTED: list[type[Model]] = [
@@ -156,6 +158,17 @@ class LoadDemoCommandTests(TestCase):
     def test_it_prints_a_summary(self) -> None:
         self.assertIn("already there", self.output)
         self.assertIn('password "demo"', self.output)
+
+    def test_it_writes_events_as_data_not_sentences(self) -> None:
+        self.assertFalse(ProposalEvent.objects.exclude(detail="").exists())
+
+    def test_its_timelines_read_in_chinese_without_codes(self) -> None:
+        with translation.override("zh-hans"):
+            lines = [
+                " ".join((entry.title, entry.change, entry.detail))
+                for entry in timeline(ProposalEvent.objects.select_related("department"))
+            ]
+        self.assertEqual([line for line in lines if untranslated(line)], [])
 
     def test_it_watches_every_open_deadline_of_the_demo(self) -> None:
         from responses.models import Obligation

@@ -193,7 +193,15 @@ def _commitment(data: dict[str, Any]) -> str:
 
 def _edited(data: dict[str, Any]) -> str:
     names = [str(Proposal._meta.get_field(name).verbose_name) for name in data.get("fields", [])]
-    return gettext("corrected: %(fields)s") % {"fields": pgettext("list separator", ", ").join(names)}
+    clauses = [gettext("corrected: %(fields)s") % {"fields": pgettext("list separator", ", ").join(names)}]
+    # The old text is kept in the event; only the short values are worth a line here.
+    before = data.get("before", {})
+    if "title" in before:
+        clauses.append(gettext("the title was “%(title)s”") % {"title": before["title"]})
+    if "category" in before:
+        name = (before["category"] or {}).get("name") or gettext("none")
+        clauses.append(gettext("the category was %(category)s") % {"category": name})
+    return pgettext("clause separator", "; ").join(clauses)
 
 
 def _recomputed(data: dict[str, Any]) -> str:

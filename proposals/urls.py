@@ -17,6 +17,7 @@ urlpatterns = [
     path("import/<int:pk>/discard/", import_views.import_discard, name="import_discard"),
     path("<int:pk>/", views.proposal_detail, name="detail"),
     path("<int:pk>/assign/", views.proposal_assign, name="assign"),
+    path("<int:pk>/edit/", views.proposal_edit, name="edit"),
     path("<int:pk>/close/", views.proposal_close, name="close"),
     path("assignments/<int:pk>/accept/", views.assignment_accept, name="accept"),
     path("assignments/<int:pk>/request-change/", views.assignment_request_change, name="request_change"),

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils.translation import gettext, pgettext
 
-from proposals.models import Assignment, Contact, Proposal, ProposalEvent
+from proposals.models import Assignment, Contact, Proposal, ProposalEvent, Rule
 from responses.models import Commitment, Feedback, Reply
 from tracker.deadlines import explain_basis
 from tracker.stages import stage_label
@@ -205,10 +205,16 @@ def _edited(data: dict[str, Any]) -> str:
 
 
 def _recomputed(data: dict[str, Any]) -> str:
-    return gettext("%(dates)s (%(explanation)s)") % {
+    text = gettext("%(dates)s (%(explanation)s)") % {
         "dates": _moved_date(data),
         "explanation": _deadline(data),
     }
+    # Which deadline moved: the rule its basis names (inside a kept basis, the kept one's).
+    basis = data.get("deadline") or {}
+    rule = basis.get("rule") or (basis.get("basis") or {}).get("rule")
+    if not rule:
+        return text
+    return gettext("%(deadline)s: %(change)s") % {"deadline": label(Rule, rule), "change": text}
 
 
 _DETAIL: dict[str, Callable[[dict[str, Any]], str]] = {

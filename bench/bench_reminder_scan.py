@@ -379,18 +379,18 @@ def _load_rows(cursor: Any, plan: Plan, *, today: date, **ids: Any) -> None:
     cursor.execute(
         """
         INSERT INTO proposals_assignment (
-            id, role, status, assigned_on, due_on, due_basis, respond_by, round,
+            id, role, status, assigned_on, due_on, due_basis, respond_by, respond_basis, round,
             change_reason, created_at, assigned_by_id, department_id, proposal_id)
         SELECT i, 'lead',
                CASE WHEN state = 'closed' THEN 'replied'
                     ELSE (ARRAY['accepted', 'drafting', 'awaiting_approval'])[1 + mod(h, 3)] END,
-               due_on - 91, due_on, %(reply_basis)s::jsonb, due_on - 80, 1,
+               due_on - 91, due_on, %(reply_basis)s::jsonb, due_on - 80, '{}'::jsonb, 1,
                '', now(), %(staff)s, (%(departments)s::bigint[])[unit], i
         FROM bench_plan
         UNION ALL
         SELECT %(p)s + (i + 2) / 4, 'co',
                CASE WHEN state = 'open' AND mod(h, 3) = 0 THEN 'accepted' ELSE 'opinion_sent' END,
-               due_on - 91, due_on, %(co_basis)s::jsonb, due_on - 80, 1,
+               due_on - 91, due_on, %(co_basis)s::jsonb, due_on - 80, '{}'::jsonb, 1,
                '', now(), %(staff)s, (%(departments)s::bigint[])[co_unit], i
         FROM bench_plan WHERE mod(i, 4) = 2
         """,

@@ -95,6 +95,33 @@ class ProposalForm(forms.ModelForm):
         return cleaned
 
 
+class ProposalEditForm(forms.Form):
+    """Staff correct a suggestion's title, text or category (Proposal.edit), saying why.
+
+    The fields are the model's own (labels, lengths); the form does not save."""
+
+    title = Proposal._meta.get_field("title").formfield()
+    body = Proposal._meta.get_field("body").formfield(widget=forms.Textarea(attrs={"rows": 12}))
+    category = forms.ModelChoiceField(
+        label=Proposal._meta.get_field("category").verbose_name,
+        queryset=Category.objects.none(),
+        required=False,
+    )
+    reason = forms.CharField(
+        label=_("Why is it corrected?"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+    def __init__(self, *args: Any, proposal: Proposal, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = (
+            Category.objects.filter(congress_id=proposal.congress_id)
+            .select_related("parent")
+            .order_by("parent__name", "name")
+        )
+        if not self.is_bound:
+            self.initial.update(title=proposal.title, body=proposal.body, category=proposal.category_id)
+
+
 def _departments() -> Any:
     return Department.objects.filter(is_active=True)
 

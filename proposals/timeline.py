@@ -17,7 +17,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext, pgettext
 
-from proposals.models import Assignment, Contact, Department, Proposal, ProposalEvent
+from proposals.models import Assignment, Contact, Department, Proposal, ProposalEvent, Rule
 from responses.models import Commitment, Feedback, Obligation, Reply
 from tracker.deadlines import explain_basis
 from tracker.stages import stage_label
@@ -250,12 +250,27 @@ def _field_name(name: str) -> str:
 
 
 def _edited(data: dict[str, Any], names: Names) -> str:
-    fields = [_field_name(name) for name in data.get("fields", [])]
-    return gettext("corrected: %(fields)s") % {"fields": _list(fields)}
+    clauses = [
+        gettext("corrected: %(fields)s") % {"fields": _list([_field_name(n) for n in data.get("fields", [])])}
+    ]
+    # The old text is kept in the event; only the short values are worth a line here.
+    before = data.get("before", {})
+    if "title" in before:
+        clauses.append(gettext("the title was “%(title)s”") % {"title": before["title"]})
+    if "category" in before:
+        category = (before["category"] or {}).get("name") or gettext("none")
+        clauses.append(gettext("the category was %(category)s") % {"category": category})
+    return pgettext("clause separator", "; ").join(clauses)
 
 
 def _recomputed(data: dict[str, Any], names: Names) -> str:
-    return _with_explanation(_moved_date(data, names), data)
+    text = _with_explanation(_moved_date(data, names), data)
+    # Which deadline moved: the rule its basis names (inside a kept basis, the kept one's).
+    basis = data.get("deadline") or {}
+    rule = basis.get("rule") or (basis.get("basis") or {}).get("rule")
+    if not rule:
+        return text
+    return gettext("%(deadline)s: %(change)s") % {"deadline": label(Rule, rule), "change": text}
 
 
 DETAIL: dict[str, Callable[[dict[str, Any], Names], str]] = {

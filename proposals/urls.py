@@ -18,6 +18,7 @@ urlpatterns = [
     path("import/<int:pk>/retry/", import_views.import_retry, name="import_retry"),
     path("<int:pk>/", views.proposal_detail, name="detail"),
     path("<int:pk>/assign/", views.proposal_assign, name="assign"),
+    path("<int:pk>/edit/", views.proposal_edit, name="edit"),
     path("<int:pk>/close/", views.proposal_close, name="close"),
     path("assignments/<int:pk>/accept/", views.assignment_accept, name="accept"),
     path("assignments/<int:pk>/request-change/", views.assignment_request_change, name="request_change"),

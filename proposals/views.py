@@ -38,7 +38,15 @@ from django.views.decorators.http import require_POST
 from proposals import exports
 from proposals.access import get_assignment_for_user, get_proposal_for_user, require
 from proposals.filters import ProposalFilter
-from proposals.forms import AssignForm, ContactForm, DecideChangeForm, ExtendForm, ProposalForm, ReasonForm
+from proposals.forms import (
+    AssignForm,
+    ContactForm,
+    DecideChangeForm,
+    ExtendForm,
+    ProposalEditForm,
+    ProposalForm,
+    ReasonForm,
+)
 from proposals.models import Assignment, Contact, Department, Proposal, ProposalEvent
 from proposals.related import related_suggestions
 from proposals.timeline import timeline
@@ -355,6 +363,28 @@ def proposal_assign(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "proposals/proposal_assign.html", {"proposal": proposal, "form": form, "current": current}
     )
+
+
+@login_required
+def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff correct the title, text or category before the suggestion is replied to."""
+    proposal = get_proposal_for_user(request, pk, action="edit")
+    refusal = proposal.workflow.refusal(proposal, "edit", request.user)
+    if refusal is not None:
+        messages.error(request, refusal)
+        return redirect(proposal)
+    form = ProposalEditForm(request.POST if request.method == "POST" else None, proposal=proposal)
+    if form.is_valid():
+        try:
+            proposal.edit(by=request.user, **form.cleaned_data)
+        except InvalidTransition as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, _("Suggestion No. %(number)s is corrected.") % {"number": proposal.number}
+            )
+            return redirect(proposal)
+    return render(request, "proposals/proposal_edit.html", {"proposal": proposal, "form": form})
 
 
 @login_required

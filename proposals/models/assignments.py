@@ -133,6 +133,10 @@ class Assignment(models.Model):
     # language): a congress's rule and start date, an extension, or a kept deadline.
     due_basis = models.JSONField(_("how the deadline was computed"), default=dict)
     respond_by = models.DateField(_("sign for or dispute by"))
+    # How respond_by was reached, like due_basis: the window does not always run from
+    # assigned_on (a transfer that keeps the deadline opens it on the day of transfer),
+    # and recomputing it when the rule or the calendar changes needs its start.
+    respond_basis = models.JSONField(_("how the sign-for window was computed"), default=dict)
     round = models.PositiveSmallIntegerField(_("handling round"), default=1)
     change_reason = models.TextField(_("reason for change request"), blank=True)
     replaced_by = models.ForeignKey(
@@ -334,6 +338,7 @@ class Assignment(models.Model):
             due_on=due.due_on,
             due_basis=due_basis or due.basis(obligation),
             respond_by=window.due_on,
+            respond_basis=window.basis(Rule.CHANGE_WINDOW),
             assigned_by=by,
         )
         ProposalEvent.record(
@@ -417,9 +422,10 @@ class Assignment(models.Model):
                 due_basis=keep_basis,
             )
             window = proposal.congress.deadline(Rule.CHANGE_WINDOW, today)
-            if successor.respond_by != window.due_on:
+            if successor.respond_basis != window.basis(Rule.CHANGE_WINDOW):
                 successor.respond_by = window.due_on
-                successor.save(update_fields=["respond_by"])
+                successor.respond_basis = window.basis(Rule.CHANGE_WINDOW)
+                successor.save(update_fields=["respond_by", "respond_basis"])
                 deadlines_changed(successor)
             self.replaced_by = successor
             self.save(update_fields=["replaced_by"])

@@ -197,6 +197,11 @@ def _not_assignable(proposal: Proposal) -> str:
     }
 
 
+def _comparable(value: object) -> object:
+    """A stored or posted value as Proposal.edit compares them (line ends, outer spaces)."""
+    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
+
+
 class Proposal(models.Model):
     """One deputy suggestion (建议、批评和意见)."""
 
@@ -609,6 +614,63 @@ class Proposal(models.Model):
             Proposal.objects.lock(self.pk)
             self._move("close", by=by, reason=reason)
             self.refresh_next_due()
+
+    # What staff may correct (Proposal.edit), in the order an event names them, with the
+    # column each is stored in.
+    EDITABLE = {"title": "title", "body": "body", "category": "category_id"}
+
+    def edit(self, *, by: User, title: str, body: str, category: Category | None, reason: str) -> None:
+        """Staff correct the title, text or category before the suggestion is replied to.
+
+        Only the fields that differ from the stored row are written, and the event keeps
+        their old values. The subject terms (related suggestions) are indexed again; on
+        PostgreSQL the search documents follow the UPDATE through their triggers
+        (proposals 0010, responses 0007)."""
+        self.workflow.check(self, "edit", by)
+        if not reason.strip():
+            raise InvalidTransition(gettext("Say why the suggestion is corrected."))
+        # A textarea posts CRLF line ends: a text left as it was is not a correction.
+        title, body = title.strip(), body.replace("\r\n", "\n").strip()
+        if not title:
+            raise InvalidTransition(gettext("A suggestion needs a title."))
+        if category is not None and category.congress_id != self.congress_id:
+            raise InvalidTransition(gettext("This category belongs to another congress."))
+        wanted = {"title": title, "body": body, "category_id": category.pk if category else None}
+        with transaction.atomic():
+            locked = Proposal.objects.lock(self.pk)
+            # Checked again under the lock: a reply may have been sent meanwhile.
+            transition = self.workflow.check(locked, "edit", by)
+            changed = [
+                name
+                for name, column in self.EDITABLE.items()
+                if _comparable(getattr(locked, column)) != _comparable(wanted[column])
+            ]
+            if not changed:
+                raise InvalidTransition(
+                    gettext("Nothing to correct: the title, text and category are unchanged.")
+                )
+            before: dict[str, object] = {
+                name: getattr(locked, name) for name in changed if name != "category"
+            }
+            if "category" in changed:
+                old = locked.category
+                before["category"] = {"id": old.pk, "name": str(old)} if old else {"name": ""}
+            fields = {self.EDITABLE[name]: wanted[self.EDITABLE[name]] for name in changed}
+            guarded_update(locked, transition, expected=locked.status, fields=fields)
+            ProposalEvent.record(
+                ProposalEvent.Kind.EDITED,
+                proposal=locked,
+                by=by,
+                reason=reason,
+                fields=changed,
+                before=before,
+            )
+            if "title" in changed or "body" in changed:
+                locked.index_subject()
+        for column, value in fields.items():
+            setattr(self, column, value)
+        if "category" in changed:
+            self.category = category
 
     def sync_status(self, *, by: User | None, reason: str = "") -> None:
         """Move the suggestion forward when its assignments say so (inside a transaction,

@@ -47,7 +47,7 @@ from proposals.forms import (
     ProposalForm,
     ReasonForm,
 )
-from proposals.models import Assignment, Contact, Department, Proposal, ProposalEvent
+from proposals.models import Assignment, Contact, Department, Proposal, ProposalEvent, Relation
 from proposals.related import related_suggestions
 from proposals.timeline import timeline
 from responses.models import CoOpinion, Feedback, Obligation, Reply
@@ -247,35 +247,35 @@ def _detail_context(request: HttpRequest, proposal: Proposal) -> dict[str, Any]:
             "created_at", "pk"
         )
     )
+    contacts = Contact.objects.filter(assignment__proposal=proposal)
+    replies = Reply.objects.visible_to(user).filter(assignment__proposal=proposal)
+    former_unit = proposal.relation(user, assignments=assignments) == Relation.FORMER_UNIT
+    if former_unit:
+        # A unit whose assignment was withdrawn keeps its own part, not the new unit's.
+        assignments = [a for a in assignments if a.department_id == user.department_id]
+        contacts = contacts.filter(assignment__department_id=user.department_id)
+        replies = replies.filter(assignment__department_id=user.department_id)
     department_choices: list[tuple[Any, str]] = []
     if user.is_congress_staff and any(a.status == Status.CHANGE_REQUESTED for a in assignments):
         # One list of units for every decide form on the page.
         department_choices = [("", "---------")] + [
             (d.pk, d.name) for d in Department.objects.filter(is_active=True)
         ]
-    replies = (
-        Reply.objects.visible_to(user)
-        .filter(assignment__proposal=proposal)
-        .select_related("assignment__department")
-        .order_by("assignment__pk", "round")
-    )
     return {
         "proposal": proposal,
         "co_signers": list(proposal.co_signers.all()),
         "panels": [_panel(request, a, today, department_choices) for a in assignments],
         "opinions": _visible_opinions(request, proposal, assignments),
-        "contacts": Contact.objects.filter(assignment__proposal=proposal).select_related(
-            "assignment__department", "recorded_by"
-        ),
-        "replies": replies,
+        "contacts": contacts.select_related("assignment__department", "recorded_by"),
+        "replies": replies.select_related("assignment__department").order_by("assignment__pk", "round"),
         "events": timeline(
             ProposalEvent.objects.filter(proposal=proposal)
             .visible_to(user)
             .select_related("actor", "department")
             .order_by("created_at", "pk")
         ),
-        "next_due_on": proposal.next_due_on,
-        "next_days_left": proposal.days_left(),
+        "next_due_on": None if former_unit else proposal.next_due_on,
+        "next_days_left": None if former_unit else proposal.days_left(),
         "actions": actions,
         "close_form": ReasonForm(auto_id="id_close_%s") if "close" in actions else None,
         "related": related_suggestions(proposal, user=user),

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from proposals.access import get_assignment_for_user, require, user_may
-from proposals.models import Assignment, ProposalEvent, Session
+from proposals.models import Assignment, Proposal, ProposalEvent, Session
 from proposals.timeline import timeline
 from responses.access import (
     get_commitment_for_user,
@@ -430,10 +431,13 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
     if user.is_congress_staff:
         return _commitment_board(request)
     commitments = visible_commitments(user).filter(reply__status=Reply.Status.SENT)
-    if user.is_department_user:
-        commitments = commitments.filter(department_id=user.department_id)
-    elif user.deputy_profile is None and not user.is_congress_staff:
+    if not (user.is_department_user or user.deputy_profile is not None):
         raise PermissionDenied
+    # A department's own promises; a deputy's, those made on their suggestions; a deputy
+    # who is also a clerk, both. The Excel export is the department's list only.
+    own = Q(department_id=user.department_id) if user.is_department_user else Q(pk__in=[])
+    made_to_me = Q(reply__assignment__proposal__in=Proposal.objects.of_deputy(user))
+    commitments = commitments.filter(own if wants_xlsx(request) else own | made_to_me)
     show_all = request.GET.get("all") == "1"
     if not show_all:
         commitments = commitments.filter(status__in=[Commitment.Status.OPEN, Commitment.Status.CLAIMED])

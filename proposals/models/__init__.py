@@ -16,6 +16,7 @@ from proposals.models.proposals import (
     RELATED_MIN_SHARE,
     Proposal,
     ProposalQuerySet,
+    Relation,
 )
 from proposals.models.reference import (
     DEFAULT_RULES,
@@ -49,6 +50,7 @@ __all__ = [
     "Deputy",
     "InvalidTransition",
     "Proposal",
+    "Relation",
     "ProposalEvent",
     "ProposalQuerySet",
     "Rule",

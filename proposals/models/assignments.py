@@ -35,15 +35,20 @@ if TYPE_CHECKING:
 
 class AssignmentQuerySet(models.QuerySet["Assignment"]):
     def visible_to(self, user: User) -> AssignmentQuerySet:
+        """Staff see every assignment; a department its own; a deputy those of their
+        suggestions except withdrawn ones; a deputy who is also a clerk, both."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_congress_staff:
             return self
-        if user.is_department_user and user.department_id is not None:
-            return self.filter(department_id=user.department_id)
         from proposals.models.proposals import Proposal
 
-        return self.filter(proposal__in=Proposal.objects.visible_to(user))
+        of_my_suggestions = Q(proposal__in=Proposal.objects.of_deputy(user)) & ~Q(
+            status=Assignment.Status.WITHDRAWN
+        )
+        if user.is_department_user and user.department_id is not None:
+            return self.filter(Q(department_id=user.department_id) | of_my_suggestions)
+        return self.filter(of_my_suggestions)
 
     def open(self) -> AssignmentQuerySet:
         return self.filter(status__in=Assignment.OPEN_STATUSES)

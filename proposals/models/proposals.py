@@ -68,16 +68,22 @@ class ProposalQuerySet(models.QuerySet["Proposal"]):
             conditions |= Q(
                 Exists(Assignment.objects.filter(proposal=OuterRef("pk"), department_id=user.department_id))
             )
-        deputy = user.deputy_profile
-        if deputy is not None:
-            conditions |= Q(lead_deputy=deputy) | Q(
-                Exists(
-                    Proposal.co_signers.through.objects.filter(
-                        proposal_id=OuterRef("pk"), deputy_id=deputy.pk
-                    )
-                )
+        return self.filter(conditions | self._of_deputy(user))
+
+    def of_deputy(self, user: User) -> ProposalQuerySet:
+        """The suggestions ``user`` led or co-signed as a deputy (none if they are not one)."""
+        return self.filter(self._of_deputy(user))
+
+    @staticmethod
+    def _of_deputy(user: User) -> Q:
+        deputy = user.deputy_profile if user.is_authenticated else None
+        if deputy is None:
+            return Q(pk__in=[])
+        return Q(lead_deputy=deputy) | Q(
+            Exists(
+                Proposal.co_signers.through.objects.filter(proposal_id=OuterRef("pk"), deputy_id=deputy.pk)
             )
-        return self.filter(conditions)
+        )
 
     def open(self) -> ProposalQuerySet:
         return self.exclude(status=Proposal.Status.CLOSED)
@@ -189,6 +195,16 @@ class ProposalQuerySet(models.QuerySet["Proposal"]):
             .annotate(relevance=relevance)
             .order_by("-relevance", "-pk")
         )
+
+
+class Relation:
+    """Proposal.relation(user): how a user stands to a suggestion."""
+
+    STAFF = "staff"
+    UNIT = "unit"
+    FORMER_UNIT = "former_unit"
+    DEPUTY = "deputy"
+    NONE = ""
 
 
 def _not_assignable(proposal: Proposal) -> str:
@@ -475,13 +491,31 @@ class Proposal(models.Model):
     def handled_by(self, user: User) -> bool:
         """Whether the user works on this suggestion: staff, or a unit it was assigned to
         (a withdrawn assignment included: the unit keeps what it saw)."""
+        return self.relation(user) in (Relation.STAFF, Relation.UNIT, Relation.FORMER_UNIT)
+
+    def relation(self, user: User, *, assignments: Iterable[Assignment] | None = None) -> str:
+        """How ``user`` stands to this suggestion, which decides the view they get (pages
+        and API): staff; a unit handling it now; a former unit, all of whose assignments
+        were withdrawn (it keeps its own part and what happened until it left); its
+        deputy; or none. A deputy who is also a clerk of a unit handling it works on it.
+        ``assignments`` may pass them already fetched (lists)."""
+        if not (user.is_authenticated and user.is_active):
+            return Relation.NONE
         if user.is_congress_staff:
-            return True
-        return (
-            user.is_department_user
-            and user.department_id is not None
-            and self.assignments.filter(department_id=user.department_id).exists()
-        )
+            return Relation.STAFF
+        if user.is_department_user and user.department_id is not None:
+            if assignments is None:
+                assignments = self.assignments.filter(department_id=user.department_id).only(
+                    "status", "department"
+                )
+            statuses = [a.status for a in assignments if a.department_id == user.department_id]
+            if any(s != Assignment.Status.WITHDRAWN for s in statuses):
+                return Relation.UNIT
+            if statuses:
+                return Relation.FORMER_UNIT
+        if self.deputy_of(user) is not None:
+            return Relation.DEPUTY
+        return Relation.NONE
 
     # -- transitions ----------------------------------------------------------
 

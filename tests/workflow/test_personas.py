@@ -645,7 +645,8 @@ class ReplyPagesTests(PersonaFixture):
             # The returned draft of 交通运输局: its clerk and leader revise it.
             "S2 B": (self.a2_b, table(404, staff=403, b_clerk=200, b_leader=200, deputy_user=403)),
             # Withdrawn: 水务局 is told it cannot draft; 城管局 cannot reach it.
-            "S3 C": (self.a3_c, table(404, staff=403, c_clerk=302, other_deputy_user=403)),
+            # A withdrawn assignment is not shown to the suggestion's deputy at all.
+            "S3 C": (self.a3_c, table(404, staff=403, c_clerk=302)),
         }
         for name, (assignment, expected) in cases.items():
             url = reverse("responses:reply_edit", args=[assignment.pk])
@@ -655,7 +656,8 @@ class ReplyPagesTests(PersonaFixture):
 
     def test_it_opens_the_opinion_page_only_for_the_co_handler(self) -> None:
         cases = {
-            "S4 co (pending)": (self.a4_co, table(404, staff=403, co_clerk=200)),
+            # The dual-role user is S4's deputy: they see its assignments, act on none.
+            "S4 co (pending)": (self.a4_co, table(404, staff=403, co_clerk=200, dual=403)),
             "S1 co (sent)": (
                 self.a1_co,
                 table(404, staff=403, co_clerk=302, deputy_user=403, other_deputy_user=403),
@@ -1070,7 +1072,7 @@ class ActionTests(PersonaFixture):
             {},
             effect=lambda: self.status_of(Assignment, self.a4_co.pk),
             pages=(self.s4.get_absolute_url(),),
-            expected=table(404, co_clerk=OK, staff=403),
+            expected=table(404, co_clerk=OK, staff=403, dual=403),
         )
 
     def test_it_lets_only_the_co_handler_send_its_opinion(self) -> None:
@@ -1079,7 +1081,7 @@ class ActionTests(PersonaFixture):
             {"body": "住建局会办意见：建议预留社康中心用地"},
             effect=lambda: CoOpinion.objects.filter(assignment=self.a4_co).count(),
             pages=(self.s4.get_absolute_url(), reverse("proposals:queue")),
-            expected=table(404, co_clerk=OK, staff=403),
+            expected=table(404, co_clerk=OK, staff=403, dual=403),
         )
 
     def test_it_lets_only_the_unit_revise_its_returned_draft(self) -> None:
@@ -1139,7 +1141,7 @@ class ActionTests(PersonaFixture):
         cases = {
             "S3 D": (self.a3_d, table(404, d_clerk=OK, staff=403, other_deputy_user=403)),
             # Withdrawn: 水务局 may no longer record anything on it.
-            "S3 C": (self.a3_c, table(404, c_clerk=REFUSED, staff=403, other_deputy_user=403)),
+            "S3 C": (self.a3_c, table(404, c_clerk=REFUSED, staff=403)),
         }
         for name, (assignment, expected) in cases.items():
             with self.subTest(assignment=name):
@@ -1290,7 +1292,7 @@ class ActionTests(PersonaFixture):
             {"approve": "no", "reason": "维持原交办"},
             effect=lambda: self.status_of(Assignment, self.a3_c.pk),
             pages=(self.s3.get_absolute_url(),),
-            expected=table(404, staff=REFUSED, c_clerk=403, other_deputy_user=403),
+            expected=table(404, staff=REFUSED, c_clerk=403),
         )
 
     def test_it_opens_the_assign_page_to_staff_only(self) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from proposals.models import Assignment, Category, Department, Deputy, Proposal, Session
+from proposals.models import Assignment, Category, Department, Deputy, Proposal, Relation, Session
 from responses.models import Commitment, Feedback, Reply
 
 PUBLIC, SIGNED_IN, INTERNAL = 0, 1, 2
@@ -42,9 +42,13 @@ class AudienceSerializer(serializers.ModelSerializer):
             field.required = False
         return fields
 
+    def level_for(self, instance: Any) -> int:
+        """The audience this caller is for this record (by default, by who they are)."""
+        return getattr(instance, "api_level", None) or audience(self.context["request"].user)
+
     def to_representation(self, instance: Any) -> dict[str, Any]:
         data = super().to_representation(instance)
-        level = audience(self.context["request"].user)
+        level = self.level_for(instance)
         for name, needed in getattr(self.Meta, "restricted", {}).items():
             if level < needed:
                 data.pop(name, None)
@@ -126,6 +130,27 @@ class ProposalSerializer(AudienceSerializer):
         ]
         restricted = {"next_due_on": INTERNAL}
 
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        # The page's view of this suggestion (Proposal.relation): the working facts for
+        # staff and the units handling it; for a unit whose assignment was withdrawn,
+        # its own assignment and none of its successor's; for its deputies (a clerk of
+        # another unit included) the progress facts.
+        relation = instance.relation(self.context["request"].user, assignments=instance.api_assignments)
+        if relation in (Relation.STAFF, Relation.UNIT):
+            level = INTERNAL
+        else:
+            level = SIGNED_IN
+            department_id = self.context["request"].user.department_id
+            if relation == Relation.FORMER_UNIT:
+                shown = [a for a in instance.api_assignments if a.department_id == department_id]
+            else:
+                shown = [a for a in instance.api_assignments if a.status != Assignment.Status.WITHDRAWN]
+            instance.api_assignments = shown
+        instance.api_level = level
+        for assignment in instance.api_assignments:
+            assignment.api_level = level
+        return super().to_representation(instance)
+
 
 class AssignmentSerializer(AudienceSerializer):
     """A suggestion handed to one department (交办), with its deadline and how it was computed."""
@@ -158,6 +183,14 @@ class AssignmentSerializer(AudienceSerializer):
             "change_reason": INTERNAL,
             "replaced_by": INTERNAL,
         }
+
+    def level_for(self, instance: Any) -> int:
+        # A department user reads its own unit's assignments as the working page does,
+        # others' (those of suggestions they are the deputy of) as the deputy does.
+        user = self.context["request"].user
+        if user.is_congress_staff or instance.department_id == user.department_id:
+            return INTERNAL
+        return SIGNED_IN
 
 
 class CommitmentBriefSerializer(serializers.ModelSerializer):

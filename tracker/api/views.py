@@ -26,7 +26,6 @@ from responses.filters import CommitmentBoardFilter
 from responses.models import Commitment, Feedback, Reply
 from tracker.api import serializers
 from tracker.api.filters import ApiProposalFilter, AssignmentFilter, ReplyFilter
-from tracker.api.serializers import INTERNAL, audience
 from tracker.models import User
 
 ROLES = (
@@ -61,9 +60,8 @@ class ProposalViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[Proposal]:
         user = signed_in_user(self.request)
+        # Which assignments each caller reads is the serializer's (Proposal.relation).
         assignments = Assignment.objects.select_related("department").order_by("pk")
-        if audience(user) < INTERNAL:
-            assignments = assignments.exclude(status=Assignment.Status.WITHDRAWN)
         return (
             Proposal.objects.visible_to(user)
             .select_related("congress", "session", "category", "category__parent", "lead_deputy")
@@ -91,8 +89,6 @@ class AssignmentViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Assignment]:
         user = signed_in_user(self.request)
         queryset = Assignment.objects.visible_to(user)
-        if audience(user) < INTERNAL:
-            queryset = queryset.exclude(status=Assignment.Status.WITHDRAWN)
         return queryset.select_related(
             "proposal", "proposal__session", "proposal__lead_deputy", "department"
         ).order_by("due_on", "proposal__number", "pk")

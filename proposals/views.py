@@ -187,7 +187,15 @@ class AssignmentPanel:
 
     @property
     def has_actions(self) -> bool:
-        return bool(self.actions)
+        # Some actions are taken elsewhere (re-handling is decided on the reply's rating).
+        return bool(
+            self.has_buttons
+            or self.request_change_form
+            or self.contact_form
+            or self.extend_form
+            or self.decide_form
+            or self.remind_url
+        )
 
 
 def _panel(

@@ -303,7 +303,7 @@ def grade_condition(grade: str) -> Q:
 
 def commitment_condition(name: str, today: date) -> Q:
     S = Commitment.Status
-    open_ = Q(status__in=[S.OPEN, S.CLAIMED])
+    open_ = Q(status__in=Commitment.TO_KEEP)
     conditions = {
         "open": open_,
         "overdue": open_ & Q(due_on__lt=today),

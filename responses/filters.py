@@ -164,7 +164,7 @@ class CommitmentBoardFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            status__in=[Commitment.Status.OPEN, Commitment.Status.CLAIMED], due_on__lt=timezone.localdate()
+            status__in=Commitment.TO_KEEP, due_on__lt=timezone.localdate()
         )
 
     def filter_key(self, queryset: QuerySet[Commitment], name: str, value: bool) -> QuerySet[Commitment]:

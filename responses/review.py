@@ -46,7 +46,7 @@ def build_review(today: date, *, year: int | None = None, session: Session | Non
     for row in summary:
         row["rate"] = round(100 * row["on_time"] / row["due"]) if row["due"] else None
     still_open = list(
-        commitments.filter(status__in=[Commitment.Status.OPEN, Commitment.Status.CLAIMED])
+        commitments.filter(status__in=Commitment.TO_KEEP)
         .select_related("department", "reply__assignment__proposal")
         .order_by("due_on", "pk")
     )

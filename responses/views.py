@@ -440,7 +440,7 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
     commitments = commitments.filter(own if wants_xlsx(request) else own | made_to_me)
     show_all = request.GET.get("all") == "1"
     if not show_all:
-        commitments = commitments.filter(status__in=[Commitment.Status.OPEN, Commitment.Status.CLAIMED])
+        commitments = commitments.filter(status__in=Commitment.TO_KEEP)
     commitments = commitments.select_related(
         "department", "reply__assignment__proposal", "reply__assignment__department"
     ).order_by("due_on", "pk")

@@ -54,7 +54,7 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
 
     def overdue_first(self, today: date) -> CommitmentQuerySet:
         """Open promises past their date first, then by due date."""
-        late = Q(status__in=[Commitment.Status.OPEN, Commitment.Status.CLAIMED], due_on__lt=today)
+        late = Q(status__in=Commitment.TO_KEEP, due_on__lt=today)
         return self.annotate(
             late=models.Case(models.When(late, then=0), default=1, output_field=models.IntegerField())
         ).order_by("late", "due_on", "pk")
@@ -62,7 +62,7 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
     def summary_by_department(self, today: date) -> list[dict[str, object]]:
         """Per department: open, overdue, kept on time, kept late, not kept (one query)."""
         S = Commitment.Status
-        open_ = Q(status__in=[S.OPEN, S.CLAIMED])
+        open_ = Q(status__in=Commitment.TO_KEEP)
         return list(
             self.order_by()
             .values("department__name")
@@ -120,6 +120,9 @@ class Commitment(models.Model):
         FULFILLED = "fulfilled", _("fulfilled")
         NOT_FULFILLED = "not_fulfilled", _("closed, not fulfilled")
         REMOVED = "removed", _("removed from the draft")
+
+    # Promises still to keep: open, or reported kept and awaiting staff's confirmation.
+    TO_KEEP = (Status.OPEN, Status.CLAIMED)
 
     reply = models.ForeignKey(
         Reply, on_delete=models.PROTECT, related_name="commitments", verbose_name=_("reply")

@@ -920,7 +920,6 @@ class Run:
         from django.db import transaction
         from django.utils import timezone
 
-        import responses.reminders.delivery as delivery
         import responses.reminders.scan as engine
         from responses.models import Reminder
 
@@ -929,8 +928,11 @@ class Run:
             long_ago = timezone.now() - timedelta(hours=1)
             Reminder.objects.update(status="pending", sent_at=None, created_at=long_ago)
             stale = set(Reminder.objects.values_list("recipient_id", "channel").order_by().distinct())
+            # The scan queues its deliveries through the outbox: record what it queues.
             with mock.patch.object(
-                delivery, "enqueue_delivery", lambda person, channel: queued.append((person, channel))
+                engine.outbox,
+                "enqueue_many",
+                lambda task, calls: queued.extend((person, channel) for person, channel in calls),
             ):
                 engine.redispatch_stale(timezone.now())
             transaction.set_rollback(True)

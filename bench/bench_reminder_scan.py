@@ -504,22 +504,26 @@ class Result:
 
 
 class EnqueueCounter:
-    """Wraps responses.reminders.delivery.enqueue_delivery (called once the scan's transactions have
-    committed): counts the deliveries queued and the time spent queuing them."""
+    """Wraps tracker.outbox.enqueue_many, through which the scan queues its deliveries (in
+    its last transaction; published once it commits): counts the deliveries queued and the
+    time spent writing and publishing them."""
 
     def __init__(self) -> None:
-        import responses.reminders.delivery
+        from tracker import outbox
 
-        self.original = responses.reminders.delivery.enqueue_delivery
+        self.original = outbox.enqueue_many
         self.calls: list[tuple[int, str]] = []
         self.seconds = 0.0
-        responses.reminders.delivery.enqueue_delivery = self  # type: ignore[assignment]
+        outbox.enqueue_many = self  # type: ignore[assignment]
 
-    def __call__(self, recipient_id: int, channel: str) -> None:
+    def __call__(self, task_name: str, calls: Any) -> Any:
+        calls = [tuple(call) for call in calls]
         started = time.perf_counter()
-        self.original(recipient_id, channel)
+        rows = self.original(task_name, calls)
         self.seconds += time.perf_counter() - started
-        self.calls.append((recipient_id, channel))
+        if task_name.endswith("deliver_reminders"):
+            self.calls.extend(calls)
+        return rows
 
     def reset(self) -> None:
         from tracker.celery import app

@@ -562,7 +562,9 @@ def apply_sheet(upload: SpreadsheetImport, preview: SheetPreview, *, by: User) -
                 *row.co_signers,
                 *(created[n] for n in row.co_signer_names if n in row.new_deputies),
             ]
-            proposal.log(by=by, co_signers=co_signers)
+            # The rows' numbers were checked together, under the congress's lock
+            # (SpreadsheetImport._apply_rows), when the sheet was read again.
+            proposal.log(by=by, co_signers=co_signers, number_checked=True)
             proposal.assign(
                 by=by,
                 lead=row.lead,
@@ -571,6 +573,7 @@ def apply_sheet(upload: SpreadsheetImport, preview: SheetPreview, *, by: User) -
                 assigned_on=upload.assigned_on,
                 reason=reason,
             )
-        except (InvalidTransition, IntegrityError) as exc:
-            raise SheetRejected([CellError(row.row, CANONICAL["number"], str(exc))]) from exc
+        except (InvalidTransition, ValidationError, IntegrityError) as exc:
+            message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            raise SheetRejected([CellError(row.row, CANONICAL["number"], message)]) from exc
     return len(preview.rows)

@@ -163,9 +163,7 @@ class CommitmentBoardFilter(django_filters.FilterSet):
     def filter_overdue(self, queryset: QuerySet[Commitment], name: str, value: bool) -> QuerySet[Commitment]:
         if not value:
             return queryset
-        return queryset.filter(
-            status__in=Commitment.TO_KEEP, due_on__lt=timezone.localdate()
-        )
+        return queryset.filter(status__in=Commitment.TO_KEEP, due_on__lt=timezone.localdate())
 
     def filter_key(self, queryset: QuerySet[Commitment], name: str, value: bool) -> QuerySet[Commitment]:
         return queryset.filter(reply__assignment__proposal__is_key=True) if value else queryset

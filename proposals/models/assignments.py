@@ -587,11 +587,7 @@ class Assignment(models.Model):
         """Lock this assignment's suggestion: every transition on a suggestion and its
         assignments, replies and promises runs one at a time, so a step that reads the
         sibling rows (all units replied? anyone left to assign?) sees them settled."""
-        from proposals.models.proposals import Proposal
-
-        proposal = Proposal.objects.lock(self.proposal_id)
-        self.proposal = proposal
-        return proposal
+        return self.proposal.lock()
 
 
 def _conflict(obj: models.Model) -> InvalidTransition:

@@ -293,8 +293,12 @@ class SpreadsheetImport(models.Model):
 
     def _apply_rows(self, transition: Transition, *, by: User) -> int:
         """Inside the caller's transaction, with this upload locked."""
+        from proposals.models.reference import Congress
         from proposals.spreadsheet import apply_sheet
 
+        # The congress's lock, as Proposal.log takes it: the numbers the sheet is checked
+        # against now stay free until every row is logged.
+        Congress.objects.select_for_update().filter(pk=self.session.congress_id).exists()
         preview = self.read()
         created = apply_sheet(self, preview, by=by)
         guarded_update(

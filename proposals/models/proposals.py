@@ -519,12 +519,14 @@ class Proposal(models.Model):
 
     # -- transitions ----------------------------------------------------------
 
-    def log(self, *, by: User, co_signers: Iterable[Deputy] = ()) -> None:
+    def log(self, *, by: User, co_signers: Iterable[Deputy] = (), number_checked: bool = False) -> None:
         """Record a newly received suggestion (登记) with its co-signers.
 
         The congress's row is locked while the number is checked and stored, so that a
         double-submitted form or two clerks logging one number get a field error, not a
-        duplicate (or, across sessions, a second suggestion with that number)."""
+        duplicate (or, across sessions, a second suggestion with that number).
+        ``number_checked``: the caller holds that lock and checked the number already
+        (a 交办清单 checks all its rows in one query)."""
         if self.pk is not None:
             raise InvalidTransition(gettext("This suggestion is already logged."))
         co_signers = list(co_signers)
@@ -532,8 +534,9 @@ class Proposal(models.Model):
         Proposal.check_deputies(self.congress, self.lead_deputy, co_signers)
         try:
             with transaction.atomic():
-                Congress.objects.select_for_update().filter(pk=self.congress_id).exists()
-                Proposal.check_number_free(self.number, session=self.session)
+                if not number_checked:
+                    Congress.objects.select_for_update().filter(pk=self.congress_id).exists()
+                    Proposal.check_number_free(self.number, session=self.session)
                 self.status = self.Status.REGISTERED
                 self.created_by = by
                 self.save()
@@ -601,31 +604,38 @@ class Proposal(models.Model):
         plan += [(d, Assignment.Role.CO) for d in co] + [(d, Assignment.Role.SEPARATE) for d in separate]
         try:
             with transaction.atomic():
-                locked = Proposal.objects.lock(self.pk)
+                self.lock()
                 # Checked again under the lock: another request may have assigned meanwhile.
-                self.workflow.check(locked, "assign", by)
-                locked.check_departments_free(chosen)
+                self.workflow.check(self, "assign", by)
+                self.check_departments_free(chosen)
                 if (
                     lead is not None
-                    and locked.responsible_assignments().filter(role=Assignment.Role.LEAD).exists()
+                    and self.responsible_assignments().filter(role=Assignment.Role.LEAD).exists()
                 ):
                     raise InvalidTransition(gettext("This suggestion already has a lead department."))
                 created = [
                     Assignment.create_for(
-                        locked, department, role, assigned_on=assigned_on, by=by, reason=reason
+                        self, department, role, assigned_on=assigned_on, by=by, reason=reason
                     )
                     for department, role in plan
                 ]
-                if locked.status == self.Status.REGISTERED:
-                    locked._move("mark_assigned", by=by, reason=reason)
-                locked.refresh_next_due()
+                if self.status == self.Status.REGISTERED:
+                    self._move("mark_assigned", by=by, reason=reason)
+                self.refresh_next_due()
         except IntegrityError:
             # Only without row locks (SQLite): the unique constraints caught the second request.
             raise InvalidTransition(
                 gettext("Already assigned to: %(names)s.") % {"names": "、".join(d.name for d in chosen)}
             ) from None
-        self.status, self.next_due_on = locked.status, locked.next_due_on
         return created
+
+    def lock(self) -> Proposal:
+        """Lock this suggestion's row until the transaction ends and read its state again
+        (status, next deadline) under the lock; the related rows already loaded (congress,
+        session, with their caches) are kept. See ProposalQuerySet.lock."""
+        row = Proposal.objects.select_for_update(of=("self",)).values("status", "next_due_on").get(pk=self.pk)
+        self.status, self.next_due_on = row["status"], row["next_due_on"]
+        return self
 
     def check_departments_free(self, departments: Iterable[Department]) -> None:
         """InvalidTransition naming the units that already hold this suggestion."""
@@ -645,7 +655,7 @@ class Proposal(models.Model):
         if not reason.strip():
             raise InvalidTransition(gettext("Give a reason for closing."))
         with transaction.atomic():
-            Proposal.objects.lock(self.pk)
+            self.lock()
             self._move("close", by=by, reason=reason)
             self.refresh_next_due()
 

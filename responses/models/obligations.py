@@ -131,7 +131,8 @@ class ObligationQuerySet(models.QuerySet["Obligation"]):
         """
         today = today or timezone.localdate()
         field = _source_field(source)
-        with transaction.atomic():
+        # No savepoint: inside a transition a failure here must undo the whole transition.
+        with transaction.atomic(savepoint=False):
             existing = {o.kind: o for o in self.filter(**{field: source}).select_for_update()}
             for kind, due in obligation_dues(source).items():
                 obligation = existing.get(kind)

@@ -17,6 +17,8 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<int:pk>/", views.inbox_open, name="inbox_open"),
     path("inbox/read/", views.inbox_mark_read, name="inbox_mark_read"),
+    # Pages that do not extend base.html (the admin, the API docs) still get an icon.
+    path("favicon.ico", views.favicon, name="favicon"),
     path("health/", responses_views.health, name="health"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -4,8 +4,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -84,3 +85,9 @@ def reminder_settings(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your reminder settings are saved."))
         return redirect("reminder_settings")
     return render(request, "tracker/reminder_settings.html", {"form": form})
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for on pages without an icon link (the admin, API docs)."""
+    return HttpResponsePermanentRedirect(static("img/favicon.ico"))

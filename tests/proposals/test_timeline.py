@@ -208,8 +208,9 @@ class EveryKindTests(TrackerTestCase):
 
     def page(self, url: str, language: str) -> str:
         self.client.force_login(self.staff)
+        self.client.cookies["django_language"] = language
         with self.settings(LANGUAGE_CODE="zh-hans"):
-            response = self.client.get(url, headers={"accept-language": language})
+            response = self.client.get(url)
         self.assertEqual(response.status_code, 200)
         return response.content.decode()
 

@@ -194,6 +194,28 @@ class Commitment(models.Model):
         return self.reply.assignment.proposal
 
     @property
+    def is_made(self) -> bool:
+        """The reply carrying this promise has been sent: the promise runs from then."""
+        return self.reply.status == Reply.Status.SENT
+
+    @property
+    def is_running(self) -> bool:
+        """Open and made: the countdown to its due date is shown and reminders go out."""
+        return self.status == self.Status.OPEN and self.is_made
+
+    @property
+    def shown_status(self) -> str:
+        """The status as readers see it: an open promise of an unsent reply is "to be sent"."""
+        if self.status == self.Status.OPEN and not self.is_made:
+            return "pending"
+        return self.status
+
+    def get_shown_status_display(self) -> str:
+        if self.shown_status == "pending":
+            return gettext("to be sent with the reply")
+        return str(self.get_status_display())
+
+    @property
     def kept_on_time(self) -> bool | None:
         if self.status != self.Status.FULFILLED or self.fulfilled_on is None:
             return None

@@ -194,3 +194,25 @@ class ActionTests(TrackerTestCase):
         reply = self.make_sent(self.make_assigned())
         self.assertIn('class="timeline"', self.page(reply, self.clerk))
         self.assertNotIn('class="timeline"', self.page(reply, self.deputy_user))
+
+
+class PromiseStatusTests(TrackerTestCase):
+    """A promise is made when the reply is sent: before that it is not 'open' with a countdown."""
+
+    def page(self, reply: Reply) -> str:
+        self.client.force_login(self.leader)
+        return self.client.get(url(reply)).content.decode()
+
+    def test_it_shows_the_promises_of_a_reply_awaiting_approval_as_to_be_sent(self) -> None:
+        reply = self.make_draft(self.make_assigned(), grade="B")
+        reply.submit(by=self.clerk)
+        page = self.page(reply)
+        self.assertIn('badge-commitment-pending">to be sent with the reply<', page)
+        self.assertNotIn('badge-commitment-open"', page)
+        self.assertNotIn("days-left", page)
+
+    def test_it_shows_the_promises_of_a_sent_reply_as_open_with_their_countdown(self) -> None:
+        reply = self.make_sent(self.make_assigned(), grade="B")
+        page = self.page(reply)
+        self.assertIn('badge-commitment-open">open<', page)
+        self.assertNotIn("to be sent with the reply", page)

@@ -34,6 +34,15 @@ class PublicReplyListTests(TrackerTestCase):
         self.assertContains(response, "关于发展新质生产力的建议")
         self.assertContains(response, self.lead_dept.name)
 
+    def test_it_links_the_public_statistics_for_the_public_and_deputies_only(self) -> None:
+        statistics = reverse("public:statistics")
+        self.assertContains(self.client.get(LIST_URL), f'href="{statistics}"', count=2)
+        self.client.force_login(self.deputy_user)
+        self.assertContains(self.client.get(reverse("proposals:mine")), f'href="{statistics}"')
+        self.client.force_login(self.staff)
+        # Staff and departments have the full statistics page in their menu instead.
+        self.assertNotContains(self.client.get(reverse("proposals:list")), f'href="{statistics}"')
+
     def test_it_leaves_out_replies_published_only_on_request(self) -> None:
         on_request = self.make_sent(
             self.make_assigned(), publicity="on_request", publicity_reason="涉及规划调整"

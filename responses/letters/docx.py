@@ -102,6 +102,8 @@ class Letter:
     grade: str
     publicity: str
     copy_to: list[str] = field(default_factory=list)
+    # Where the title's parts meet (before 关于, before 第N号): the places to break it first.
+    title_breaks: tuple[int, ...] = ()
 
     @property
     def signature_indent_pt(self) -> float:
@@ -111,6 +113,12 @@ class Letter:
         return max(0.0, indent)
 
     @property
+    def title_lines(self) -> list[str]:
+        """The title in as few lines as fit, of balanced length, broken where a reader would
+        pause (GB/T 9704-2012 7.3.3: "排列对称，长短适宜"), never leaving 函 alone."""
+        return balanced_title_lines(self.title, self.title_breaks)
+
+    @property
     def copy_to_line(self) -> str:
         return "抄送：" + "、".join(self.copy_to) if self.copy_to else ""
 
@@ -118,6 +126,102 @@ class Letter:
 def _text_width_pt(text: str) -> float:
     """Printed width at body size: CJK characters are one em, ASCII ones half of one."""
     return sum(BODY_SIZE.pt / 2 if ord(char) < 0x2E80 else BODY_SIZE.pt for char in text)
+
+
+# The title's line on the page: A4 less the left and right margins, at 二号 (22 pt).
+TITLE_LINE_PT = (210 - 28 - 26) / 25.4 * 72
+# Where a title line may end (after) or begin (before) well, and how much better it is.
+_GOOD_BREAKS_BEFORE = {"关于": 4.0, "建议": 1.0}
+_GOOD_BREAKS_AFTER = {"会议": 4.0, "期间": 3.0, "政府": 3.0, "委员会": 3.0, "局": 2.5, "》": 2.0}
+_NUMERALS = set("0123456789一二三四五六七八九十百零〇")
+# Terms a title line must not split.
+_WHOLE_TERMS = ("人民代表大会", "常务委员会", "人民政府", "办公厅", "闭会期间", "建议答复", "答复的函")
+# Characters a line must not begin or end with (Chinese line-breaking rules); nor may a
+# line begin with the suffix of a place or body's name (深圳|市, 龙岗|区).
+_NO_LINE_START = set("，。、；：？！）》」』〕】”’,.;:?!)")
+_NO_LINE_END = set("（《「『〔【“‘(")
+
+
+def balanced_title_lines(
+    title: str, parts: tuple[int, ...] = (), line_pt: float = TITLE_LINE_PT, size_pt: float = TITLE_SIZE.pt
+) -> list[str]:
+    """Split a title into the fewest lines that fit, as even in length as the good break
+    points allow. ``parts`` are where the title's parts meet (unit | 关于 session | 第N号…):
+    a title breaks there only, unless a part is too long for a line by itself. A line never
+    starts with closing punctuation and never splits a number."""
+    widths = [size_pt / 2 if ord(char) < 0x2E80 else size_pt for char in title]
+    total = sum(widths)
+    if total <= line_pt or len(title) < 2:
+        return [title]
+    inside_term: set[int] = set()
+    for term in _WHOLE_TERMS:
+        at = title.find(term)
+        while at != -1:
+            inside_term.update(range(at + 1, at + len(term)))
+            at = title.find(term, at + 1)
+    fewest = int(-(-total // line_pt))  # ceiling
+    for lines in range(fewest, fewest + 3):
+        found = _best_title_breaks(title, widths, lines, line_pt, size_pt, inside_term, parts)
+        if found is not None:
+            cuts = [0, *found]
+            return [title[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
+    return [title]  # nothing fits with the breaks allowed: let the browser wrap it
+
+
+def _best_title_breaks(
+    title: str,
+    widths: list[float],
+    lines: int,
+    line_pt: float,
+    size_pt: float,
+    inside_term: set[int],
+    parts: tuple[int, ...],
+) -> list[int] | None:
+    total = sum(widths)
+    starts = [0.0]
+    for width in widths:
+        starts.append(starts[-1] + width)
+    bounds = [0, *sorted(p for p in parts if 0 < p < len(title)), len(title)]
+    # Parts too long for a line by themselves, which may break inside.
+    long_parts = [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if starts[b] - starts[a] > line_pt]
+
+    def breakable(i: int) -> bool:
+        if i in parts:
+            return True
+        if parts and not any(a < i < b for a, b in long_parts):
+            return False
+        before, after = title[i - 1], title[i]
+        if i in inside_term:
+            return False
+        if after in _NO_LINE_START or before in _NO_LINE_END or before == "第" or after in "省市区县局厅":
+            return False
+        if before in _NUMERALS and (after in _NUMERALS or after in "次届号条年月日"):
+            return False  # 第五|次, 第二十|届, 20240493|号
+        return not (before.isascii() and before.isalnum() and after.isascii() and after.isalnum())
+
+    def bonus(i: int) -> float:
+        score = max((v for k, v in _GOOD_BREAKS_BEFORE.items() if title.startswith(k, i)), default=0.0)
+        if title.startswith("第", i) and title[i + 1 : i + 2].isascii():
+            score = 2.0  # before the suggestion's number: 第20240493号
+        return score + max((v for k, v in _GOOD_BREAKS_AFTER.items() if title[:i].endswith(k)), default=0.0)
+
+    average = total / lines
+    # best[(k, i)]: the least cost of setting title[:i] as k lines; a line costs its
+    # distance from the average length (in characters) less its break's bonus.
+    best: dict[tuple[int, int], tuple[float, list[int]]] = {(0, 0): (0.0, [])}
+    for k in range(1, lines + 1):
+        ends = [len(title)] if k == lines else [i for i in range(1, len(title)) if breakable(i)]
+        for end in ends:
+            for (done, start), (cost, cuts) in list(best.items()):
+                width = starts[end] - starts[start]
+                if done != k - 1 or end <= start or width > line_pt:
+                    continue
+                line_cost = abs(width - average) / size_pt - (bonus(end) if end < len(title) else 0.0)
+                candidate = (cost + line_cost, [*cuts, end])
+                if (k, end) not in best or candidate[0] < best[(k, end)][0]:
+                    best[(k, end)] = candidate
+    found = best.get((lines, len(title)))
+    return found[1] if found else None
 
 
 def chinese_date(day: date) -> str:
@@ -135,9 +239,11 @@ def letter_content(reply: Reply) -> Letter:
     # sentence, otherwise it is printed under the title, as the page on screen does.
     subject = "" if f"《{proposal.title}》" in body else f"《{proposal.title}》"
     sent_on = reply.sent_on
+    about = f"关于{proposal.session.name}"
     return Letter(
         document_number=reply.document_number.strip(),
-        title=f"{department}关于{proposal.session.name}第{proposal.number}号建议答复的函",
+        title=f"{department}{about}第{proposal.number}号建议答复的函",
+        title_breaks=(len(department), len(department) + len(about)),
         subject=subject,
         salutation=salutation,
         paragraphs=body_paragraphs(body),

@@ -51,6 +51,11 @@ class LetterPdfTests(TrackerTestCase):
         self.assertIn("办理结果：B", text)
         self.assertIn("公开方式：主动公开", text)
 
+    def test_it_breaks_the_title_into_balanced_lines(self) -> None:
+        lines = [line.strip() for line in self.pdf.pages[0].extract_text().splitlines()]
+        self.assertIn("第20240493号建议答复的函", lines)
+        self.assertNotIn("函", lines)
+
     def test_it_prints_markup_in_the_body_as_text(self) -> None:
         self.assertIn('<imgsrc="http://example.com/x.png">', self.text())
 

@@ -64,3 +64,17 @@ class FaviconTests(TrackerTestCase):
         icon = self.client.get("/favicon.ico")
         self.assertEqual(icon.status_code, 301)
         self.assertTrue(icon.headers["Location"].endswith("img/favicon.ico"))
+
+
+class ChinesePunctuationTests(TrackerTestCase):
+    def test_form_labels_end_with_a_chinese_colon_in_chinese(self) -> None:
+        self.client.force_login(self.staff)
+        with self.settings(LANGUAGE_CODE="zh-hans"):
+            page = self.client.get(reverse("proposals:create")).content.decode()
+        self.assertIn("：</label>", page)
+        self.assertNotIn(":</label>", page)
+
+    def test_form_labels_keep_the_ascii_colon_in_english(self) -> None:
+        self.client.force_login(self.staff)
+        page = self.client.get(reverse("proposals:create")).content.decode()
+        self.assertIn(":</label>", page)

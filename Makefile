@@ -16,6 +16,7 @@ run: $(INSTALLED) messages
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	@echo "Starting web (http://$${WEB_ADDR:-127.0.0.1:8000}/), Celery worker and beat; Ctrl-C stops all."
+	@echo "Emails are written to $(VAR_DIR)/emails/ and text messages to $(VAR_DIR)/sms.jsonl, not sent."
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile
 
 # Lint, the type check (mypy, on the files listed in pyproject.toml), the missing-migration

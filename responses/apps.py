@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ResponsesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "responses"
+    verbose_name = _("Replies, promises and reminders")
 
     def ready(self) -> None:
         # The reminder ledger follows the deadlines of suggestions and assignments

@@ -189,7 +189,8 @@ class Visit:
         if lang.startswith("zh"):
             text = page.evaluate(
                 """() => {
-                  const skip = 'script,style,code,pre,kbd,samp,[lang]:not(html),[translate=no],.latin-ok,.field-username';
+                  const skip = 'script,style,code,pre,kbd,samp,[lang]:not(html),[translate=no],'
+                    + '.latin-ok,.field-username';
                   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
                   const out = [];
                   while (walker.nextNode()) {
@@ -230,6 +231,10 @@ class Visit:
 # --- the journeys ---------------------------------------------------------------------------
 
 
+def today() -> datetime.date:
+    return datetime.datetime.now().astimezone().date()
+
+
 @dataclass
 class Suggestion:
     number: str
@@ -243,7 +248,7 @@ def staff_logs_and_assigns(visit: Visit, s: Suggestion) -> None:
     page.select_option("#id_congress", index=1)
     page.select_option("#id_session", label="深圳市第七届人民代表大会第六次会议")
     page.fill("#id_number", s.number)
-    page.fill("#id_received_on", datetime.date.today().isoformat())
+    page.fill("#id_received_on", today().isoformat())
     page.fill("#id_title", "关于在坪山河碧道沿线增设便民驿站的建议")
     page.fill("#id_body", "坪山河碧道沿线缺少休息和饮水设施，建议结合碧道建设增设便民驿站。")
     page.select_option("#id_category", index=1)
@@ -286,7 +291,7 @@ def clerk_drafts_reply(visit: Visit, s: Suggestion) -> None:
     page.fill("input[name=contact_name]", "杨郁波")
     page.fill("input[name=contact_phone]", "0755-28949000")
     page.fill("textarea[name=commitments-0-description]", "完成碧道沿线三处便民驿站选址")
-    due = datetime.date.today() + datetime.timedelta(days=120)
+    due = today() + datetime.timedelta(days=120)
     page.fill("input[name=commitments-0-due_on]", due.isoformat())
     page.select_option("select[name=commitments-0-department]", label="深圳市龙岗区人民政府")
     visit.click("button[name=submit]", expect_message=True)

@@ -117,14 +117,26 @@ def opinion_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _draft_initial(assignment: Assignment) -> dict[str, Any]:
-    """A new round starts from the previous letter's contact and distribution."""
+    """A new round starts from the previous letter's contact and distribution; a first
+    letter takes the contact person and phone of the unit's latest letter, which are
+    nearly always the same person's."""
     previous = assignment.replies.filter(round__lt=assignment.round).order_by("-round").first()
-    if previous is None:
-        return {"publicity": Reply.Publicity.PUBLIC}
-    return {
-        name: getattr(previous, name)
-        for name in ("publicity", "publicity_reason", "contact_name", "contact_phone", "copy_to")
-    }
+    if previous is not None:
+        return {
+            name: getattr(previous, name)
+            for name in ("publicity", "publicity_reason", "contact_name", "contact_phone", "copy_to")
+        }
+    initial: dict[str, Any] = {"publicity": Reply.Publicity.PUBLIC}
+    latest = (
+        Reply.objects.filter(assignment__department_id=assignment.department_id)
+        .exclude(contact_name="")
+        .order_by("-created_at", "-pk")
+        .values("contact_name", "contact_phone")
+        .first()
+    )
+    if latest is not None:
+        initial.update(latest)
+    return initial
 
 
 def _save_draft(

@@ -202,6 +202,29 @@ class DraftingContextTests(ReplyEditTestCase):
         self.assertEqual(response.context["form"].initial["contact_name"], "杨郁波")
         self.assertContains(response, "仍未动工")
 
+    def test_it_fills_a_first_letter_with_the_contact_of_the_units_latest_letter(self) -> None:
+        self.make_sent(self.make_assigned(), contact_name="王小明", contact_phone="0755-28940001")
+        self.client.force_login(self.clerk)
+        initial = self.client.get(self.url()).context["form"].initial
+        self.assertEqual((initial["contact_name"], initial["contact_phone"]), ("王小明", "0755-28940001"))
+
+    def test_it_does_not_take_another_units_contact(self) -> None:
+        other = self.make_proposal(number="20240777")
+        other.assign(by=self.staff, lead=self.co_dept, co=[], assigned_on=date(2024, 7, 15))
+        theirs = self.lead_assignment(other)
+        theirs.accept(by=self.co_clerk)
+        Reply.start_draft(
+            theirs,
+            by=self.co_clerk,
+            body="答复",
+            grade="A",
+            publicity=Reply.Publicity.PUBLIC,
+            contact_name="别的单位联系人",
+            contact_phone="1",
+        )
+        self.client.force_login(self.clerk)
+        self.assertNotIn("contact_name", self.client.get(self.url()).context["form"].initial)
+
 
 class PermissionTests(ReplyEditTestCase):
     def test_it_hides_the_lead_assignment_from_the_co_handling_clerk(self) -> None:

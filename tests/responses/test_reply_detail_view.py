@@ -216,3 +216,16 @@ class PromiseStatusTests(TrackerTestCase):
         page = self.page(reply)
         self.assertIn('badge-commitment-open">open<', page)
         self.assertNotIn("to be sent with the reply", page)
+
+
+class SendConfirmationTests(TrackerTestCase):
+    def test_it_asks_the_leader_before_sending_naming_the_suggestion_and_grade(self) -> None:
+        reply = self.make_draft(self.make_assigned(number="20240493"), grade="B")
+        reply.submit(by=self.clerk)
+        self.client.force_login(self.leader)
+        page = self.client.get(url(reply)).content.decode()
+        form = page[page.index(reverse("responses:reply_approve", args=[reply.pk])) :]
+        form = form[: form.index(">")]
+        self.assertIn("data-confirm=", form)
+        self.assertIn("No. 20240493 (grade B)", form)
+        self.assertIn("cannot be taken back", form)

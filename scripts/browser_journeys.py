@@ -294,7 +294,14 @@ def clerk_drafts_reply(visit: Visit, s: Suggestion) -> None:
     due = today() + datetime.timedelta(days=120)
     page.fill("input[name=commitments-0-due_on]", due.isoformat())
     page.select_option("select[name=commitments-0-department]", label="深圳市龙岗区人民政府")
+    # A third promise, on a row added with the button (two empty rows come with the form).
+    page.click("[data-formset-add=commitments]")
+    page.fill("textarea[name=commitments-2-description]", "驿站建成后纳入碧道日常管养")
+    page.fill("input[name=commitments-2-due_on]", (due + datetime.timedelta(days=90)).isoformat())
+    page.select_option("select[name=commitments-2-department]", label="深圳市龙岗区人民政府")
     visit.click("button[name=submit]", expect_message=True)
+    if "驿站建成后纳入碧道日常管养" not in page.content():
+        visit._fail("the promise on the added row was not saved")
 
 
 def leader_sends_reply(visit: Visit, s: Suggestion) -> None:

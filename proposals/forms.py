@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from proposals.models import Category, Congress, Contact, Department, Deputy, Proposal, Session
 from tracker.forms import PastDateField
-from tracker.models import User
+from tracker.models import Role, User
 
 
 class DateInput(forms.DateInput):
@@ -42,7 +42,6 @@ class ProposalForm(forms.ModelForm):
             "received_on",
             "is_key",
             "supervising_leader",
-            "supervisor",
         ]
         widgets = {
             "number": forms.TextInput(attrs={"inputmode": "text", "autocomplete": "off"}),
@@ -63,8 +62,15 @@ class ProposalForm(forms.ModelForm):
         )
         self.fields["lead_deputy"].queryset = Deputy.objects.all()
         self.fields["co_signers"].queryset = Deputy.objects.all()
-        self.fields["supervisor"].queryset = User.objects.filter(is_active=True).order_by(
-            "last_name", "first_name", "username"
+        # One field for the supervising leader: any name and title may be typed, and the
+        # accounts that may supervise (congress staff and department leaders) are offered
+        # as the user types; choosing one links the account, which then gets the key
+        # suggestion's overdue reminders.
+        self.supervisors = supervisor_choices()
+        self.fields["supervising_leader"].widget.attrs.update(list="supervisor-choices", autocomplete="off")
+        self.fields["supervising_leader"].help_text = _(
+            "Type a name, or pick an account from the list: a leader with an account also gets "
+            "this key suggestion's overdue reminders."
         )
         if not self.is_bound and "congress" not in self.initial:
             congresses = list(Congress.objects.all()[:2])
@@ -72,6 +78,13 @@ class ProposalForm(forms.ModelForm):
                 self.initial["congress"] = congresses[0].pk
                 self.fields["number"].help_text = congresses[0].number_hint
         self.initial.setdefault("received_on", timezone.localdate())
+
+    def clean_supervising_leader(self) -> str:
+        name = " ".join(self.cleaned_data["supervising_leader"].split())
+        matches = [user for user in self.supervisors if user.get_full_name() == name]
+        # Two accounts with the same name cannot be told apart here: keep the name only.
+        self.instance.supervisor = matches[0] if len(matches) == 1 else None
+        return name
 
     def clean_number(self) -> str:
         number = self.cleaned_data["number"]
@@ -93,6 +106,18 @@ class ProposalForm(forms.ModelForm):
             # A refused lead deputy leaves cleaned_data, so Proposal.clean() does not say it twice.
             self.add_error(None, exc)
         return cleaned
+
+
+def supervisor_choices() -> list[User]:
+    """Accounts that may supervise a key suggestion: active congress staff and department
+    leaders, by unit then name."""
+    return list(
+        User.objects.filter(is_active=True, groups__name__in=[Role.CONGRESS_STAFF, Role.DEPT_LEADER])
+        .exclude(first_name="", last_name="")
+        .select_related("department")
+        .distinct()
+        .order_by("department__name", "last_name", "first_name")
+    )
 
 
 class ProposalEditForm(forms.Form):

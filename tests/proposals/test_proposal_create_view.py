@@ -98,6 +98,30 @@ class ProposalCreateViewTests(TrackerTestCase):
         self.post(is_key="on", supervising_leader="张副主任")
         self.assertTrue(Proposal.objects.get().is_key)
 
+    def test_it_offers_only_staff_and_leaders_as_supervising_leaders(self) -> None:
+        self.leader.last_name, self.leader.first_name = "王", "副区长"
+        self.leader.save()
+        self.clerk.last_name = "李经办"
+        self.clerk.save()
+        self.client.force_login(self.staff)
+        page = self.client.get(URL).content.decode()
+        choices = page[page.index('<datalist id="supervisor-choices">') : page.index("</datalist>")]
+        self.assertIn('<option value="王副区长">', choices)
+        self.assertNotIn("李经办", choices)
+        self.assertNotIn('name="supervisor"', page)
+
+    def test_it_links_the_account_of_a_leader_picked_from_the_list(self) -> None:
+        self.leader.last_name, self.leader.first_name = "王", "副区长"
+        self.leader.save()
+        self.post(is_key="on", supervising_leader=" 王副区长 ")
+        proposal = Proposal.objects.get()
+        self.assertEqual((proposal.supervising_leader, proposal.supervisor), ("王副区长", self.leader))
+
+    def test_it_keeps_a_typed_leader_without_an_account(self) -> None:
+        self.post(is_key="on", supervising_leader="市人大常委会张副主任")
+        proposal = Proposal.objects.get()
+        self.assertEqual((proposal.supervising_leader, proposal.supervisor), ("市人大常委会张副主任", None))
+
     def test_it_refuses_a_session_of_another_congress(self) -> None:
         other = Congress.objects.create(name="龙岗区人民代表大会", number_pattern=r"^\d+$")
         session = Session.objects.create(

@@ -16,3 +16,15 @@ class TrackerConfig(AppConfig):
         admin.site.site_header = _("Proposal response tracker: administration")
         admin.site.site_title = _("Proposal response tracker")
         admin.site.index_title = _("Reference data, accounts and rules")
+
+        # Role groups are named by their code (congress_staff …), which the code looks them
+        # up by; people read them by the role's name, in the admin's lists, filters and
+        # pickers alike.
+        from django.contrib.auth.models import Group
+
+        from tracker.models import Role
+
+        def group_name(group: Group) -> str:
+            return str(Role(group.name).label) if group.name in Role.values else group.name
+
+        Group.__str__ = group_name  # type: ignore[method-assign,assignment]

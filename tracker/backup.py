@@ -37,6 +37,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
+from urllib.parse import quote
 
 from django.apps import apps
 from django.db import connections, models
@@ -292,6 +293,9 @@ def dump_database(database: Database, path: Path, *, alias: str = "default") -> 
     # SQLite's online backup copies a consistent state while web and worker keep writing;
     # Django's own connection is used so that an in-memory database (tests) works too.
     connection = connections[alias]
+    if connection.in_atomic_block:
+        # SQLite cannot copy a database its own connection is writing: it would wait forever.
+        raise BackupError("A backup cannot run inside a database transaction.")
     connection.ensure_connection()
     with sqlite3.connect(path) as copy:
         connection.connection.backup(copy)
@@ -300,14 +304,20 @@ def dump_database(database: Database, path: Path, *, alias: str = "default") -> 
     return tables, f"SQLite {sqlite3.sqlite_version} backup API"
 
 
+def _read_only(path: Path) -> str:
+    return f"file:{quote(str(path.resolve()))}?mode=ro"
+
+
 def database_tables(database: Database) -> dict[str, int]:
     """Each table's row count in ``database`` now (empty for a database that does not exist yet)."""
     if database.engine == "postgresql":
         with database.pg_connect() as conn, conn.cursor() as cursor:
             return _pg_tables(cursor)
-    if not Path(database.name).exists():
+    # Django's test database is an in-memory URI (file:memorydb_default?mode=memory&cache=shared).
+    if not database.name.startswith("file:") and not Path(database.name).exists():
         return {}
-    with sqlite3.connect(f"file:{database.name}?mode=ro", uri=True) as db:
+    uri = database.name if database.name.startswith("file:") else _read_only(Path(database.name))
+    with sqlite3.connect(uri, uri=True) as db:
         tables = _sqlite_tables(db)
     db.close()
     return tables
@@ -318,7 +328,7 @@ def check_dump(database: Database, path: Path) -> None:
     if database.engine == "postgresql":
         _run([_tool("pg_restore"), "--list", str(path)], database.pg_env())
         return
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+    with sqlite3.connect(_read_only(path), uri=True) as db:
         result = db.execute("PRAGMA integrity_check").fetchone()[0]
     db.close()
     if result != "ok":

@@ -221,6 +221,21 @@ class BackupCommandTests(TransactionTestCase):
         call_command("restore", "--check", str(archive), stdout=out)
         self.assertIn("The archive is complete and its database dump reads back.", out.getvalue())
 
+    def test_the_archive_streams_through_standard_output_and_input(self) -> None:
+        """docker compose: `backup --output - > file`, then `restore - < file`."""
+        stdout = io.TextIOWrapper(io.BytesIO())
+        log = io.StringIO()
+        with mock.patch("sys.stdout", stdout):
+            call_command("backup", "--output", "-", stdout=log, stderr=log)
+        stdout.flush()
+        archive = stdout.buffer.getvalue()  # type: ignore[attr-defined]
+        self.assertIn("on standard output", log.getvalue())
+        out = io.StringIO()
+        with mock.patch("sys.stdin", io.TextIOWrapper(io.BytesIO(archive))):
+            call_command("restore", "--check", "-", stdout=out)
+        self.assertIn("1 media files", out.getvalue())
+        self.assertIn("The archive is complete", out.getvalue())
+
     def test_restore_check_names_a_changed_media_file(self) -> None:
         archive = self.run_backup()
         with tarfile.open(archive) as tar:

@@ -1,5 +1,7 @@
 # One image for web (gunicorn), worker and beat; see docker-compose.yml.
-FROM python:3.11-slim
+# Debian 12 (bookworm) pinned: its postgresql-client is 15, the version of the db service,
+# which `manage.py backup` and `restore` run (pg_dump, pg_restore).
+FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -12,9 +14,11 @@ WORKDIR /app
 
 # Reply letters as PDF (WeasyPrint): Pango/HarfBuzz for layout, and Chinese faces from
 # Debian (Noto CJK) so that letters never print as boxes; nothing is fetched at run time.
+# postgresql-client: pg_dump and pg_restore for `manage.py backup` and `restore`.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
          fontconfig fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+         postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 # Dependencies first, so that a code change does not reinstall them.
@@ -35,8 +39,8 @@ RUN SECRET_KEY=build-only DEBUG=false python manage.py collectstatic --noinput -
          && apt-get purge -y gettext && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*; \
        fi \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin tracker \
-    && mkdir -p /app/var \
-    && chown tracker /app/var
+    && mkdir -p /app/var/media \
+    && chown tracker /app/var /app/var/media
 
 USER tracker
 EXPOSE 8000

@@ -81,7 +81,7 @@ def _proposal_url(assignment: Assignment) -> str:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def opinion_submit(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_user(request, pk, "send_opinion")
     if assignment.status == Assignment.Status.OPINION_SENT:
@@ -170,7 +170,7 @@ def _refuse_drafting(
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def reply_edit(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_user(request, pk, "write_reply")
     reply = assignment.replies.filter(round=assignment.round).first()

@@ -121,7 +121,7 @@ class ArchivedLetterQuerySet(models.QuerySet["ArchivedLetter"]):
             return self.none()
         if user.is_congress_staff:
             return self
-        if user.is_department_user:
+        if user.is_department_user and user.department_id is not None:
             handling = Assignment.objects.filter(department_id=user.department_id).exclude(
                 status=Assignment.Status.WITHDRAWN
             )

@@ -80,8 +80,8 @@ def admin_model(model: str, *, add: int = 200, delete: int = 200) -> dict[str, t
 
 # What each persona gets from a GET (and a HEAD) of each URL. A key is a URL name, or for a
 # pattern without a name its route; after a space, the label of the fixture object it is
-# reversed with (UrlMatrixTests.objects). Outcomes: a status code, LOGIN / ADMIN_LOGIN (a
-# redirect to sign in) or MOVED (any other redirect).
+# reversed with (UrlMatrixTests.objects), or a query string (the Excel exports). Outcomes:
+# a status code, LOGIN / ADMIN_LOGIN (a redirect to sign in) or MOVED (any other redirect).
 # fmt: off
 MATRIX: dict[str, tuple[Any, ...]] = {
     #                                  anonym  staff  clerk  leader co     sep    wdrawn other  deputy cosign lone   dual   admin
@@ -107,6 +107,9 @@ MATRIX: dict[str, tuple[Any, ...]] = {
     "proposals:list":                 SIGNED_IN,
     "proposals:create":               STAFF_ONLY,
     "proposals:queue":                (LOGIN,  403,   200,   200,   200,   200,   200,   200,   403,   403,   403,   200,   403),
+    # Excel exports: for staff and departments, never for deputies.
+    "proposals:list ?format=xlsx":    (LOGIN,  200,   200,   200,   200,   200,   200,   200,   403,   403,   403,   200,   200),
+    "proposals:queue ?format=xlsx":   (LOGIN,  403,   200,   200,   200,   200,   200,   200,   403,   403,   403,   200,   403),
     "proposals:mine":                 (LOGIN,  403,   403,   403,   403,   403,   403,   403,   200,   200,   200,   200,   403),
     "proposals:import":               STAFF_ONLY,
     "proposals:import_detail XI":     STAFF_ONLY,
@@ -147,7 +150,9 @@ MATRIX: dict[str, tuple[Any, ...]] = {
     "responses:feedback_decide F1":   POST_ONLY,
     # Promises
     "responses:commitments":          SIGNED_IN,
+    "responses:commitments ?format=xlsx": (LOGIN, 200, 200, 200,   200,   200,   200,   200,   403,   403,   403,   200,   200),
     "responses:commitment_review":    STAFF_ONLY,
+    "responses:commitment_review ?format=xlsx": STAFF_ONLY,
     "responses:commitment C1":        (LOGIN,  200,   200,   200,   200,   404,   404,   404,   200,   200,   404,   200,   200),
     "responses:commitment C4":        (LOGIN,  200,   404,   404,   200,   404,   404,   404,   404,   404,   404,   200,   200),
     "responses:evidence E1":          (LOGIN,  200,   200,   200,   200,   404,   404,   404,   200,   200,   404,   200,   200),
@@ -180,6 +185,7 @@ MATRIX: dict[str, tuple[Any, ...]] = {
     "public:progress S1":             EVERYONE,
     "public:statistics":              EVERYONE,
     "stats:dashboard":                (LOGIN,  200,   200,   200,   200,   200,   200,   200,   403,   403,   403,   200,   200),
+    "stats:dashboard ?format=xlsx":   (LOGIN,  200,   200,   200,   200,   200,   200,   200,   403,   403,   403,   200,   200),
     "search:search":                  SIGNED_IN,
     # The API: 401 without credentials except for published replies and their promises.
     "api:suggestion-list":            (401,) + (200,) * 12,
@@ -335,6 +341,8 @@ class UrlMatrixTests(PersonaFixture):
         if name.startswith("admin"):
             return self.admin_url(name)
         kwargs: dict[str, Any] = {}
+        if label.startswith("?"):
+            return reverse(name) + label
         if label:
             obj = self.objects()[label]
             kwargs = {"number": obj.number} if name == "public:progress" else {"pk": obj.pk}
@@ -411,7 +419,8 @@ class UrlMatrixTests(PersonaFixture):
     # -- the tests ------------------------------------------------------------------
 
     def test_it_declares_an_outcome_for_every_url_and_persona(self) -> None:
-        found = {name for name, _pattern in walk(get_resolver().url_patterns)}
+        patterns = list(walk(get_resolver().url_patterns))
+        found = {name for name, _pattern in patterns}
         declared = {key.partition(" ")[0] for key in MATRIX}
         with self.subTest("URLs without a row"):
             self.assertEqual(
@@ -424,7 +433,8 @@ class UrlMatrixTests(PersonaFixture):
         with self.subTest("rows of the wrong length"):
             self.assertEqual([key for key, row in MATRIX.items() if len(row) != len(PERSONAS)], [])
         print(
-            f"\nURL × role matrix: {len(found)} URL patterns, {len(MATRIX)} rows × {len(PERSONAS)} personas"
+            f"\nURL × role matrix: {len(patterns)} URL patterns ({len(found)} names), "
+            f"{len(MATRIX)} rows × {len(PERSONAS)} personas"
             f" = {len(MATRIX) * len(PERSONAS)} cells, each requested with GET and HEAD"
         )
 

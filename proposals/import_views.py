@@ -36,7 +36,7 @@ def _get_import(request: HttpRequest, pk: int) -> SpreadsheetImport:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
     require(request, "staff")
     form = SpreadsheetImportForm(request.POST or None, request.FILES or None)

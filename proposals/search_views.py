@@ -15,6 +15,7 @@ from proposals.models import Assignment, Proposal
 from proposals.search import MAX_WORDS, highlight, search_proposals, search_replies, snippet
 from responses.models import Reply
 from tracker.paging import paginate
+from tracker.privacy import mask_phones
 
 PER_PAGE = 20
 MAX_QUERY_LENGTH = 100
@@ -44,7 +45,7 @@ def search(request: HttpRequest) -> HttpResponse:
         units = (
             Assignment.objects.exclude(status=Assignment.Status.WITHDRAWN)
             .select_related("department")
-            .only("proposal_id", "role", "department__name")
+            .only("proposal_id", "role", "status", "department__name")
             .order_by("pk")
         )
         page = (
@@ -57,16 +58,25 @@ def search(request: HttpRequest) -> HttpResponse:
             Hit(
                 p,
                 highlight(p.title, q),
-                snippet(p.body, q),
+                snippet(
+                    p.body if p.may_see_phones(request.user, assignments=p.units) else mask_phones(p.body), q
+                ),
                 [(highlight(a.department.name, q), a) for a in p.units],
             )
             for p in context["page_obj"]
         ]
     else:
-        page = replies.select_related("assignment__department", "assignment__proposal")
+        page = replies.with_phone_rule_for(request.user).select_related(
+            "assignment__department", "assignment__proposal"
+        )
         context.update(paginate(request, page, per_page=PER_PAGE))
         context["hits"] = [
-            Hit(r, highlight(r.assignment.proposal.title, q), snippet(r.body, q)) for r in context["page_obj"]
+            Hit(
+                r,
+                highlight(r.assignment.proposal.title, q),
+                snippet(r.body if r.may_see_phones(request.user) else mask_phones(r.body), q),
+            )
+            for r in context["page_obj"]
         ]
     # The shown tab's count is the paginator's; the other one is counted here.
     shown = context["page_obj"].paginator.count

@@ -282,6 +282,7 @@ def _detail_context(request: HttpRequest, proposal: Proposal) -> dict[str, Any]:
             .select_related("actor", "department")
             .order_by("created_at", "pk")
         ),
+        "show_phones": proposal.may_see_phones(user, assignments=assignments),
         "next_due_on": None if former_unit else proposal.next_due_on,
         "next_days_left": None if former_unit else proposal.days_left(),
         "actions": actions,
@@ -315,6 +316,7 @@ def _progress_context(request: HttpRequest, proposal: Proposal) -> dict[str, Any
         "assignments": assignments,
         "next_due_on": reply_due_on,
         "next_days_left": _days_left(reply_due_on),
+        "show_phones": proposal.may_see_phones(request.user),
     }
 
 

@@ -47,7 +47,7 @@ class LetterUploadForm(forms.Form):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def letter_import_upload(request: HttpRequest) -> HttpResponse:
     require(request, "staff")
     form = LetterUploadForm(request.POST or None, request.FILES or None)

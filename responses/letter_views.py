@@ -39,9 +39,9 @@ def _attachment(data: bytes, reply: Reply, ext: str, content_type: str) -> HttpR
     return response
 
 
-def _pdf_response(request: HttpRequest, reply: Reply) -> HttpResponse:
+def _pdf_response(request: HttpRequest, reply: Reply, *, show_phones: bool) -> HttpResponse:
     try:
-        data = letter_pdf(reply)
+        data = letter_pdf(reply, show_phones=show_phones)
     except LetterRenderError as error:
         return render(request, "responses/letter_unavailable.html", {"message": str(error)}, status=503)
     return _attachment(data, reply, "pdf", PDF_TYPE)
@@ -51,13 +51,15 @@ def _pdf_response(request: HttpRequest, reply: Reply) -> HttpResponse:
 @require_safe
 def reply_docx(request: HttpRequest, pk: int) -> HttpResponse:
     reply = _sent_reply_for_user(request, pk)
-    return _attachment(letter_docx(reply), reply, "docx", DOCX_TYPE)
+    show_phones = reply.assignment.proposal.may_see_phones(request.user)
+    return _attachment(letter_docx(reply, show_phones=show_phones), reply, "docx", DOCX_TYPE)
 
 
 @login_required
 @require_safe
 def reply_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    return _pdf_response(request, _sent_reply_for_user(request, pk))
+    reply = _sent_reply_for_user(request, pk)
+    return _pdf_response(request, reply, show_phones=reply.assignment.proposal.may_see_phones(request.user))
 
 
 @require_safe
@@ -69,4 +71,4 @@ def public_reply_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    return _pdf_response(request, reply)
+    return _pdf_response(request, reply, show_phones=False)  # public: never in full

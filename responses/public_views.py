@@ -26,6 +26,7 @@ from responses.filters import PublicReplyFilter
 from responses.models import Reply, ReplyQuerySet
 from responses.views import letter_context
 from tracker.paging import paginate
+from tracker.privacy import mask_phones
 from tracker.xlsx import neutralise
 
 PAGE_SIZE = 20
@@ -94,7 +95,7 @@ def reply_list(request: HttpRequest) -> HttpResponse:
 def reply_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Drafts, replies not published and unknown ids are all the same 404.
     reply = get_object_or_404(_published(), pk=pk)
-    return render(request, "public/reply_detail.html", letter_context(reply))
+    return render(request, "public/reply_detail.html", letter_context(reply, show_phones=False))
 
 
 # -- a suggestion's progress by number ------------------------------------------
@@ -226,7 +227,7 @@ def _export_rows(request: HttpRequest) -> Iterator[dict[str, str]]:
             "grade": reply.grade,
             "sent_on": reply.sent_on.isoformat(),
             "url": f"{prefix}{reply.pk}{suffix}",
-            "body": reply.body,
+            "body": mask_phones(reply.body),
         }
 
 

@@ -61,11 +61,13 @@ if TYPE_CHECKING:
 # -- helpers ------------------------------------------------------------------
 
 
-def letter_context(reply: Reply) -> dict[str, Any]:
-    """What the formal letter needs; shared with the public page, so only published content."""
+def letter_context(reply: Reply, *, show_phones: bool) -> dict[str, Any]:
+    """What the formal letter needs; shared with the public page, so only published content.
+    Phone numbers are masked unless ``show_phones``."""
     proposal = reply.assignment.proposal
     return {
         "reply": reply,
+        "show_phones": show_phones,
         "proposal": proposal,
         "has_co_signers": proposal.co_signers.exists(),
         "paragraphs": [line.strip() for line in reply.body.splitlines() if line.strip()],
@@ -81,7 +83,7 @@ def _proposal_url(assignment: Assignment) -> str:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def opinion_submit(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_user(request, pk, "send_opinion")
     if assignment.status == Assignment.Status.OPINION_SENT:
@@ -182,7 +184,7 @@ def _refuse_drafting(
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def reply_edit(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_user(request, pk, "write_reply")
     reply = assignment.replies.filter(round=assignment.round).first()
@@ -263,7 +265,7 @@ def _drafting_context(
 @require_safe
 def reply_detail(request: HttpRequest, pk: int) -> HttpResponse:
     reply = get_reply_for_user(request, pk)
-    context = letter_context(reply)
+    context = letter_context(reply, show_phones=reply.assignment.proposal.may_see_phones(request.user))
     context.update(_actions_context(request, reply))
     context["other_rounds"] = (
         Reply.objects.visible_to(request.user)

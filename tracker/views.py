@@ -76,7 +76,7 @@ def inbox_mark_read(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def reminder_settings(request: HttpRequest) -> HttpResponse:
     """A user's channel choices and stand-in while away."""
     form = ReminderSettingsForm(request.POST or None, instance=request.user)

@@ -493,6 +493,15 @@ class Proposal(models.Model):
         (a withdrawn assignment included: the unit keeps what it saw)."""
         return self.relation(user) in (Relation.STAFF, Relation.UNIT, Relation.FORMER_UNIT)
 
+    def may_see_phones(self, user: User, *, assignments: Iterable[Assignment] | None = None) -> bool:
+        """Whether ``user`` may read in full the phone numbers of this suggestion's deputies
+        and of its replies' contact persons (personal data): congress staff and the units
+        handling it, who call them. Everyone else reads them masked (tracker.privacy); the
+        public site and open data always mask them. ``assignments``: as for relation()."""
+        if not (user.is_authenticated and (user.is_congress_staff or user.is_department_user)):
+            return False  # deputies and the public, without a query
+        return self.relation(user, assignments=assignments) in (Relation.STAFF, Relation.UNIT)
+
     def relation(self, user: User, *, assignments: Iterable[Assignment] | None = None) -> str:
         """How ``user`` stands to this suggestion, which decides the view they get (pages
         and API): staff; a unit handling it now; a former unit, all of whose assignments

@@ -21,6 +21,8 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from lxml import etree
 
+from tracker.privacy import mask_phone, mask_phones
+
 if TYPE_CHECKING:
     from docx.document import Document as DocumentObject
     from docx.shared import Length
@@ -229,12 +231,14 @@ def chinese_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def letter_content(reply: Reply) -> Letter:
+def letter_content(reply: Reply, *, show_phones: bool) -> Letter:
+    """The letter's lines; phone numbers masked unless ``show_phones`` (tracker.privacy)."""
     proposal = reply.assignment.proposal
     department = reply.assignment.department.name
     lead = proposal.lead_deputy.name
     salutation = f"尊敬的{lead}等代表：" if proposal.co_signers.exists() else f"尊敬的{lead}代表："
-    body = reply.body
+    body = reply.body if show_phones else mask_phones(reply.body)
+    phone = reply.contact_phone if show_phones else mask_phone(reply.contact_phone)
     # The letter must name the suggestion it answers; most bodies quote it in the opening
     # sentence, otherwise it is printed under the title, as the page on screen does.
     subject = "" if f"《{proposal.title}》" in body else f"《{proposal.title}》"
@@ -250,7 +254,7 @@ def letter_content(reply: Reply) -> Letter:
         signed_by=department,
         date=chinese_date(sent_on) if sent_on else "",
         date_iso=sent_on.isoformat() if sent_on else "",
-        contact=f"（联系人：{reply.contact_name}，电话：{reply.contact_phone}）",
+        contact=f"（联系人：{reply.contact_name}，电话：{phone}）",
         grade=f"办理结果：{reply.grade}",
         publicity=f"公开方式：{PUBLICITY_WORDS[reply.publicity]}",
         copy_to=reply.copy_to_list,
@@ -285,9 +289,9 @@ def letter_filename(reply: Reply, ext: str) -> str:
 # The Word file
 
 
-def letter_docx(reply: Reply) -> bytes:
+def letter_docx(reply: Reply, *, show_phones: bool) -> bytes:
     """The sent reply as a GB/T 9704-2012 letter in a .docx file."""
-    letter = letter_content(reply)
+    letter = letter_content(reply, show_phones=show_phones)
     document = Document()
     _set_up_page(document)
     _set_up_styles(document)

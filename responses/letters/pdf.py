@@ -54,7 +54,7 @@ def _refuse_fetch(url: str, *args: object, **kwargs: object) -> NoReturn:
     raise ValueError(f"the letter PDF fetches nothing, refused {url!r}")
 
 
-def letter_pdf(reply: Reply) -> bytes:
+def letter_pdf(reply: Reply, *, show_phones: bool) -> bytes:
     """The sent reply as an A4 PDF; LetterRenderError when no Chinese font is installed."""
     if not chinese_fonts_installed():
         raise LetterRenderError(
@@ -76,7 +76,7 @@ def letter_pdf(reply: Reply) -> bytes:
             )
         ) from exc
 
-    letter = letter_content(reply)
+    letter = letter_content(reply, show_phones=show_phones)
     html = render_to_string(
         "responses/letter_print.html",
         {"letter": letter, "signature_indent_pt": f"{letter.signature_indent_pt:.1f}"},

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from proposals.models import Department, Proposal
+from proposals.models import Assignment, Department, Proposal
 from tracker.workflow import STAFF, Transition, Workflow
 
 if TYPE_CHECKING:
@@ -114,16 +114,20 @@ class LetterImportFile(models.Model):
 
 class ArchivedLetterQuerySet(models.QuerySet["ArchivedLetter"]):
     def visible_to(self, user: User) -> ArchivedLetterQuerySet:
-        """Staff see the archive; a department sees the letters of suggestions assigned to it."""
+        """Staff see the archive; a department sees its own letters and those of the
+        suggestions it handles. A unit whose assignment was withdrawn keeps its own letters
+        only: the letters of the units that took over were written after it left."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_congress_staff:
             return self
-        if user.is_department_user:
+        if user.is_department_user and user.department_id is not None:
+            handling = Assignment.objects.filter(department_id=user.department_id).exclude(
+                status=Assignment.Status.WITHDRAWN
+            )
             return self.filter(
-                Q(department_id=user.department_id)
-                | Q(proposal__assignments__department_id=user.department_id)
-            ).distinct()
+                Q(department_id=user.department_id) | Q(proposal__in=handling.values("proposal"))
+            )
         return self.none()
 
 

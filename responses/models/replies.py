@@ -83,6 +83,18 @@ class ReplyQuerySet(models.QuerySet["Reply"]):
     def sent(self) -> ReplyQuerySet:
         return self.filter(status=Reply.Status.SENT)
 
+    def with_phone_rule_for(self, user: User) -> ReplyQuerySet:
+        """Fetch at once what ``reply.may_see_phones(user)`` reads for each reply: for a
+        department user, its own assignments on the reply's suggestion (others need none)."""
+        if not (user.is_authenticated and user.is_department_user) or user.department_id is None:
+            return self
+        own = Assignment.objects.filter(department_id=user.department_id).only(
+            "proposal", "department", "status"
+        )
+        return self.prefetch_related(
+            models.Prefetch("assignment__proposal__assignments", own, to_attr="viewer_assignments")
+        )
+
 
 UNIT = unit(
     "the replying department",
@@ -244,6 +256,13 @@ class Reply(models.Model):
     @property
     def proposal(self) -> Proposal:
         return self.assignment.proposal
+
+    def may_see_phones(self, user: User) -> bool:
+        """Whether ``user`` reads this letter's contact phone and the phones in its text in
+        full: the suggestion's rule (Proposal.may_see_phones), with the caller's assignments
+        when ReplyQuerySet.with_phone_rule_for fetched them."""
+        proposal = self.assignment.proposal
+        return proposal.may_see_phones(user, assignments=getattr(proposal, "viewer_assignments", None))
 
     @property
     def copy_to_list(self) -> list[str]:

@@ -157,8 +157,11 @@ class PublicReplyDetailTests(TrackerTestCase):
         self.assertContains(response, self.published.body)
         self.assertContains(response, "完成坪西路改造可研报告审批")
 
-    def test_it_shows_the_letters_own_contact_line(self) -> None:
-        self.assertContains(self.client.get(detail_url(self.published)), "88180952")
+    def test_it_shows_the_letters_own_contact_line_with_the_phone_masked(self) -> None:
+        response = self.client.get(detail_url(self.published))
+        self.assertContains(response, "杨郁波")
+        self.assertContains(response, "88****52")
+        self.assertNotContains(response, "88180952")
 
     def test_it_never_shows_feedback_or_staff_decisions(self) -> None:
         feedback = Feedback.give(

@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from proposals.models import Assignment, Category, Department, Deputy, Proposal, Relation, Session
 from responses.models import Commitment, Feedback, Reply
+from tracker.privacy import mask_phone, mask_phones
 
 PUBLIC, SIGNED_IN, INTERNAL = 0, 1, 2
 
@@ -135,7 +136,9 @@ class ProposalSerializer(AudienceSerializer):
         # staff and the units handling it; for a unit whose assignment was withdrawn,
         # its own assignment and none of its successor's; for its deputies (a clerk of
         # another unit included) the progress facts.
-        relation = instance.relation(self.context["request"].user, assignments=instance.api_assignments)
+        user = self.context["request"].user
+        relation = instance.relation(user, assignments=instance.api_assignments)
+        show_phones = instance.may_see_phones(user, assignments=instance.api_assignments)
         if relation in (Relation.STAFF, Relation.UNIT):
             level = INTERNAL
         else:
@@ -149,7 +152,10 @@ class ProposalSerializer(AudienceSerializer):
         instance.api_level = level
         for assignment in instance.api_assignments:
             assignment.api_level = level
-        return super().to_representation(instance)
+        data = super().to_representation(instance)
+        if not show_phones:
+            data["body"] = mask_phones(data["body"])
+        return data
 
 
 class AssignmentSerializer(AudienceSerializer):
@@ -256,6 +262,15 @@ class ReplySerializer(AudienceSerializer):
             "status": INTERNAL,
             "submitted_at": INTERNAL,
         }
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        # The contact's phone and any phone in the letter: in full only for staff and the
+        # units handling the suggestion (ReplyViewSet fetches what the rule reads).
+        if not instance.may_see_phones(self.context["request"].user):
+            data["contact_phone"] = mask_phone(data["contact_phone"])
+            data["body"] = mask_phones(data["body"])
+        return data
 
 
 class CommitmentSerializer(AudienceSerializer):

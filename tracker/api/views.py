@@ -116,7 +116,11 @@ class ReplyViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[Reply]:
         user = self.request.user
-        replies = Reply.objects.visible_to(user) if user.is_authenticated else Reply.objects.published()
+        replies = (
+            Reply.objects.visible_to(user).with_phone_rule_for(user)
+            if user.is_authenticated
+            else Reply.objects.published()
+        )
         return (
             replies.select_related(
                 "assignment__department", "assignment__proposal__session", "assignment__proposal__lead_deputy"

@@ -32,7 +32,7 @@ class LetterPdfTests(TrackerTestCase):
             grade="B",
             body='一、关于坪西路改造\n下一步，将加快可研报告审批。<img src="http://example.com/x.png">',
         )
-        cls.pdf = pypdf.PdfReader(io.BytesIO(letter_pdf(cls.reply)))
+        cls.pdf = pypdf.PdfReader(io.BytesIO(letter_pdf(cls.reply, show_phones=True)))
 
     def text(self) -> str:
         return flat("".join(page.extract_text() for page in self.pdf.pages))
@@ -79,7 +79,7 @@ class LetterPdfTests(TrackerTestCase):
             mock.patch("responses.letters.pdf.chinese_fonts_installed", return_value=False),
             self.assertRaisesMessage(LetterRenderError, "fonts-noto-cjk"),
         ):
-            letter_pdf(self.reply)
+            letter_pdf(self.reply, show_phones=True)
 
     def test_it_names_the_packages_when_weasyprint_cannot_load_pango(self) -> None:
         # WeasyPrint loads Pango when imported; without it the import raises OSError.
@@ -87,7 +87,7 @@ class LetterPdfTests(TrackerTestCase):
             mock.patch("builtins.__import__", side_effect=_failing_weasyprint_import),
             self.assertRaisesMessage(LetterRenderError, "libpango-1.0-0"),
         ):
-            letter_pdf(self.reply)
+            letter_pdf(self.reply, show_phones=True)
 
 
 _real_import = __import__

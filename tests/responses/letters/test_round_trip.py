@@ -45,7 +45,7 @@ class SeedReplyRoundTripTests(TestCase):
         cls.reply = Reply.objects.select_related(
             "assignment__department", "assignment__proposal__session", "assignment__proposal__lead_deputy"
         ).get(assignment__proposal__number="20240493")
-        cls.parsed = parse_letter(letter_docx(cls.reply), "x.docx").as_dict()
+        cls.parsed = parse_letter(letter_docx(cls.reply, show_phones=True), "x.docx").as_dict()
 
     def test_it_gives_back_the_suggestion(self) -> None:
         proposal = self.reply.assignment.proposal
@@ -125,7 +125,7 @@ class GeneratedReplyRoundTripTests(TrackerTestCase):
         )
         cls.reply.submit(by=cls.clerk)
         cls.reply.approve(by=cls.leader, sent_on=date(2024, 10, 9))
-        cls.parsed = parse_letter(letter_docx(cls.reply), "x.docx").as_dict()
+        cls.parsed = parse_letter(letter_docx(cls.reply, show_phones=True), "x.docx").as_dict()
 
     def test_it_gives_back_the_suggestion_and_the_session(self) -> None:
         self.assertEqual(self.parsed["number"], "20240107")
@@ -168,6 +168,6 @@ class UnquotedTitleRoundTripTests(TrackerTestCase):
     def test_it_gives_back_the_title_printed_under_the_heading(self) -> None:
         """A body that does not quote the suggestion: the letter names it under its title."""
         reply = self.make_sent(self.make_assigned(with_co=False, title="关于增设公交线路的建议"))
-        parsed = parse_letter(letter_docx(reply), "x.docx").as_dict()
+        parsed = parse_letter(letter_docx(reply, show_phones=True), "x.docx").as_dict()
         self.assertEqual(parsed["title"], "关于增设公交线路的建议")
         self.assertEqual(parsed["lead_deputy"], "陈寿")

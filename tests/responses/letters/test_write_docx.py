@@ -44,7 +44,7 @@ class WriteDocxTests(TrackerTestCase):
         cls.reply = cls.make_draft(proposal, grade="B", body=BODY, document_number="深龙发改函〔2024〕61号")
         cls.reply.submit(by=cls.clerk)
         cls.reply.approve(by=cls.leader, sent_on=date(2024, 11, 18))
-        cls.data = letter_docx(cls.reply)
+        cls.data = letter_docx(cls.reply, show_phones=True)
 
     def setUp(self) -> None:
         self.document = docx.Document(io.BytesIO(self.data))
@@ -162,23 +162,27 @@ class WriteDocxTests(TrackerTestCase):
 class WriteDocxVariantsTests(TrackerTestCase):
     def test_it_greets_a_single_deputy_without_等(self) -> None:
         reply = self.make_sent(self.make_assigned(with_co=False))
-        texts = [p.text for p in docx.Document(io.BytesIO(letter_docx(reply))).paragraphs]
+        texts = [p.text for p in docx.Document(io.BytesIO(letter_docx(reply, show_phones=True))).paragraphs]
         self.assertIn("尊敬的陈寿代表：", texts)
 
     def test_it_omits_the_copy_to_line_and_number_when_there_are_none(self) -> None:
         reply = self.make_sent(self.make_assigned(with_co=False), copy_to="", document_number="")
-        texts = [p.text for p in docx.Document(io.BytesIO(letter_docx(reply))).paragraphs if p.text]
+        texts = [
+            p.text
+            for p in docx.Document(io.BytesIO(letter_docx(reply, show_phones=True))).paragraphs
+            if p.text
+        ]
         self.assertFalse(any(text.startswith("抄送") for text in texts))
         self.assertTrue(texts[0].endswith("建议答复的函"))
 
     def test_it_prints_the_suggestion_title_when_the_body_does_not_quote_it(self) -> None:
         reply = self.make_sent(self.make_assigned(with_co=False, title="关于增设公交线路的建议"))
-        texts = [p.text for p in docx.Document(io.BytesIO(letter_docx(reply))).paragraphs]
+        texts = [p.text for p in docx.Document(io.BytesIO(letter_docx(reply, show_phones=True))).paragraphs]
         self.assertEqual(texts.count("《关于增设公交线路的建议》"), 1)
 
     def test_it_spells_out_the_publicity(self) -> None:
         reply = self.make_sent(
             self.make_assigned(with_co=False), publicity=Reply.Publicity.NOT_PUBLIC, publicity_reason="涉密"
         )
-        texts = [p.text for p in docx.Document(io.BytesIO(letter_docx(reply))).paragraphs]
+        texts = [p.text for p in docx.Document(io.BytesIO(letter_docx(reply, show_phones=True))).paragraphs]
         self.assertIn("公开方式：不予公开", texts)

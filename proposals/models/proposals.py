@@ -496,11 +496,17 @@ class Proposal(models.Model):
     def may_see_phones(self, user: User, *, assignments: Iterable[Assignment] | None = None) -> bool:
         """Whether ``user`` may read in full the phone numbers of this suggestion's deputies
         and of its replies' contact persons (personal data): congress staff and the units
-        handling it, who call them. Everyone else reads them masked (tracker.privacy); the
-        public site and open data always mask them. ``assignments``: as for relation()."""
-        if not (user.is_authenticated and (user.is_congress_staff or user.is_department_user)):
-            return False  # deputies and the public, without a query
-        return self.relation(user, assignments=assignments) in (Relation.STAFF, Relation.UNIT)
+        handling it, who call them, and the suggestion's own deputies, to whom the letter
+        and its contact line are addressed. Everyone else reads them masked
+        (tracker.privacy); the public site and open data always mask them.
+        ``assignments``: as for relation()."""
+        if not user.is_authenticated:
+            return False  # the public, without a query
+        return self.relation(user, assignments=assignments) in (
+            Relation.STAFF,
+            Relation.UNIT,
+            Relation.DEPUTY,
+        )
 
     def relation(self, user: User, *, assignments: Iterable[Assignment] | None = None) -> str:
         """How ``user`` stands to this suggestion, which decides the view they get (pages

@@ -101,8 +101,8 @@ class LetterTests(TrackerTestCase):
 
     def test_it_shows_the_contact_line_grade_and_copy_list(self) -> None:
         page = self.get()
-        # The deputy reads the contact's phone masked (personal data; tracker.privacy).
-        self.assertIn("(Contact: 杨郁波, phone: 88****52)", page)
+        # The letter is addressed to the deputy, who reads its contact line in full.
+        self.assertIn("(Contact: 杨郁波, phone: 88180952)", page)
         self.assertIn('<span class="grade-B">B</span>', page)
         self.assertIn("市人大常委会选联工委、市政府督查室", page)
 

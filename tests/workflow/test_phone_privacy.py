@@ -30,10 +30,11 @@ S1_DEPUTY_MOBILE, S1_DEPUTY_MOBILE_MASKED = "13800138000", "138****8000"
 S3_LANDLINE, S3_LANDLINE_MASKED = "0755-84612345", "0755-84****45"
 ACCOUNT_PHONE = "13700001111"  # 陈寿's own mobile, for SMS reminders
 
-# Who reads S1's phones in full: staff and its lead and co-handling units (李明, ``dual``,
-# as a clerk of the lead unit). S3's: staff and the unit it moved to, not the one it left.
-FULL_S1 = {"staff", "clerk", "leader", "dual", "co_clerk"}
-FULL_S3 = {"staff", "d_clerk"}
+# Who reads S1's phones in full: staff, its lead and co-handling units (李明, ``dual``, as
+# a clerk of the lead unit) and its deputies, to whom the letter is addressed. S3's: staff,
+# the unit it moved to (not the one it left) and its co-signer 王芳.
+FULL_S1 = {"staff", "clerk", "leader", "dual", "co_clerk", "deputy_user", "other_deputy_user"}
+FULL_S3 = {"staff", "d_clerk", "other_deputy_user"}
 
 
 class PhonePrivacyTests(PersonaFixture):

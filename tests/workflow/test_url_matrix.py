@@ -102,6 +102,7 @@ MATRIX: dict[str, tuple[Any, ...]] = {
     "inbox":                          SIGNED_IN,
     "inbox_open N":                   (LOGIN,  404,   404,   404,   404,   MOVED, 404,   404,   404,   404,   404,   404,   404),
     "inbox_mark_read":                POST_ONLY,
+    "favicon":                        (301,) * 13,
     "health":                         (403,    200,   403,   403,   403,   403,   403,   403,   403,   403,   403,   403,   200),
     # Suggestions
     "proposals:list":                 SIGNED_IN,

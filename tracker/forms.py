@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from tracker.models import Role, User
 from tracker.validators import not_in_future
@@ -28,10 +28,10 @@ class ReminderSettingsForm(forms.ModelForm):
     reminders naming suggestions."""
 
     current_password = forms.CharField(
-        label=_lazy("Current password"),
+        label=gettext_lazy("Current password"),
         required=False,
         strip=False,
-        help_text=_lazy("Needed only to change your email address or mobile number."),
+        help_text=gettext_lazy("Needed only to change your email address or mobile number."),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
@@ -81,9 +81,9 @@ class MfaCodeForm(forms.Form):
     """A 6-digit code from the authenticator app, or a recovery code."""
 
     code = forms.CharField(
-        label=_lazy("Verification code"),
+        label=gettext_lazy("Verification code"),
         max_length=32,
-        help_text=_lazy("The 6-digit code your authenticator app shows, or one of your recovery codes."),
+        help_text=gettext_lazy("The 6-digit code your authenticator app shows, or one of your recovery codes."),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "inputmode": "text"}),
     )
 
@@ -98,7 +98,7 @@ class CurrentPasswordForm(forms.Form):
     """Asks again for the signed-in user's password before a sensitive change."""
 
     current_password = forms.CharField(
-        label=_lazy("Current password"),
+        label=gettext_lazy("Current password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
@@ -117,11 +117,11 @@ class CurrentPasswordForm(forms.Form):
 class MfaResetForm(forms.Form):
     """A security administrator's reset of someone's second factor."""
 
-    username = forms.CharField(label=_lazy("Username"), max_length=150)
+    username = forms.CharField(label=gettext_lazy("Username"), max_length=150)
     reason = forms.CharField(
-        label=_lazy("Reason"),
+        label=gettext_lazy("Reason"),
         max_length=200,
-        help_text=_lazy("For the record, e.g. “phone lost, identity checked in person on 3 December”."),
+        help_text=gettext_lazy("For the record, e.g. “phone lost, identity checked in person on 3 December”."),
     )
 
     def clean_username(self) -> User:
@@ -136,15 +136,15 @@ class ApiTokenForm(forms.Form):
     """When a new API token stops working."""
 
     EXPIRY_CHOICES = [
-        ("", _lazy("Never (until revoked)")),
-        ("30", _lazy("In 30 days")),
-        ("90", _lazy("In 90 days")),
-        ("180", _lazy("In 180 days")),
-        ("365", _lazy("In a year")),
+        ("", gettext_lazy("Never (until revoked)")),
+        ("30", gettext_lazy("In 30 days")),
+        ("90", gettext_lazy("In 90 days")),
+        ("180", gettext_lazy("In 180 days")),
+        ("365", gettext_lazy("In a year")),
     ]
 
     expires_in_days = forms.TypedChoiceField(
-        label=_lazy("Expires"),
+        label=gettext_lazy("Expires"),
         choices=EXPIRY_CHOICES,
         coerce=int,
         empty_value=None,

@@ -402,6 +402,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Every attempt is in the database (axes' tables); its own INFO lines repeat them.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 if not DEBUG:

@@ -30,7 +30,9 @@ def full_width(text: str) -> str:
 
 def enrol_totp(user: User) -> TOTPDevice:
     """A confirmed authenticator for ``user`` (its key: device.bin_key)."""
-    device, _created = TOTPDevice.objects.get_or_create(user=user, name=TOTP_NAME, defaults={"confirmed": True})
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=user, name=TOTP_NAME, defaults={"confirmed": True}
+    )
     return device
 
 

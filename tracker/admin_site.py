@@ -16,6 +16,7 @@ class TrackerAdminSite(OTPAdminSite):
     def __init__(self, name: str = "admin") -> None:
         # OTPAdminSite names itself "otpadmin"; the URLs keep the usual instance name.
         super().__init__(name)
+
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         target = request.GET.get("next") or reverse("admin:index", current_app=self.name)
         return redirect_to_login(target, reverse("login"))

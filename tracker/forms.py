@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from tracker.models import Role, User
 from tracker.validators import not_in_future
@@ -83,8 +82,12 @@ class MfaCodeForm(forms.Form):
     code = forms.CharField(
         label=gettext_lazy("Verification code"),
         max_length=32,
-        help_text=gettext_lazy("The 6-digit code your authenticator app shows, or one of your recovery codes."),
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "inputmode": "text"}),
+        help_text=gettext_lazy(
+            "The 6-digit code your authenticator app shows, or one of your recovery codes."
+        ),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "inputmode": "text"}
+        ),
     )
 
     def clean_code(self) -> str:
@@ -121,7 +124,9 @@ class MfaResetForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Reason"),
         max_length=200,
-        help_text=gettext_lazy("For the record, e.g. “phone lost, identity checked in person on 3 December”."),
+        help_text=gettext_lazy(
+            "For the record, e.g. “phone lost, identity checked in person on 3 December”."
+        ),
     )
 
     def clean_username(self) -> User:

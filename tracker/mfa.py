@@ -99,7 +99,9 @@ def normalise_code(code: str) -> str:
 def new_recovery_codes(user: User) -> list[str]:
     """Replace the user's recovery codes with RECOVERY_CODE_COUNT new ones; returns them
     (they are shown once)."""
-    codes = ["".join(secrets.choice(_RECOVERY_ALPHABET) for _i in range(10)) for _n in range(RECOVERY_CODE_COUNT)]
+    codes = [
+        "".join(secrets.choice(_RECOVERY_ALPHABET) for _i in range(10)) for _n in range(RECOVERY_CODE_COUNT)
+    ]
     with transaction.atomic():
         device, _created = StaticDevice.objects.get_or_create(
             user=user, name=RECOVERY_NAME, defaults={"confirmed": True}
@@ -140,7 +142,9 @@ def verify(request: HttpRequest, code: str) -> TOTPDevice | StaticDevice | None:
     code = normalise_code(code)
     # A 6-digit code is for the authenticator, anything else a recovery code: trying one
     # kind against the other would count a failure against a device that was not meant.
-    model: type[TOTPDevice] | type[StaticDevice] = TOTPDevice if code.isdigit() and len(code) == 6 else StaticDevice
+    model: type[TOTPDevice] | type[StaticDevice] = (
+        TOTPDevice if code.isdigit() and len(code) == 6 else StaticDevice
+    )
     with transaction.atomic():
         devices = model.objects.devices_for_user(user, confirmed=True).select_for_update()
         matched = next((device for device in devices if device.verify_token(code)), None)
@@ -195,7 +199,9 @@ class MfaRequiredMiddleware:
     @staticmethod
     def _is_exempt(path: str) -> bool:
         exempt = [reverse(name) for name in ("mfa_verify", "mfa_enrol", "logout", "set_language")]
-        return path in exempt or path.startswith(settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/static/")
+        return path in exempt or path.startswith(
+            settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/static/"
+        )
 
 
 def session_device_id(request: HttpRequest) -> str | None:

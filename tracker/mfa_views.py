@@ -55,11 +55,16 @@ def mfa_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
                 left = mfa.recovery_codes_left(request.user)
                 messages.warning(
                     request,
-                    _("You used a recovery code; %(count)d left. Replace your authenticator or make new codes.")
+                    _(
+                        "You used a recovery code; %(count)d left. "
+                        "Replace your authenticator or make new codes."
+                    )
                     % {"count": left},
                 )
             return redirect(_next_url(request))
-        form.add_error("code", _("That code is not correct or has expired. Check your phone's clock and try again."))
+        form.add_error(
+            "code", _("That code is not correct or has expired. Check your phone's clock and try again.")
+        )
     return render(request, "tracker/mfa_verify.html", {"form": form, "next": _next_url(request)}, status=200)
 
 
@@ -82,7 +87,9 @@ def mfa_enrol(request: AuthenticatedHttpRequest) -> HttpResponse:
             request.session[NEW_CODES] = codes
             messages.success(request, _("Two-step verification is on for your account."))
             return redirect("mfa_recovery_codes")
-        form.add_error("code", _("That code is not correct. Scan the QR code again and type the code now shown."))
+        form.add_error(
+            "code", _("That code is not correct. Scan the QR code again and type the code now shown.")
+        )
     secret = b32encode(device.bin_key).decode()
     context = {
         "form": form,

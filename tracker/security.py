@@ -55,7 +55,9 @@ class LockoutHandler(AxesDatabaseHandler):
 
 
 def lockout_response(
-    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """The login page again, with a message saying the account is locked and for how long
     (429, not a bare 403)."""

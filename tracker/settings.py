@@ -230,7 +230,9 @@ else:
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_IP_FAILURE_LIMIT = env_int("AXES_IP_FAILURE_LIMIT", 30)
 if AXES_FAILURE_LIMIT < 1 or AXES_IP_FAILURE_LIMIT < AXES_FAILURE_LIMIT:
-    raise ImproperlyConfigured("AXES_FAILURE_LIMIT must be ≥ 1 and AXES_IP_FAILURE_LIMIT ≥ AXES_FAILURE_LIMIT")
+    raise ImproperlyConfigured(
+        "AXES_FAILURE_LIMIT must be ≥ 1 and AXES_IP_FAILURE_LIMIT ≥ AXES_FAILURE_LIMIT"
+    )
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_HANDLER = "tracker.security.LockoutHandler"

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from tracker import security
 from tracker.forms import ReminderSettingsForm
-from tracker.mfa import mfa_required
 from tracker.http import AuthenticatedHttpRequest
+from tracker.mfa import mfa_required
 from tracker.models import Notification
 from tracker.paging import paginate
 
@@ -51,7 +51,10 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         revoked = security.password_changed(form.user, by=form.user)
         if revoked:
-            messages.info(self.request, _("Your API token was revoked with the old password; create a new one if needed."))
+            messages.info(
+                self.request,
+                _("Your API token was revoked with the old password; create a new one if needed."),
+            )
         return response
 
 

@@ -125,7 +125,9 @@ class ClientAddressTests(TrackerTestCase):
     def test_lockout_counts_by_the_proxy_header(self) -> None:
         make_user("spray-target")
         for i in range(30):
-            self.client.post(LOGIN, {"username": f"g{i}", "password": "x"}, headers={"X-Real-IP": "203.0.113.9"})
+            self.client.post(
+                LOGIN, {"username": f"g{i}", "password": "x"}, headers={"X-Real-IP": "203.0.113.9"}
+            )
         response = self.client.post(
             LOGIN, {"username": "spray-target", "password": "pw"}, headers={"X-Real-IP": "203.0.113.9"}
         )

@@ -63,9 +63,7 @@ class EnrolmentTests(MfaTestCase):
     def test_it_sends_an_unenrolled_staff_member_to_enrolment_after_the_password(self) -> None:
         self.sign_in(self.staff)
         response = self.client.get(reverse("proposals:list"))
-        self.assertRedirects(
-            response, f"{ENROL}?next=%2Fproposals%2F", fetch_redirect_response=False
-        )
+        self.assertRedirects(response, f"{ENROL}?next=%2Fproposals%2F", fetch_redirect_response=False)
 
     def test_it_lets_an_unenrolled_staff_member_do_nothing_else(self) -> None:
         self.sign_in(self.staff)
@@ -220,7 +218,10 @@ class ResetTests(MfaTestCase):
         self.assertFalse(TOTPDevice.objects.filter(user=self.leader).exists())
         self.assertFalse(StaticDevice.objects.filter(user=self.leader).exists())
         reset = MfaReset.objects.get()
-        self.assertEqual((reset.user, reset.reset_by, reset.reason), (self.leader, self.security_admin, "手机丢失，已当面核实身份"))
+        self.assertEqual(
+            (reset.user, reset.reset_by, reset.reason),
+            (self.leader, self.security_admin, "手机丢失，已当面核实身份"),
+        )
 
     def test_the_reset_user_enrols_again_even_in_a_session_already_verified(self) -> None:
         leader_client = self.client_class()

@@ -38,7 +38,9 @@ class PasswordChangeTests(TrackerTestCase):
         self.assertEqual(self.other_device.get(reverse("proposals:queue")).status_code, 200)
         self.change()
         response = self.other_device.get(reverse("proposals:queue"))
-        self.assertRedirects(response, f"{reverse('login')}?next=/proposals/queue/", fetch_redirect_response=False)
+        self.assertRedirects(
+            response, f"{reverse('login')}?next=/proposals/queue/", fetch_redirect_response=False
+        )
 
     def test_it_revokes_the_api_tokens(self) -> None:
         self.change()

@@ -68,7 +68,9 @@ class SharedCacheTests(TrackerTestCase):
     """The embedded default keeps the counts in a database table: two cache objects, as
     two processes would have, see one count."""
 
-    DB_CACHE = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "tracker_cache"}}
+    DB_CACHE = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "tracker_cache"}
+    }
 
     def test_the_database_cache_shares_counts_between_processes(self) -> None:
         with override_settings(CACHES=self.DB_CACHE):
@@ -85,9 +87,14 @@ class SharedCacheTests(TrackerTestCase):
         import subprocess
         import sys
 
-        script = "import django; django.setup(); from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+        script = (
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.CACHES['default']['BACKEND'])"
+        )
         env = {"DJANGO_SETTINGS_MODULE": "tracker.settings", "PATH": "/usr/bin:/bin"}
-        embedded = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+        embedded = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        )
         redis = subprocess.run(
             [sys.executable, "-c", script],
             env={**env, "CACHE_URL": "redis://127.0.0.1:6379/5"},

@@ -25,7 +25,6 @@ import time_machine
 from django.contrib.messages import get_messages
 from django.db import connection, connections
 from django.http import HttpResponse
-
 from django.urls import reverse
 
 from proposals.models import Assignment, Proposal, ProposalEvent

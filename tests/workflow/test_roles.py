@@ -15,7 +15,6 @@ from typing import Any
 
 import time_machine
 from django.http import HttpResponse
-
 from django.urls import reverse
 
 from proposals.models import Assignment, Deputy, Proposal, ProposalEvent

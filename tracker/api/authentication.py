@@ -32,7 +32,9 @@ class ApiTokenAuthentication(TokenAuthentication):
         failures_key = f"api-token-failures:{client_ip(self.request) if self.request else ''}"
         limit = settings.API_TOKEN_FAILURE_LIMIT
         if is_over(failures_key, limit=limit):
-            raise exceptions.Throttled(detail=_("Too many wrong API tokens from this address; try again later."))
+            raise exceptions.Throttled(
+                detail=_("Too many wrong API tokens from this address; try again later.")
+            )
         token = ApiToken.objects.authenticate(key)
         if token is None:
             too_many(failures_key, limit=limit, window=settings.API_TOKEN_FAILURE_WINDOW)

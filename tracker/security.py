@@ -9,6 +9,7 @@ from typing import Any
 
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
@@ -52,6 +53,13 @@ class LockoutHandler(AxesDatabaseHandler):
         user_failures, ip_failures = (by_parameter + [0, 0])[:2]
         scaled = ip_failures * settings.AXES_FAILURE_LIMIT // settings.AXES_IP_FAILURE_LIMIT
         return max(user_failures, scaled)
+
+    def reset_user_attempts(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
+        """After a successful sign-in, forget that username's failures only: axes would also
+        clear the address's, letting one valid account reset a password-spraying count."""
+        username = get_client_username(request, credentials)
+        count, _rows = AccessAttempt.objects.filter(username=username).delete()
+        return int(count)
 
 
 def lockout_response(

@@ -86,6 +86,14 @@ class LockoutTests(TrackerTestCase):
         self.assertEqual(self.attempt("pw", username="outsider", ip="10.6.6.6").status_code, 429)
         self.assertEqual(self.attempt("pw", username="outsider", ip="10.0.0.2").status_code, 302)
 
+    def test_a_valid_sign_in_does_not_clear_an_addresss_spraying_count(self) -> None:
+        for i in range(29):
+            self.attempt("wrong", username=f"guess{i}", ip="10.6.6.6")
+        self.assertEqual(self.attempt("pw", username="outsider", ip="10.6.6.6").status_code, 302)
+        self.client.logout()
+        self.attempt("wrong", username="guess-last", ip="10.6.6.6")
+        self.assertEqual(self.attempt("pw", username="co_clerk", ip="10.6.6.6").status_code, 429)
+
     def test_it_records_every_failure_and_each_sign_in(self) -> None:
         self.fail(2)
         self.attempt("pw")

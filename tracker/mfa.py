@@ -162,8 +162,9 @@ def reset_devices(user: User, *, by: User, reason: str) -> MfaReset:
     with transaction.atomic():
         removed = 0
         for model in (TOTPDevice, StaticDevice):
-            count, _rows = model.objects.filter(user=user).delete()
-            removed += int(bool(count))
+            devices = model.objects.filter(user=user)
+            removed += devices.count()
+            devices.delete()
         reset = MfaReset.objects.create(user=user, reset_by=by, reason=reason, devices_removed=removed)
     log.warning("MFA reset: user=%s by=%s reason=%s", user.username, by.username, reason)
     return reset

@@ -218,6 +218,7 @@ class ResetTests(MfaTestCase):
         self.assertFalse(TOTPDevice.objects.filter(user=self.leader).exists())
         self.assertFalse(StaticDevice.objects.filter(user=self.leader).exists())
         reset = MfaReset.objects.get()
+        self.assertEqual(reset.devices_removed, 2)  # the authenticator and the recovery codes
         self.assertEqual(
             (reset.user, reset.reset_by, reset.reason),
             (self.leader, self.security_admin, "手机丢失，已当面核实身份"),

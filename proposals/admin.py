@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -11,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from proposals import recompute
 from proposals.models import Category, Congress, DeadlineRule, Department, Deputy, Session
+from tracker.mfa import forget_clerk_rule
 from tracker.workflow import InvalidTransition
 
 
@@ -72,6 +75,11 @@ class CongressAdmin(admin.ModelAdmin):
     list_display = ("name", "short_name", "grade_scale", "number_pattern")
     inlines = [DeadlineRuleInline]
     actions = ["recompute_open_deadlines"]
+
+    def save_model(self, request: HttpRequest, obj: Congress, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # Clerks' two-step verification follows the switch at once, not after the cache's minute.
+        forget_clerk_rule()
 
     @admin.action(description=_("Recompute open deadlines"), permissions=["change"])
     def recompute_open_deadlines(

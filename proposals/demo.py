@@ -16,6 +16,7 @@ and due-soon work; finished ones of the 2024 and 2025 sessions keep fixed dates.
 from __future__ import annotations
 
 import re
+from base64 import b32decode
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -25,13 +26,19 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from proposals.models import Assignment, Category, Congress, Contact, Department, Deputy, Proposal, Session
 from responses.models import Commitment, CoOpinion, Feedback, Reply
+from tracker.mfa import TOTP_NAME
 from tracker.models import Role, User
 
 SEEDS_DIR = Path(__file__).resolve().parent / "seeds"
 DEMO_PASSWORD = "demo"
+# The authenticator key of every demo account that signs in with two-step verification
+# (staff, leaders, clerks, admin). Public on purpose, like the password: add it once to an
+# authenticator app, or print the current code with `manage.py demo_code`.
+DEMO_TOTP_SECRET = "DEMODEMODEMODEMODEMODEMODEMODEMO"
 
 # A date is either fixed, or a number of days from today (negative: in the past).
 When = date | int
@@ -1061,6 +1068,7 @@ class DemoBuilder:
         if not (admin.is_superuser and admin.is_staff):
             admin.is_superuser = admin.is_staff = True
             admin.save(update_fields=["is_superuser", "is_staff"])
+        self._enrol_demo_authenticators()
 
         recess_sequence = 0
         for spec in [suggestion_20240493(), *SUGGESTIONS]:
@@ -1080,6 +1088,15 @@ class DemoBuilder:
         summary.overdue = open_proposals.overdue(self.today).count()
         summary.due_soon = open_proposals.due_within(self.today, 14).count()
         return summary
+
+    def _enrol_demo_authenticators(self) -> None:
+        """Every demo account but the deputies' gets the demo authenticator key (clerks
+        too, for a congress that turns on their two-step verification)."""
+        key = b32decode(DEMO_TOTP_SECRET).hex()
+        for user in User.objects.filter(username__in=self.usernames).exclude(groups__name=Role.DEPUTY):
+            TOTPDevice.objects.update_or_create(
+                user=user, name=TOTP_NAME, defaults={"key": key, "confirmed": True, "last_t": -1}
+            )
 
     def _archive_seed_letter(self) -> int:
         """Put the real letter of No. 20240493 in the letter archive, through the same

@@ -6,10 +6,13 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import Group
-from django.test import TestCase, TransactionTestCase
+from django.test import Client, TestCase, TransactionTestCase
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from proposals.models import Assignment, Category, Congress, Department, Deputy, Proposal, Session
 from responses.models import Commitment, Reply
+from tracker.mfa import TOTP_NAME, mfa_required
 from tracker.models import Role, User
 
 
@@ -23,6 +26,27 @@ def make_user(username: str, *roles: str, department: Department | None = None, 
 def full_width(text: str) -> str:
     """``text`` with its ASCII digits and letters typed in full-width (20240493 → ２０２４０４９３)."""
     return "".join(chr(ord(c) + 0xFEE0) if c.isascii() and c.isalnum() else c for c in text)
+
+
+def enrol_totp(user: User) -> TOTPDevice:
+    """A confirmed authenticator for ``user`` (its key: device.bin_key)."""
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=user, name=TOTP_NAME, defaults={"confirmed": True}
+    )
+    return device
+
+
+class VerifiedClient(Client):
+    """A test client whose force_login also passes the second factor for a user who must
+    have one, as the sign-in pages would (tests of the two-step pages themselves use
+    ``verified=False``, or sign in with the real forms)."""
+
+    def force_login(self, user: Any, backend: str | None = None, *, verified: bool = True) -> None:
+        super().force_login(user, backend)
+        if verified and mfa_required(user):
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = enrol_totp(user).persistent_id
+            session.save()
 
 
 class Personas:
@@ -204,10 +228,14 @@ class Personas:
 class TrackerTestCase(Personas, TestCase):
     """The personas, created once per class; each test runs in a transaction rolled back after it."""
 
+    client_class = VerifiedClient
+
 
 class TrackerTransactionTestCase(Personas, TransactionTestCase):
     """The personas for tests that need real commits (requests racing in threads); they
     are created afresh for each test, since the tables are emptied after it."""
+
+    client_class = VerifiedClient
 
     def setUp(self) -> None:
         super().setUp()

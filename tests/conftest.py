@@ -21,6 +21,23 @@ def english_interface() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True, scope="session")
+def local_cache() -> Iterator[None]:
+    """An in-process cache, emptied for each test (clean_cache): rate limits and cached
+    flags from one test must not reach the next. The shared backends are chosen in
+    settings (CACHE_URL) and tested in tests/tracker/test_rate_limits.py."""
+    with override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def clean_cache() -> Iterator[None]:
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def eager_celery() -> Iterator[None]:
     """Run queued tasks in-process: a test that enqueues a delivery sees it delivered
     (inside captureOnCommitCallbacks(execute=True)), and no broker is needed."""

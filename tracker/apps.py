@@ -1,22 +1,17 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
 class TrackerConfig(AppConfig):
+    default = True
     default_auto_field = "django.db.models.BigAutoField"
     name = "tracker"
     verbose_name = _("Accounts and roles")
 
     def ready(self) -> None:
-        from django.contrib import admin
-
-        # The admin's header and page titles name the product, not "Django 站点管理员".
-        admin.site.site_header = _("Proposal response tracker: administration")
-        admin.site.site_title = _("Proposal response tracker")
-        admin.site.index_title = _("Reference data, accounts and rules")
-
         # Role groups are named by their code (congress_staff …), which the code looks them
         # up by; people read them by the role's name, in the admin's lists, filters and
         # pickers alike.
@@ -28,3 +23,10 @@ class TrackerConfig(AppConfig):
             return str(Role(group.name).label) if group.name in Role.values else group.name
 
         Group.__str__ = group_name  # type: ignore[method-assign,assignment]
+
+
+class TrackerAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with the site behind two-step verification."""
+
+    default = False
+    default_site = "tracker.admin_site.TrackerAdminSite"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from tracker.models import Role, User
 from tracker.validators import not_in_future
@@ -22,7 +22,17 @@ class PastDateField(forms.DateField):
 
 
 class ReminderSettingsForm(forms.ModelForm):
-    """How a user is reminded, and who stands in while they are away."""
+    """How a user is reminded, and who stands in while they are away. Changing the email
+    address or mobile number asks for the password: they receive password-reset mail and
+    reminders naming suggestions."""
+
+    current_password = forms.CharField(
+        label=gettext_lazy("Current password"),
+        required=False,
+        strip=False,
+        help_text=gettext_lazy("Needed only to change your email address or mobile number."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
     class Meta:
         model = User
@@ -54,4 +64,94 @@ class ReminderSettingsForm(forms.ModelForm):
             self.add_error("phone", gettext("Give a mobile number to be reminded by SMS."))
         if cleaned.get("away_until") and not cleaned.get("delegate") and "delegate" in self.fields:
             self.add_error("delegate", gettext("Choose who receives your reminders while you are away."))
+        if {"email", "phone"} & set(self.changed_data):
+            password = cleaned.get("current_password") or ""
+            if not password:
+                self.add_error(
+                    "current_password",
+                    gettext("Enter your current password to change your email address or mobile number."),
+                )
+            elif not self.instance.check_password(password):
+                self.add_error("current_password", gettext("The password is not correct."))
         return cleaned
+
+
+class MfaCodeForm(forms.Form):
+    """A 6-digit code from the authenticator app, or a recovery code."""
+
+    code = forms.CharField(
+        label=gettext_lazy("Verification code"),
+        max_length=32,
+        help_text=gettext_lazy(
+            "The 6-digit code your authenticator app shows, or one of your recovery codes."
+        ),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "inputmode": "text"}
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split())
+        if not code.isprintable() or not code.isascii():
+            raise forms.ValidationError(gettext("Enter the digits or letters of the code only."))
+        return code
+
+
+class CurrentPasswordForm(forms.Form):
+    """Asks again for the signed-in user's password before a sensitive change."""
+
+    current_password = forms.CharField(
+        label=gettext_lazy("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_current_password(self) -> str:
+        password = self.cleaned_data["current_password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(gettext("The password is not correct."))
+        return password
+
+
+class MfaResetForm(forms.Form):
+    """A security administrator's reset of someone's second factor."""
+
+    username = forms.CharField(label=gettext_lazy("Username"), max_length=150)
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=200,
+        help_text=gettext_lazy(
+            "For the record, e.g. “phone lost, identity checked in person on 3 December”."
+        ),
+    )
+
+    def clean_username(self) -> User:
+        username = self.cleaned_data["username"].strip()
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            raise forms.ValidationError(gettext("There is no user %(name)s.") % {"name": username})
+        return user
+
+
+class ApiTokenForm(forms.Form):
+    """When a new API token stops working."""
+
+    EXPIRY_CHOICES = [
+        ("", gettext_lazy("Never (until revoked)")),
+        ("30", gettext_lazy("In 30 days")),
+        ("90", gettext_lazy("In 90 days")),
+        ("180", gettext_lazy("In 180 days")),
+        ("365", gettext_lazy("In a year")),
+    ]
+
+    expires_in_days = forms.TypedChoiceField(
+        label=gettext_lazy("Expires"),
+        choices=EXPIRY_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )

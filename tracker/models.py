@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -177,11 +177,17 @@ def _token_digest(key: str) -> str:
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def active(self) -> ApiTokenQuerySet:
+        """Not revoked (an expired token is still listed as the user's, and refused at use)."""
         return self.filter(revoked_at=None)
 
     def authenticate(self, key: str) -> ApiToken | None:
-        """The active token with this key, with its user, or None."""
+        """The unrevoked token with this key, with its user, or None; the caller refuses an
+        expired one with its own message."""
         return self.active().select_related("user").filter(digest=_token_digest(key)).first()
+
+    def revoke_all(self, user: User, *, by: User) -> int:
+        """Revoke every active token of ``user`` (a password change); returns how many."""
+        return self.active().filter(user=user).update(revoked_at=timezone.now(), revoked_by=by)
 
 
 class ApiToken(models.Model):
@@ -206,6 +212,13 @@ class ApiToken(models.Model):
         related_name="+",
         verbose_name=_("revoked by"),
     )
+    expires_at = models.DateTimeField(
+        _("expires at"), null=True, blank=True, help_text=_("Empty: the token works until revoked.")
+    )
+    # Written at most once per LAST_USED_PRECISION per token: not a write per API request.
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    LAST_USED_PRECISION = timedelta(minutes=1)
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -233,8 +246,11 @@ class ApiToken(models.Model):
     def is_active(self) -> bool:
         return self.revoked_at is None
 
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
     @classmethod
-    def issue(cls, user: User, *, by: User) -> tuple[ApiToken, str]:
+    def issue(cls, user: User, *, by: User, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
         """Create a new key for ``user``, revoking the one they had; returns the token and
         the key, which is not stored and cannot be shown again."""
         key = secrets.token_hex(20)
@@ -242,8 +258,20 @@ class ApiToken(models.Model):
             # Locks the user's active token, so two requests cannot both keep theirs.
             for old in cls.objects.select_for_update().active().filter(user=user):
                 old.revoke(by=by)
-            token = cls.objects.create(user=user, digest=_token_digest(key), prefix=key[:8], created_by=by)
+            token = cls.objects.create(
+                user=user, digest=_token_digest(key), prefix=key[:8], created_by=by, expires_at=expires_at
+            )
         return token, key
+
+    def touch(self, now: datetime | None = None) -> None:
+        """Record a use, unless one was recorded less than LAST_USED_PRECISION ago."""
+        now = now or timezone.now()
+        if self.last_used_at is not None and now - self.last_used_at < self.LAST_USED_PRECISION:
+            return
+        # The filter makes concurrent requests of the same minute write once between them.
+        stale = models.Q(last_used_at=None) | models.Q(last_used_at__lte=now - self.LAST_USED_PRECISION)
+        ApiToken.objects.filter(stale, pk=self.pk).update(last_used_at=now)
+        self.last_used_at = now
 
     def revoke(self, *, by: User) -> None:
         """Stop the key working; the row stays, with who revoked it and when."""
@@ -257,6 +285,31 @@ class ApiToken(models.Model):
             raise InvalidTransition(gettext("This API token is already revoked."))
         self.revoked_at = now
         self.revoked_by = by
+
+
+class MfaReset(models.Model):
+    """A security administrator's reset of someone's two-step verification: their
+    authenticator and recovery codes are removed, and they enrol again at next sign-in."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="mfa_resets", verbose_name=_("user")
+    )
+    reset_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("reset by")
+    )
+    reset_at = models.DateTimeField(_("reset at"), default=timezone.now)
+    reason = models.CharField(_("reason"), max_length=200)
+    devices_removed = models.PositiveSmallIntegerField(_("devices removed"), default=0)
+
+    class Meta:
+        verbose_name = _("two-step verification reset")
+        verbose_name_plural = _("two-step verification resets")
+        ordering = ["-reset_at", "-pk"]
+        # The security administrator's right (三员: the audit helper gives it to that role).
+        permissions = [("reset_mfa", _("Can reset another user's two-step verification"))]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.reset_at:%Y-%m-%d %H:%M}"
 
 
 class OutboxMessageQuerySet(models.QuerySet["OutboxMessage"]):

@@ -4,12 +4,24 @@ from django.contrib import admin
 from django.urls import include, path
 
 from responses import views as responses_views
-from tracker import views
+from tracker import mfa_views, views
 from tracker.api import token_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/password_change/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("accounts/mfa/", mfa_views.mfa_settings, name="mfa_settings"),
+    path("accounts/mfa/verify/", mfa_views.mfa_verify, name="mfa_verify"),
+    path("accounts/mfa/enrol/", mfa_views.mfa_enrol, name="mfa_enrol"),
+    path("accounts/mfa/recovery-codes/", mfa_views.mfa_recovery_codes, name="mfa_recovery_codes"),
+    path("accounts/mfa/reset/", mfa_views.mfa_reset, name="mfa_reset"),
     path("accounts/reminders/", views.reminder_settings, name="reminder_settings"),
     path("accounts/api-token/", token_views.api_token, name="api_token"),
     path("accounts/api-token/create/", token_views.api_token_create, name="api_token_create"),

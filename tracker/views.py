@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -12,8 +14,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from tracker import security
 from tracker.forms import ReminderSettingsForm
 from tracker.http import AuthenticatedHttpRequest
+from tracker.mfa import mfa_required
 from tracker.models import Notification
 from tracker.paging import paginate
 
@@ -33,7 +37,63 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 class LoginView(auth_views.LoginView):
+    """The password step; a user who must use a second factor is then taken to it by
+    tracker.mfa.MfaRequiredMiddleware. Failures are counted by django-axes, whose lockout
+    answer is tracker.security.lockout_response."""
+
     extra_context = {"demo_hint": settings.DEBUG}
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change (this session stays signed in, every other one ends), which
+    also revokes the user's API tokens."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        revoked = security.password_changed(form.user, by=form.user)
+        if revoked:
+            messages.info(
+                self.request,
+                _("Your API token was revoked with the old password; create a new one if needed."),
+            )
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Setting a new password from a reset mail; revokes the user's API tokens too."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        security.password_changed(form.user, by=form.user)
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Password-reset mail, limited per client address and per email address in the cache
+    every process shares."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        email = form.cleaned_data["email"].strip().lower()
+        ip = security.client_ip(self.request)
+        over_ip = security.too_many(
+            f"pwreset-ip:{ip}", limit=settings.PASSWORD_RESET_IP_LIMIT, window=settings.PASSWORD_RESET_WINDOW
+        )
+        over_email = security.too_many(
+            f"pwreset-email:{email}",
+            limit=settings.PASSWORD_RESET_EMAIL_LIMIT,
+            window=settings.PASSWORD_RESET_WINDOW,
+        )
+        if over_ip or over_email:
+            security.log.warning("Password reset refused (rate limit): ip=%s", ip)
+            form.add_error(
+                None,
+                _("Too many password-reset requests; try again in %(minutes)d minutes.")
+                % {"minutes": settings.PASSWORD_RESET_WINDOW // 60},
+            )
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
+        return super().form_valid(form)
 
 
 # -- inbox ----------------------------------------------------------------------
@@ -77,14 +137,15 @@ def inbox_mark_read(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def reminder_settings(request: HttpRequest) -> HttpResponse:
+def reminder_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A user's channel choices and stand-in while away."""
     form = ReminderSettingsForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Your reminder settings are saved."))
         return redirect("reminder_settings")
-    return render(request, "tracker/reminder_settings.html", {"form": form})
+    context = {"form": form, "mfa_required": mfa_required(request.user)}
+    return render(request, "tracker/reminder_settings.html", context)
 
 
 @require_safe

@@ -120,6 +120,15 @@ class Congress(models.Model):
             "(counted apart from 满意). Off: staff are reminded to chase the deputy instead."
         ),
     )
+    require_mfa_for_clerks = models.BooleanField(
+        _("two-step verification for department clerks"),
+        default=False,
+        help_text=_(
+            "Congress staff, department leaders and administrators always sign in with a second "
+            "factor; on, department clerks must too (a unit serving several congresses follows "
+            "the strictest)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("congress")

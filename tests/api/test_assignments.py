@@ -94,6 +94,6 @@ class AssignmentFilterTests(ApiTestCase):
         self.assertEqual(self.ids(LIST, "staff", number=number), {self.assignment(self.p5).pk})
 
     def test_it_lists_in_a_bounded_number_of_queries(self) -> None:
-        # Token and user, the user's groups, count, page.
-        with self.assertNumQueries(4):
+        # Token and user, its first use recorded (last_used_at), the user's groups, count, page.
+        with self.assertNumQueries(5):
             self.assertEqual(self.get(LIST, "staff").status_code, 200)

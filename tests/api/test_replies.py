@@ -97,6 +97,7 @@ class ReplyFilterTests(ApiTestCase):
         self.assertEqual(self.ids(LIST, None, year=2023), set())
 
     def test_it_lists_in_a_bounded_number_of_queries(self) -> None:
-        # Token and user, the user's groups, count, page, commitments, feedback.
-        with self.assertNumQueries(6):
+        # Token and user, its first use recorded (last_used_at), the user's groups, count, page,
+        # commitments, feedback.
+        with self.assertNumQueries(7):
             self.assertEqual(self.get(LIST, "staff").status_code, 200)

@@ -70,6 +70,7 @@ class StatisticsTests(ApiTestCase):
         self.assertEqual(self.get(URL, "staff", session=999999).status_code, 400)
 
     def test_it_computes_in_a_bounded_number_of_queries(self) -> None:
-        # Token and user, groups, statistics.summary (figures and table: 6), the trend (2).
-        with self.assertNumQueries(10):
+        # Token and user, its first use recorded (last_used_at), groups, statistics.summary
+        # (figures and table: 6), the trend (2).
+        with self.assertNumQueries(11):
             self.assertEqual(self.get(URL, "staff").status_code, 200)

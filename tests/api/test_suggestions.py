@@ -83,8 +83,9 @@ class SuggestionFieldTests(ApiTestCase):
         self.assertEqual(len(self.get(detail(self.p1.pk), "deputy").json()["assignments"]), 1)
 
     def test_it_lists_in_a_bounded_number_of_queries(self) -> None:
-        # Token and user, the user's groups, count, page, co-signers, assignments.
-        with self.assertNumQueries(6):
+        # Token and user, its first use recorded (last_used_at), the user's groups, count, page,
+        # co-signers, assignments.
+        with self.assertNumQueries(7):
             self.assertEqual(self.get(LIST, "staff").status_code, 200)
 
 

@@ -10,8 +10,11 @@ import time_machine
 from django.core.management import call_command
 from django.db.models import Model
 from django.test import TestCase, override_settings
+from django.urls import reverse
 from django.utils import timezone, translation
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from proposals.demo import DEMO_TOTP_SECRET
 from proposals.models import Assignment, Category, Department, Deputy, Proposal, ProposalEvent, Session
 from proposals.timeline import timeline
 from responses.models import ArchivedLetter, Commitment, Feedback, Reply
@@ -133,7 +136,28 @@ class LoadDemoCommandTests(TestCase):
     def test_it_lets_each_demo_account_sign_in_with_demo(self) -> None:
         for username in ["staff", "clerk", "leader", "deputy", "admin"]:
             with self.subTest(username=username):
-                self.assertTrue(self.client.login(username=username, password="demo"))
+                response = self.client.post(reverse("login"), {"username": username, "password": "demo"})
+                self.assertEqual(response.status_code, 302)
+                self.client.logout()
+
+    def test_it_lets_staff_in_with_the_demo_password_and_the_printed_code(self) -> None:
+        self.client.post(reverse("login"), {"username": "staff", "password": "demo"})
+        code = StringIO()
+        call_command("demo_code", stdout=code, stderr=StringIO())
+        response = self.client.post(
+            reverse("mfa_verify"), {"code": code.getvalue().strip(), "next": "/proposals/"}
+        )
+        self.assertRedirects(response, "/proposals/", fetch_redirect_response=False)
+        self.assertEqual(self.client.get("/proposals/").status_code, 200)
+
+    def test_it_enrols_the_accounts_that_need_a_second_factor_and_not_deputies(self) -> None:
+        enrolled = set(TOTPDevice.objects.filter(confirmed=True).values_list("user__username", flat=True))
+        self.assertTrue({"staff", "leader", "admin", "clerk"} <= enrolled)
+        self.assertNotIn("deputy", enrolled)
+
+    def test_it_prints_the_demo_authenticator_key(self) -> None:
+        self.assertIn("demo_code", self.output)
+        self.assertIn(DEMO_TOTP_SECRET, self.output)
 
     def test_it_makes_staff_congress_staff(self) -> None:
         self.assertTrue(User.objects.get(username="staff").has_role(Role.CONGRESS_STAFF))

@@ -81,10 +81,10 @@ class SearchViewTests(TrackerTestCase):
             self.make_proposal(number=f"2025{i:04d}", title=f"关于学位建设的建议（{i}）")
         self.client.force_login(self.staff)
         self.client.get(URL, {"q": "学位"})  # warm the session
-        # Session, user and groups; the deputies and departments named like the query; the
-        # page's count and rows, and their handling units; the other tab's count; the
-        # header's unread count.
-        with self.assertNumQueries(10):
+        # Session, user, its second-factor device and groups; the deputies and departments
+        # named like the query; the page's count and rows, and their handling units; the
+        # other tab's count; the header's unread count.
+        with self.assertNumQueries(11):
             response = self.client.get(URL, {"q": "学位"})
         self.assertEqual(len(response.context["hits"]), 7)
 

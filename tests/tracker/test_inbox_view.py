@@ -72,7 +72,13 @@ class ReminderSettingsViewTests(TrackerTestCase):
         self.client.force_login(self.clerk)
         self.client.post(
             reverse("reminder_settings"),
-            {"notify_by_email": "", "email": "", "notify_by_sms": "on", "phone": "13800000001"},
+            {
+                "notify_by_email": "",
+                "email": "",
+                "notify_by_sms": "on",
+                "phone": "13800000001",
+                "current_password": "pw",
+            },
         )
         clerk = self.refreshed(self.clerk)
         self.assertEqual(

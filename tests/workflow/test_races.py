@@ -25,12 +25,11 @@ import time_machine
 from django.contrib.messages import get_messages
 from django.db import connection, connections
 from django.http import HttpResponse
-from django.test import Client
 from django.urls import reverse
 
 from proposals.models import Assignment, Proposal, ProposalEvent
 from responses.models import Obligation, Reminder
-from tests.base import TrackerTestCase, TrackerTransactionTestCase, make_user
+from tests.base import TrackerTestCase, TrackerTransactionTestCase, VerifiedClient, make_user
 from tests.responses.reminder_helpers import at
 from tracker.models import Role, User
 
@@ -86,7 +85,7 @@ def post_at_once(posts: list[tuple[User, str, dict[str, Any]]]) -> list[Outcome]
     clients = []
     for user, _url, _data in posts:
         # A 500 is an outcome to report, not an exception to stop the trial.
-        client = Client(raise_request_exception=False)
+        client = VerifiedClient(raise_request_exception=False)
         client.force_login(user)
         clients.append(client)
     barrier = threading.Barrier(len(posts))
@@ -350,14 +349,14 @@ class SecondClickTests(TrackerTestCase):
 
     def post(self, user: User, url: str, data: dict[str, Any] | None = None) -> Outcome:
         # A browser of its own: messages left unread by one user must not reach the other.
-        client = Client()
+        client = VerifiedClient()
         client.force_login(user)
         return outcome(client.post(url, data or {}))
 
     def page_form(self, user: User, page: str, action: str) -> dict[str, str]:
         """The hidden fields of the form posting to ``action`` on ``page`` as ``user`` sees it
         now: what a click on that form sends later, whatever happened meanwhile."""
-        client = Client()
+        client = VerifiedClient()
         client.force_login(user)
         html = client.get(page).content.decode()
         form = re.search(r'<form[^>]*action="' + re.escape(action) + r'"[^>]*>(.*?)</form>', html, re.S)

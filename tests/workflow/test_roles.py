@@ -15,12 +15,11 @@ from typing import Any
 
 import time_machine
 from django.http import HttpResponse
-from django.test import Client
 from django.urls import reverse
 
 from proposals.models import Assignment, Deputy, Proposal, ProposalEvent
 from responses.models import CommitmentComment, Feedback, Reply
-from tests.base import TrackerTestCase, make_user
+from tests.base import TrackerTestCase, VerifiedClient, make_user
 from tests.responses.reminder_helpers import at
 from tracker.models import Role, User
 
@@ -91,7 +90,7 @@ def shows(response: HttpResponse, text: str) -> bool:
 
 def post(user: User, name: str, pk: int, data: dict[str, Any] | None = None) -> HttpResponse:
     """POST as ``user`` from a browser of their own (unread messages stay theirs)."""
-    client = Client()
+    client = VerifiedClient()
     client.force_login(user)
     return client.post(reverse(name, args=[pk]), data or {})
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from tracker.forms import ApiTokenForm
 from tracker.http import AuthenticatedHttpRequest
 from tracker.models import ApiToken
 from tracker.workflow import InvalidTransition
@@ -25,6 +29,8 @@ def api_token(request: AuthenticatedHttpRequest) -> HttpResponse:
         "active": next((token for token in tokens if token.is_active), None),
         "revoked": [token for token in tokens if not token.is_active],
         "new_key": request.session.pop(NEW_KEY, None),
+        "form": ApiTokenForm(),
+        "now": timezone.now(),
     }
     response = render(request, "tracker/api_token.html", context)
     # The page may show a secret: no browser or proxy may keep a copy.
@@ -35,7 +41,13 @@ def api_token(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def api_token_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _token, key = ApiToken.issue(request.user, by=request.user)
+    form = ApiTokenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose when the token expires from the list."))
+        return redirect("api_token")
+    days = form.cleaned_data["expires_in_days"]
+    expires_at = timezone.now() + timedelta(days=days) if days else None
+    _token, key = ApiToken.issue(request.user, by=request.user, expires_at=expires_at)
     request.session[NEW_KEY] = key
     messages.success(
         request, _("Your new API token is shown below, this once. Any older token no longer works.")

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from proposals.demo import DEMO_PASSWORD, LEAD_UNIT_20240493, load_demo
+from proposals.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, LEAD_UNIT_20240493, load_demo
 from proposals.models import Proposal
 
 
@@ -45,6 +45,11 @@ class Command(BaseCommand):
             "Also, same password: <unit>-clerk and <unit>-leader for every other department "
             "(e.g. longgang-drc-clerk, pingshan-gov-leader), and deputy-a … deputy-h for the "
             "placeholder deputies 代表甲 … 代表辛."
+        )
+        self.stdout.write(
+            "Two-step verification (staff, leaders, admin): after the password, enter the 6-digit "
+            "code that `python manage.py demo_code` prints, or add this key to an authenticator "
+            f"app (time-based, 6 digits): {DEMO_TOTP_SECRET}"
         )
         self.stdout.write(f"Letter archive: {summary.archived_letters} reply letters.")
         self.stdout.write(f"Open work: {summary.overdue} overdue, {summary.due_soon} due within 14 days.")

@@ -40,7 +40,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def mfa_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The sign-in step after the password: a 6-digit code or a recovery code."""
     if not mfa.needs_verification(request):
@@ -69,7 +69,7 @@ def mfa_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def mfa_enrol(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Set up the authenticator app: scan the QR code, then type the first code. Replacing
     an existing authenticator needs a verified session."""
@@ -111,7 +111,7 @@ def mfa_recovery_codes(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def mfa_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's own two-step verification: status, new recovery codes (password asked)."""
     user = request.user
@@ -135,7 +135,7 @@ def mfa_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def mfa_reset(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A security administrator removes someone's authenticator and recovery codes (a lost
     phone); they enrol again at their next sign-in. Recorded with the reason."""

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from unittest import mock
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.admin import site as admin_site
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
@@ -22,6 +23,8 @@ from django.http import HttpResponse
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from proposals.models import DeadlineRule, Deputy, Proposal, Rule, SpreadsheetImport
 from responses.models import ArchivedLetter, LetterImport, LetterImportFile
@@ -30,7 +33,7 @@ from tests.proposals.test_spreadsheet_import import row as sheet_row
 from tests.proposals.test_spreadsheet_import import stage, workbook
 from tests.workflow.test_personas import PersonaFixture
 from tracker.deadlines import Unit
-from tracker.models import ApiToken, Notification, OutboxMessage, Role, User
+from tracker.models import ApiToken, MfaReset, Notification, OutboxMessage, Role, User
 
 # Outcomes besides a status code: a redirect to the sign-in page (of the site or of the
 # admin), with ?next= the page asked for; any other redirect.
@@ -64,15 +67,17 @@ STAFF_ONLY = (LOGIN, 200) + (403,) * 10 + (200,)
 ADMIN_PAGE = (ADMIN_LOGIN,) * 12 + (200,)
 
 
-def admin_model(model: str, *, add: int = 200, delete: int = 200) -> dict[str, tuple[Any, ...]]:
+def admin_model(
+    model: str, *, add: Any = 200, delete: Any = 200, change: Any = 200
+) -> dict[str, tuple[Any, ...]]:
     """The six URLs the admin gives a registered model (``app.model``)."""
     app, name = model.split(".")
     return {
         f"admin:{app}_{name}_changelist": ADMIN_PAGE,
         f"admin:{app}_{name}_add": (ADMIN_LOGIN,) * 12 + (add,),
-        f"admin:{app}_{name}_history": ADMIN_PAGE,
+        f"admin:{app}_{name}_history": (ADMIN_LOGIN,) * 12 + (change,),
         f"admin:{app}_{name}_delete": (ADMIN_LOGIN,) * 12 + (delete,),
-        f"admin:{app}_{name}_change": ADMIN_PAGE,
+        f"admin:{app}_{name}_change": (ADMIN_LOGIN,) * 12 + (change,),
         # The old /admin/<app>/<model>/<pk>/ address, kept by Django as a redirect.
         f"admin/{app}/{name}/<path:object_id>/": (ADMIN_LOGIN,) * 12 + (MOVED,),
     }
@@ -96,6 +101,13 @@ MATRIX: dict[str, tuple[Any, ...]] = {
     "password_reset_complete":        EVERYONE,
     "set_language":                   (MOVED,) * 13,
     "reminder_settings":              SIGNED_IN,
+    "mfa_settings":                   SIGNED_IN,
+    # Everyone here is verified or needs no second factor: the step sends them on.
+    "mfa_verify":                     (LOGIN,) + (MOVED,) * 12,
+    # Enrolling (again) is for those who use a second factor: staff, leaders, the admin.
+    "mfa_enrol":                      (LOGIN,  200,   MOVED, 200,   MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, 200),
+    "mfa_recovery_codes":             (LOGIN,) + (MOVED,) * 12,  # shown once, right after enrolling
+    "mfa_reset":                      (LOGIN,) + (403,) * 11 + (200,),  # tracker.reset_mfa
     "api_token":                      SIGNED_IN,
     "api_token_create":               POST_ONLY,
     "api_token_revoke":               POST_ONLY,
@@ -205,7 +217,7 @@ MATRIX: dict[str, tuple[Any, ...]] = {
     "api:schema":                     EVERYONE,
     "api:docs":                       EVERYONE,
     # The admin site: only the superuser gets in; everyone else is sent to its sign-in.
-    "admin:login":                    (200,) * 12 + (MOVED,),
+    "admin:login":                    (LOGIN,) * 13,  # the site's own two-step sign-in
     "admin:logout":                   (MOVED,) * 12 + (405,),
     "admin:index":                    ADMIN_PAGE,
     "admin:password_change":          ADMIN_PAGE,
@@ -217,6 +229,16 @@ MATRIX: dict[str, tuple[Any, ...]] = {
     "admin/(?P<url>.*)$":             (ADMIN_LOGIN,) * 12 + (404,),
     "admin:auth_user_password_change": ADMIN_PAGE,
     **admin_model("auth.group"),
+    # django-axes: the counts in force may only be removed (unlocking: its change page
+    # sends back to the list); its logs are written by sign-ins only.
+    **admin_model("axes.accessattempt", add=403, change=MOVED, delete=MOVED),
+    **admin_model("axes.accessfailurelog", add=403),
+    **admin_model("axes.accesslog", add=403),
+    **admin_model("otp_static.staticdevice"),
+    **admin_model("otp_totp.totpdevice"),
+    "admin:otp_totp_totpdevice_config":  ADMIN_PAGE,
+    "admin:otp_totp_totpdevice_qrcode":  ADMIN_PAGE,
+    **admin_model("tracker.mfareset", add=403, delete=403),  # made on the reset page, kept
     **admin_model("tracker.user"),
     **admin_model("tracker.apitoken", add=403, delete=403),  # made on the token page, never deleted
     **admin_model("tracker.outboxmessage", add=403, delete=403),
@@ -229,9 +251,9 @@ MATRIX: dict[str, tuple[Any, ...]] = {
 }
 # fmt: on
 
-# Where HEAD is answered unlike GET, by Django itself: the admin's sign-in page sends a
-# signed-in admin on to the index only on a GET.
-HEAD_DIFFERS = {("admin:login", "admin"): 200}
+# Where HEAD is answered unlike GET (none since the admin signs in through the site's
+# own two-step sign-in).
+HEAD_DIFFERS: dict[tuple[str, str], Any] = {}
 
 
 def walk(patterns: list[Any], namespace: str = "", prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
@@ -294,6 +316,13 @@ class UrlMatrixTests(PersonaFixture):
             imported_by=cls.staff,
         )
         cls.notification = Notification.objects.get(recipient=cls.b_clerk)
+        # Two-step verification and sign-in records, one of each, for their admin pages.
+        TOTPDevice.objects.create(user=cls.leader, name="authenticator")
+        StaticDevice.objects.create(user=cls.leader, name="recovery codes")
+        MfaReset.objects.create(user=cls.co_clerk, reset_by=cls.admin, reason="换手机")
+        AccessAttempt.objects.create(username="clerk", ip_address="10.0.0.1", failures_since_start=1)
+        AccessFailureLog.objects.create(username="clerk", ip_address="10.0.0.1")
+        AccessLog.objects.create(username="clerk", ip_address="10.0.0.1")
 
     # -- the objects a URL is reversed with ------------------------------------
 
@@ -333,6 +362,12 @@ class UrlMatrixTests(PersonaFixture):
             **{
                 model: model._default_manager.first()
                 for model in admin_site._registry
+                if model._meta.app_label in ("axes", "otp_static", "otp_totp")
+                or model._meta.label == "tracker.MfaReset"
+            },
+            **{
+                model: model._default_manager.first()
+                for model in admin_site._registry
                 if model.__module__.startswith("proposals.")
             },
         }
@@ -363,6 +398,8 @@ class UrlMatrixTests(PersonaFixture):
             return reverse(name, kwargs={"app_label": "proposals"})
         if view == "view_on_site":
             return reverse(name, args=[ContentType.objects.get_for_model(Proposal).pk, self.s1.pk])
+        if view in ("otp_totp_totpdevice_config", "otp_totp_totpdevice_qrcode"):
+            return reverse(name, kwargs={"pk": TOTPDevice.objects.get().pk})
         if view == "auth_user_password_change":
             return reverse(name, args=[self.clerk.pk])
         for model, obj in self.admin_objects().items():

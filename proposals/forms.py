@@ -61,8 +61,9 @@ class ProposalForm(forms.ModelForm):
         self.fields["category"].queryset = Category.objects.select_related("parent").order_by(
             "congress", "parent__name", "name"
         )
-        self.fields["lead_deputy"].queryset = Deputy.objects.all()
-        self.fields["co_signers"].queryset = Deputy.objects.all()
+        # A deputy who left (deactivated) cannot be named on a new suggestion.
+        self.fields["lead_deputy"].queryset = Deputy.objects.filter(is_active=True)
+        self.fields["co_signers"].queryset = Deputy.objects.filter(is_active=True)
         self.fields["supervisor"].queryset = User.objects.filter(is_active=True).order_by(
             "last_name", "first_name", "username"
         )

@@ -125,8 +125,12 @@ class DateRangeFilter(admin.FieldListFilter):
         self.until_name = f"{field_path}__date__lte"
         super().__init__(field, request, params, model, model_admin, field_path)
 
-    def expected_parameters(self) -> list[str]:
-        return [self.since_name, self.until_name]
+    def expected_parameters(self) -> list[str | None]:
+        return [*self.names]
+
+    @property
+    def names(self) -> tuple[str, str]:
+        return (self.since_name, self.until_name)
 
     def _value(self, name: str) -> str:
         value = self.used_parameters.get(name)
@@ -136,7 +140,7 @@ class DateRangeFilter(admin.FieldListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         lookups = {}
-        for name in self.expected_parameters():
+        for name in self.names:
             value = self._value(name)
             if value:
                 try:
@@ -155,11 +159,11 @@ class DateRangeFilter(admin.FieldListFilter):
             "other": [
                 (key, value)
                 for key, values in params.items()
-                if key not in self.expected_parameters()
+                if key not in self.names
                 for value in (values if isinstance(values, list) else [values])
             ]
             + ([("q", changelist.query)] if changelist.query else []),
-            "reset": changelist.get_query_string(remove=self.expected_parameters()),
+            "reset": changelist.get_query_string(remove=self.names),
         }
 
 
@@ -216,8 +220,9 @@ class SecurityEventAdmin(admin.ModelAdmin):
     def export(self, request: HttpRequest) -> HttpResponse:
         """The rows the same filters show on the page, every one of them, as .xlsx."""
         listed = copy.copy(request)
-        listed.GET = request.GET.copy()
-        del listed.GET["format"]
+        query = request.GET.copy()
+        del query["format"]
+        listed.GET = query  # type: ignore[assignment]
         events = self.get_changelist_instance(listed).queryset.iterator(chunk_size=2000)
         sheet = Sheet(
             gettext("Security log"),

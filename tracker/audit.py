@@ -225,6 +225,19 @@ def _locked_out(
     record("locked_out", user=None, username=str(username or "")[:150], request=request, anonymous=True)
 
 
+def _lockout_released(sender: Any, instance: Any, **kwargs: Any) -> None:
+    record("lockout_released", username="", obj=None, locked_username=str(getattr(instance, "username", "")))
+
+
+def _device_saved(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
+    if created and not raw:
+        record("mfa_changed", obj=instance.user, detail="enrolled", device=type(instance).__name__)
+
+
+def _device_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    record("mfa_changed", obj=instance.user, detail="reset", device=type(instance).__name__)
+
+
 # ---------------------------------------------------------------------------------------
 # Roles and configuration
 
@@ -334,19 +347,19 @@ def _m2m_receiver(field: str) -> Callable[..., None]:
         if action not in ("post_add", "post_remove", "post_clear"):
             return
         change = "added" if action == "post_add" else "removed"
+        changed: dict[str, Any]
         if not reverse:
             pks = getattr(instance, "_audit_cleared", []) if action == "post_clear" else pk_set or ()
-            names = _names(model, pks)
-            if names:
-                record("role_changed", obj=instance, model=_label(instance), field=field, **{change: names})
+            changed = {change: _names(model, pks)}
+            if changed[change]:
+                record("role_changed", obj=instance, model=_label(instance), field=field, **changed)
             return
         # Reverse: ``instance`` is the group or permission, ``pk_set`` the owners.
         pks = getattr(instance, "_audit_cleared", []) if action == "post_clear" else pk_set or ()
         owners = list(model._default_manager.filter(pk__in=list(pks)))
+        changed = {change: [_name_of(instance)]}
         for owner in owners:
-            record(
-                "role_changed", obj=owner, model=_label(owner), field=field, **{change: [_name_of(instance)]}
-            )
+            record("role_changed", obj=owner, model=_label(owner), field=field, **changed)
 
     return receiver
 
@@ -386,6 +399,19 @@ def connect() -> None:
         from axes.signals import user_locked_out  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
         user_locked_out.connect(_locked_out, dispatch_uid="audit_locked_out")
+        # Releasing a lockout (the security administrator, or axes_reset) deletes the attempts.
+        post_delete.connect(
+            _lockout_released,
+            sender=apps.get_model("axes", "AccessAttempt"),
+            dispatch_uid="audit_axes_release",
+        )
+    # A second-factor device enrolled, or removed by a reset.
+    for label in ("otp_totp.TOTPDevice", "otp_static.StaticDevice"):
+        app_label = label.partition(".")[0]
+        if apps.is_installed(f"django_otp.plugins.{app_label}"):
+            device = apps.get_model(label)
+            post_save.connect(_device_saved, sender=device, dispatch_uid=f"audit_device_{label}")
+            post_delete.connect(_device_deleted, sender=device, dispatch_uid=f"audit_device_del_{label}")
     for label in TRACKED:
         model = apps.get_model(label)
         pre_save.connect(_before_save, sender=model, dispatch_uid=f"audit_pre_{label}")
@@ -469,12 +495,12 @@ def describe(event: SecurityEvent) -> str:
             return gettext("%(type)s “%(object)s”: %(field)s added %(names)s") % {
                 **thing,
                 "field": field,
-                "names": _show(data["added"]),
+                "names": _group_names(data["added"]),
             }
         return gettext("%(type)s “%(object)s”: %(field)s removed %(names)s") % {
             **thing,
             "field": field,
-            "names": _show(data.get("removed", [])),
+            "names": _group_names(data.get("removed", [])),
         }
     if kind == "config_changed":
         return gettext("%(type)s “%(object)s” changed: %(changes)s") % {
@@ -502,6 +528,12 @@ def describe(event: SecurityEvent) -> str:
             "user": data.get("owner", event.object_repr),
         }
         return f"{event.get_kind_display()}: {label}"
+    if kind == "lockout_released":
+        return gettext("Lockout of “%(username)s” released") % {"username": data.get("locked_username", "")}
+    if kind == "mfa_changed" and data.get("detail") in ("enrolled", "reset"):
+        if data["detail"] == "enrolled":
+            return gettext("Second factor enrolled for “%(object)s”") % thing
+        return gettext("Second factor of “%(object)s” reset") % thing
     if kind == "purged":
         return gettext("%(count)s security-log rows older than %(days)s days removed") % {
             "count": data.get("count", 0),
@@ -513,6 +545,14 @@ def describe(event: SecurityEvent) -> str:
     if data.get("detail"):
         text += f" ({data['detail']})"
     return text
+
+
+def _group_names(names: list[str]) -> str:
+    """Role and duty groups by their label (“Department leader”), others as named."""
+    from tracker.models import AdminDuty, Role
+
+    labels = {**dict(Role.choices), **dict(AdminDuty.choices)}
+    return "、".join(str(labels.get(name, name)) for name in names) or "—"
 
 
 def _path(data: dict[str, Any]) -> str:

@@ -44,7 +44,7 @@ $$;
 def create_triggers(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute(FUNCTION)
+    schema_editor.execute(FUNCTION, params=None)
     for table, purgeable in TABLES:
         argument = "'purgeable'" if purgeable else "'fixed'"
         schema_editor.execute(

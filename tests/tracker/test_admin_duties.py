@@ -6,11 +6,11 @@ from __future__ import annotations
 import io
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import openpyxl
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
-from django.utils import timezone
 
 from proposals.models import Congress, DeadlineRule, Deputy
 from tests.base import TrackerTestCase, make_user
@@ -247,9 +247,11 @@ class AuditLogPageTests(DutiesTestCase):
 
     def setUp(self) -> None:
         super().setUp()
-        moment = timezone.make_aware(datetime(2026, 3, 10, 9, 30))
+        moment = datetime(2026, 3, 10, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
         SecurityEvent.objects.create(kind="login", actor_name="zhangsan", created_at=moment)
-        SecurityEvent.objects.create(kind="login", actor_name="zhangsan", created_at=moment + timedelta(days=20))
+        SecurityEvent.objects.create(
+            kind="login", actor_name="zhangsan", created_at=moment + timedelta(days=20)
+        )
         SecurityEvent.objects.create(kind="login_failed", actor_name="zhangsan", created_at=moment)
         SecurityEvent.objects.create(kind="login", actor_name="lisi", created_at=moment)
         self.client.force_login(self.auditadmin)
@@ -264,16 +266,22 @@ class AuditLogPageTests(DutiesTestCase):
     def test_the_filters_narrow_the_list(self) -> None:
         page = self.client.get(reverse("admin:tracker_securityevent_changelist"), self.QUERY)
         self.assertEqual(page.status_code, 200)
-        self.assertEqual([(e.actor_name, e.kind) for e in page.context["cl"].result_list], [("zhangsan", "login")])
+        self.assertEqual(
+            [(e.actor_name, e.kind) for e in page.context["cl"].result_list], [("zhangsan", "login")]
+        )
         self.assertContains(page, 'name="created_at__date__gte" value="2026-03-01"')
 
     def test_a_bad_date_is_not_a_500(self) -> None:
-        page = self.client.get(reverse("admin:tracker_securityevent_changelist"), {"created_at__date__gte": "²"})
+        page = self.client.get(
+            reverse("admin:tracker_securityevent_changelist"), {"created_at__date__gte": "²"}
+        )
         self.assertIn(page.status_code, (200, 302))
 
     def test_the_download_holds_the_filtered_rows_in_the_readers_language(self) -> None:
         response = self.client.get(
-            reverse("admin:tracker_securityevent_changelist"), {**self.QUERY, "format": "xlsx"}, HTTP_ACCEPT_LANGUAGE="en"
+            reverse("admin:tracker_securityevent_changelist"),
+            {**self.QUERY, "format": "xlsx"},
+            HTTP_ACCEPT_LANGUAGE="en",
         )
         self.assertEqual(response.status_code, 200)
         rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))

@@ -33,6 +33,14 @@ ROLE_FIELDS = ("is_staff", "groups", "user_permissions")
 ALWAYS_READONLY = ("is_superuser", "last_login", "date_joined")
 
 
+def _is_administrator(user: Model | None) -> bool:
+    """A superuser or a holder of an administrator duty: only a superuser edits their
+    account (and sets their password), or one administrator could become another."""
+    if not isinstance(user, User):
+        return False
+    return user.is_superuser or user.groups.filter(name__in=AdminDuty.values).exists()
+
+
 class UserForm(UserChangeForm):
     def clean_groups(self) -> Any:
         groups = self.cleaned_data["groups"]
@@ -49,7 +57,7 @@ class UserForm(UserChangeForm):
 class UserAdmin(BaseUserAdmin):
     """Accounts are deactivated, never deleted. The system administrator edits the account,
     the security administrator its roles (but never their own); only a superuser can make
-    another superuser."""
+    another superuser, or edit the account of a superuser or of an administrator."""
 
     form = UserForm
     fieldsets = (
@@ -66,9 +74,11 @@ class UserAdmin(BaseUserAdmin):
         if user.is_superuser:
             return ("last_login", "date_joined")
         readonly = list(ALWAYS_READONLY)
-        if not user.has_perm("tracker.manage_accounts"):
+        if not user.has_perm("tracker.manage_accounts") or _is_administrator(obj):
             readonly += ACCOUNT_FIELDS
-        if not user.has_perm("tracker.manage_roles") or (obj is not None and obj.pk == user.pk):
+        # Nobody changes their own roles, nor a superuser's.
+        own_or_superuser = obj is not None and (obj.pk == user.pk or getattr(obj, "is_superuser", False))
+        if not user.has_perm("tracker.manage_roles") or own_or_superuser:
             readonly += ROLE_FIELDS
         return tuple(readonly)
 
@@ -77,8 +87,12 @@ class UserAdmin(BaseUserAdmin):
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
         # Setting someone's password is account keeping, not the security administrator's job.
-        if not (request.user.is_superuser or request.user.has_perm("tracker.manage_accounts")):
-            raise PermissionDenied
+        # Nor may anyone but a superuser set an administrator's or a superuser's password:
+        # whoever sets it could sign in as them.
+        if not request.user.is_superuser:
+            target = User.objects.filter(pk=id).first() if str(id).isdigit() else None
+            if not request.user.has_perm("tracker.manage_accounts") or _is_administrator(target):
+                raise PermissionDenied
         return super().user_change_password(request, id, form_url)
 
 

@@ -290,3 +290,46 @@ class AuditLogPageTests(DutiesTestCase):
         self.assertEqual(rows[1][2], "zhangsan")
         logged = SecurityEvent.objects.get(kind="export", actor=self.auditadmin)
         self.assertIn("kind__exact=login", logged.data["query"])
+
+
+class AdministratorAccountsTests(DutiesTestCase):
+    """No administrator can take over another's (or the superuser's) account."""
+
+    def test_the_system_administrator_cannot_set_an_administrators_or_the_superusers_password(self) -> None:
+        self.client.force_login(self.sysadmin)
+        for target in (self.secadmin, self.auditadmin, self.root):
+            with self.subTest(target=target.username):
+                url = reverse("admin:auth_user_password_change", args=[target.pk])
+                self.assertEqual(self.client.get(url).status_code, 403)
+                response = self.client.post(
+                    url, {"password1": "Taken-over-2026", "password2": "Taken-over-2026"}
+                )
+                self.assertEqual(response.status_code, 403)
+                self.assertFalse(self.refreshed(target).check_password("Taken-over-2026"))
+        self.assertEqual(
+            self.client.get(reverse("admin:auth_user_password_change", args=[self.clerk.pk])).status_code, 200
+        )
+
+    def test_the_system_administrator_cannot_edit_an_administrators_account(self) -> None:
+        self.client.force_login(self.sysadmin)
+        self.client.post(
+            reverse("admin:tracker_user_change", args=[self.auditadmin.pk]),
+            self.user_form(self.auditadmin, email="attacker@example.com", is_active=""),
+        )
+        auditadmin = self.refreshed(self.auditadmin)
+        self.assertEqual((auditadmin.email, auditadmin.is_active), ("", True))
+
+    def test_the_security_administrator_cannot_change_a_superusers_roles(self) -> None:
+        self.client.force_login(self.secadmin)
+        self.client.post(
+            reverse("admin:tracker_user_change", args=[self.root.pk]), self.user_form(self.root, is_staff="")
+        )
+        self.assertTrue(self.refreshed(self.root).is_staff)
+
+    def test_the_security_administrator_removes_a_duty_from_another_administrator(self) -> None:
+        self.client.force_login(self.secadmin)
+        self.client.post(
+            reverse("admin:tracker_user_change", args=[self.auditadmin.pk]),
+            self.user_form(self.auditadmin, groups=[]),
+        )
+        self.assertFalse(self.refreshed(self.auditadmin).groups.exists())

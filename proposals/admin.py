@@ -65,13 +65,21 @@ def recompute_deadlines(
     return TemplateResponse(request, "admin/proposals/recompute_deadlines.html", context)
 
 
-class DeadlineRuleInline(admin.TabularInline):
+class KeepHistory:
+    """Reference data is referenced by years of suggestions, letters and events: it is
+    corrected or deactivated, never deleted in the admin."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class DeadlineRuleInline(KeepHistory, admin.TabularInline):
     model = DeadlineRule
     extra = 0
 
 
 @admin.register(Congress)
-class CongressAdmin(admin.ModelAdmin):
+class CongressAdmin(KeepHistory, admin.ModelAdmin):
     list_display = ("name", "short_name", "grade_scale", "number_pattern")
     inlines = [DeadlineRuleInline]
     actions = ["recompute_open_deadlines"]
@@ -89,7 +97,7 @@ class CongressAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeadlineRule)
-class DeadlineRuleAdmin(admin.ModelAdmin):
+class DeadlineRuleAdmin(KeepHistory, admin.ModelAdmin):
     list_display = ("congress", "obligation", "count", "unit")
     list_filter = ("congress", "obligation")
     actions = ["recompute_open_deadlines"]
@@ -103,32 +111,28 @@ class DeadlineRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(KeepHistory, admin.ModelAdmin):
     list_display = ("name", "congress", "term", "meeting", "year", "opened_on")
     list_filter = ("congress", "year")
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(KeepHistory, admin.ModelAdmin):
     list_display = ("__str__", "congress")
     list_filter = ("congress",)
     search_fields = ("name",)
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(KeepHistory, admin.ModelAdmin):
     list_display = ("name", "short_name", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name", "short_name")
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        # Departments are referenced by years of records; deactivate instead.
-        return False
-
 
 @admin.register(Deputy)
-class DeputyAdmin(admin.ModelAdmin):
-    list_display = ("name", "delegation", "congress", "user")
-    list_filter = ("congress", "delegation")
+class DeputyAdmin(KeepHistory, admin.ModelAdmin):
+    list_display = ("name", "delegation", "congress", "user", "is_active")
+    list_filter = ("is_active", "congress", "delegation")
     search_fields = ("name", "delegation")
     autocomplete_fields = ("user",)

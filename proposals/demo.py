@@ -30,8 +30,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from proposals.models import Assignment, Category, Congress, Contact, Department, Deputy, Proposal, Session
 from responses.models import Commitment, CoOpinion, Feedback, Reply
+from tracker import duties
 from tracker.mfa import TOTP_NAME
-from tracker.models import Role, User
+from tracker.models import AdminDuty, Role, User
 
 SEEDS_DIR = Path(__file__).resolve().parent / "seeds"
 DEMO_PASSWORD = "demo"
@@ -87,6 +88,13 @@ CATEGORIES: dict[str, list[str]] = {
 # Placeholder deputies: (name, delegation, account). The real lead deputy of
 # No. 20240493, 陈寿, is added separately and linked to the `deputy` account.
 DEPUTY_CHEN_SHOU = "陈寿"
+# One account per administrator duty (tracker/duties.py), all signing in to /admin/.
+DUTY_ACCOUNTS: list[tuple[str, str, str]] = [
+    ("sysadmin", AdminDuty.SYSTEM, "系统管理员（演示）"),
+    ("secadmin", AdminDuty.SECURITY, "安全管理员（演示）"),
+    ("auditadmin", AdminDuty.AUDIT, "审计管理员（演示）"),
+]
+
 PLACEHOLDER_DEPUTIES: list[tuple[str, str, str]] = [
     ("张三", "龙岗代表团（演示数据）", "deputy-a"),
     ("李四", "龙岗代表团（演示数据）", "deputy-b"),
@@ -1064,10 +1072,18 @@ class DemoBuilder:
                 congress=self.congress, name=name, defaults={"delegation": delegation, "user": user}
             )
             self.deputy_users[name] = user
-        admin = self._user("admin", None, first_name="系统管理员（演示）")
+        # The superuser is for break-glass only (each of its requests is logged); the
+        # admin site's daily work is split between three administrators (三员).
+        admin = self._user("admin", None, first_name="超级用户（仅限应急，演示）")
         if not (admin.is_superuser and admin.is_staff):
             admin.is_superuser = admin.is_staff = True
             admin.save(update_fields=["is_superuser", "is_staff"])
+        duties.sync()
+        for username, duty, name in DUTY_ACCOUNTS:
+            account = self._user(username, duty, first_name=name)
+            if not account.is_staff:
+                account.is_staff = True
+                account.save(update_fields=["is_staff"])
         self._enrol_demo_authenticators()
 
         recess_sequence = 0

@@ -60,8 +60,9 @@ class ProposalForm(forms.ModelForm):
         self.fields["category"].queryset = Category.objects.select_related("parent").order_by(
             "congress", "parent__name", "name"
         )
-        self.fields["lead_deputy"].queryset = Deputy.objects.all()
-        self.fields["co_signers"].queryset = Deputy.objects.all()
+        # A deputy who left (deactivated) cannot be named on a new suggestion.
+        self.fields["lead_deputy"].queryset = Deputy.objects.filter(is_active=True)
+        self.fields["co_signers"].queryset = Deputy.objects.filter(is_active=True)
         # One field for the supervising leader: any name and title may be typed, and the
         # accounts that may supervise (congress staff and department leaders) are offered
         # as the user types; choosing one links the account, which then gets the key

@@ -355,7 +355,9 @@ class _Resolver:
             for key in keys:
                 self.departments[key].append(department)
         self.deputies: dict[str, list[Deputy]] = defaultdict(list)
-        for deputy in Deputy.objects.filter(congress=self.congress).only("pk", "name", "congress_id"):
+        for deputy in Deputy.objects.filter(congress=self.congress).only(
+            "pk", "name", "congress_id", "is_active"
+        ):
             self.deputies[normalise_name(deputy.name)].append(deputy)
         # The deputies the sheet names but the congress lacks, one unsaved Deputy per name
         # (apply_sheet creates them), so that Proposal.check_deputies tells them apart.
@@ -457,6 +459,9 @@ class _Resolver:
             )
             return None
         if found:
+            if not found[0].is_active:
+                error(column, gettext("%(name)s is no longer active.") % {"name": name})
+                return None
             return found[0]
         row.new_deputies.add(name)
         return None

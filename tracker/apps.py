@@ -12,15 +12,28 @@ class TrackerConfig(AppConfig):
     verbose_name = _("Accounts and roles")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from tracker import audit, duties
+
+        audit.connect()
+        # After every migrate: the three administrators' groups hold exactly their
+        # permissions, including those of apps installed since (django-otp, django-axes).
+        post_migrate.connect(duties.sync_after_migrate, dispatch_uid="tracker_sync_duties")
+
         # Role groups are named by their code (congress_staff …), which the code looks them
         # up by; people read them by the role's name, in the admin's lists, filters and
         # pickers alike.
         from django.contrib.auth.models import Group
 
-        from tracker.models import Role
+        from tracker.models import AdminDuty, Role
 
         def group_name(group: Group) -> str:
-            return str(Role(group.name).label) if group.name in Role.values else group.name
+            if group.name in Role.values:
+                return str(Role(group.name).label)
+            if group.name in AdminDuty.values:
+                return str(AdminDuty(group.name).label)
+            return group.name
 
         Group.__str__ = group_name  # type: ignore[method-assign,assignment]
 

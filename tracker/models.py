@@ -7,11 +7,14 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from tracker.appendonly import AppendOnlyModel, AppendOnlyQuerySet
 
 if TYPE_CHECKING:
     from proposals.models import Deputy
@@ -24,6 +27,15 @@ class Role(models.TextChoices):
     DEPT_CLERK = "dept_clerk", _("Department clerk")
     DEPT_LEADER = "dept_leader", _("Department leader")
     DEPUTY = "deputy", _("Deputy")
+
+
+class AdminDuty(models.TextChoices):
+    """The three administrators of a graded-protection system (三员), each an auth group
+    holding only its own permissions (tracker/duties.py); none can do another's job."""
+
+    SYSTEM = "system_admin", _("System administrator")
+    SECURITY = "security_admin", _("Security administrator")
+    AUDIT = "audit_admin", _("Audit administrator")
 
 
 class Channel(models.TextChoices):
@@ -70,6 +82,11 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        permissions = [
+            # The admin's user page is split between two duties (tracker/duties.py).
+            ("manage_accounts", _("Can edit accounts: names, contact details, department, active")),
+            ("manage_roles", _("Can change roles: groups, permissions, admin-site access")),
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
@@ -261,6 +278,7 @@ class ApiToken(models.Model):
             token = cls.objects.create(
                 user=user, digest=_token_digest(key), prefix=key[:8], created_by=by, expires_at=expires_at
             )
+            token._log(SecurityEvent.Kind.TOKEN_CREATED, by=by)
         return token, key
 
     def touch(self, now: datetime | None = None) -> None:
@@ -285,6 +303,12 @@ class ApiToken(models.Model):
             raise InvalidTransition(gettext("This API token is already revoked."))
         self.revoked_at = now
         self.revoked_by = by
+        self._log(SecurityEvent.Kind.TOKEN_REVOKED, by=by)
+
+    def _log(self, kind: str, *, by: User) -> None:
+        from tracker import audit
+
+        audit.record(kind, user=by, obj=self, owner=self.user.get_username(), prefix=self.prefix)
 
 
 class MfaReset(models.Model):
@@ -347,3 +371,99 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task}{tuple(self.args)}"
+
+
+class SecurityEventQuerySet(AppendOnlyQuerySet["SecurityEvent"]):
+    def older_than(self, days: int) -> SecurityEventQuerySet:
+        return self.filter(created_at__lt=timezone.now() - timedelta(days=days))
+
+
+class SecurityEvent(AppendOnlyModel):
+    """One line of the security log (安全审计): sign-ins and failures, role and permission
+    changes, configuration changes with their before and after values, downloads of
+    personal data, API keys, and every request of a superuser. Written by tracker.audit;
+    stores codes and values, rendered in the reader's language (``describe``). Append-only:
+    on PostgreSQL a trigger refuses UPDATE and DELETE; ``purge_audit`` may remove rows
+    older than AUDIT_RETENTION_DAYS and nothing else."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("signed in")
+        LOGOUT = "logout", _("signed out")
+        LOGIN_FAILED = "login_failed", _("sign-in failed")
+        LOCKED_OUT = "locked_out", _("locked out")
+        LOCKOUT_RELEASED = "lockout_released", _("lockout released")
+        MFA_VERIFIED = "mfa_verified", _("second factor verified")
+        MFA_FAILED = "mfa_failed", _("second factor failed")
+        MFA_CHANGED = "mfa_changed", _("second factor enrolled or reset")
+        PASSWORD_CHANGED = "password_changed", _("password changed")
+        ROLE_CHANGED = "role_changed", _("roles or permissions changed")
+        CONFIG_CREATED = "config_created", _("configuration added")
+        CONFIG_CHANGED = "config_changed", _("configuration changed")
+        CONFIG_DELETED = "config_deleted", _("configuration deleted")
+        EXPORT = "export", _("personal data downloaded")
+        TOKEN_CREATED = "token_created", _("API key created")
+        TOKEN_REVOKED = "token_revoked", _("API key revoked")
+        SUPERUSER_REQUEST = "superuser_request", _("superuser request (break-glass)")
+        PURGED = "purged", _("old audit rows purged")
+
+    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("event"), max_length=24, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    # The username as it was (or as typed, for a failed sign-in); kept if the account changes.
+    actor_name = models.CharField(_("username"), max_length=150, blank=True, db_index=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    objects = SecurityEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("security event")
+        verbose_name_plural = _("security log")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    kind__in=[
+                        "login",
+                        "logout",
+                        "login_failed",
+                        "locked_out",
+                        "lockout_released",
+                        "mfa_verified",
+                        "mfa_failed",
+                        "mfa_changed",
+                        "password_changed",
+                        "role_changed",
+                        "config_created",
+                        "config_changed",
+                        "config_deleted",
+                        "export",
+                        "token_created",
+                        "token_revoked",
+                        "superuser_request",
+                        "purged",
+                    ]
+                ),
+                name="tracker_securityevent_kind_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "-created_at"], name="securityevent_kind_idx")]
+
+    def __str__(self) -> str:
+        return f"{timezone.localtime(self.created_at):%Y-%m-%d %H:%M:%S} {self.get_kind_display()}"
+
+    def describe(self) -> str:
+        """What happened, in the reader's language."""
+        from tracker.audit import describe
+
+        return describe(self)

@@ -148,6 +148,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # The security log: downloads of personal data and every superuser request (tracker/audit.py).
+    "tracker.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After OTPMiddleware: holds a session that still owes its second factor.
     "tracker.mfa.MfaRequiredMiddleware",
@@ -478,6 +480,15 @@ SPECTACULAR_SETTINGS = {
         "CommitmentStatusEnum": "responses.models.Commitment.Status",
     },
 }
+
+# The security log (tracker.SecurityEvent) keeps rows at least this many days; purge_audit
+# removes older ones only. The Cybersecurity Law (art. 21) asks for six months: 180 is the
+# floor, and a lower value is refused.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
+if AUDIT_RETENTION_DAYS < 180:
+    raise ImproperlyConfigured(
+        f"AUDIT_RETENTION_DAYS must be at least 180 (six months of logs), got {AUDIT_RETENTION_DAYS}"
+    )
 
 # Names shown for each role group (see tracker.roles).
 ROLE_LABELS = {

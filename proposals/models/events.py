@@ -17,7 +17,7 @@ from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tracker.workflow import InvalidTransition
+from tracker.appendonly import AppendOnlyModel, AppendOnlyQuerySet
 
 if TYPE_CHECKING:
     from proposals.models.assignments import Assignment
@@ -36,7 +36,7 @@ def _json(value: Any) -> Any:
     return value
 
 
-class ProposalEventQuerySet(models.QuerySet["ProposalEvent"]):
+class ProposalEventQuerySet(AppendOnlyQuerySet["ProposalEvent"]):
     def visible_to(self, user: User) -> ProposalEventQuerySet:
         """The events of one suggestion's timeline this user may read (filter by suggestion
         first). Staff read everything. A department reads every event of its own
@@ -73,8 +73,10 @@ class ProposalEventQuerySet(models.QuerySet["ProposalEvent"]):
         return self.filter(own | shared).filter(Q(current) | Q(pk__lte=models.Subquery(left_at)))
 
 
-class ProposalEvent(models.Model):
-    """Append-only audit trail: who did what to a suggestion, when, from, to and why."""
+class ProposalEvent(AppendOnlyModel):
+    """Append-only audit trail: who did what to a suggestion, when, from, to and why.
+    Neither its rows nor its QuerySet can be changed or deleted (tracker.appendonly); on
+    PostgreSQL a trigger refuses UPDATE and DELETE too."""
 
     class Kind(models.TextChoices):
         LOGGED = "logged", _("logged")
@@ -149,11 +151,6 @@ class ProposalEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        if self.pk is not None:
-            raise InvalidTransition("Events are append-only.")
-        super().save(*args, **kwargs)
 
     @classmethod
     def record(

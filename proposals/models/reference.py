@@ -330,6 +330,9 @@ class Deputy(models.Model):
         related_name="deputy",
         verbose_name=_("account"),
     )
+    # A deputy who left is deactivated, never deleted: their suggestions keep them, new
+    # suggestions cannot name them.
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         verbose_name = _("deputy")

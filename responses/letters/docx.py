@@ -234,7 +234,8 @@ def chinese_date(day: date) -> str:
 def letter_content(reply: Reply, *, show_phones: bool) -> Letter:
     """The letter's lines; phone numbers masked unless ``show_phones`` (tracker.privacy)."""
     proposal = reply.assignment.proposal
-    department = reply.assignment.department.name
+    # The name the unit had when it signed, even if it was renamed since.
+    department = reply.signer
     lead = proposal.lead_deputy.name
     salutation = f"尊敬的{lead}等代表：" if proposal.co_signers.exists() else f"尊敬的{lead}代表："
     body = reply.body if show_phones else mask_phones(reply.body)
@@ -281,7 +282,7 @@ def body_paragraphs(body: str) -> list[LetterParagraph]:
 
 def letter_filename(reply: Reply, ext: str) -> str:
     """ "20240493-深圳市龙岗区人民政府-答复函.docx", with characters no file system accepts removed."""
-    name = f"{reply.assignment.proposal.number}-{reply.assignment.department.name}-答复函"
+    name = f"{reply.assignment.proposal.number}-{reply.signer}-答复函"
     return re.sub(r'[\\/:*?"<>|\s]+', "", name) + "." + ext.lstrip(".")
 
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from proposals.models import Department, Proposal, ProposalEvent, Rule
 from responses.evidence import check_evidence
 from responses.models.replies import Reply
+from tracker.appendonly import AppendOnlyModel, AppendOnlyQuerySet
 from tracker.validators import refuse_future
 from tracker.workflow import (
     STAFF,
@@ -448,8 +449,9 @@ def evidence_path(instance: Evidence, filename: str) -> str:
     return f"evidence/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
-class ProgressReport(models.Model):
-    """A department's report on a commitment (落实情况): what was done, how far, with evidence."""
+class ProgressReport(AppendOnlyModel):
+    """A department's report on a commitment (落实情况): what was done, how far, with evidence.
+    Append-only (tracker.appendonly): a report is never changed or removed once made."""
 
     class Kind(models.TextChoices):
         PROGRESS = "progress", _("progress report")
@@ -465,6 +467,8 @@ class ProgressReport(models.Model):
     milestone = models.CharField(_("milestone reached"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("reported at"), default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("progress report")
@@ -524,8 +528,8 @@ class Evidence(models.Model):
         return reverse("responses:evidence", args=[self.pk])
 
 
-class CommitmentComment(models.Model):
-    """A deputy's comment on a promise made to them."""
+class CommitmentComment(AppendOnlyModel):
+    """A deputy's comment on a promise made to them. Append-only (tracker.appendonly)."""
 
     commitment = models.ForeignKey(
         Commitment, on_delete=models.PROTECT, related_name="comments", verbose_name=_("commitment")
@@ -533,6 +537,8 @@ class CommitmentComment(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField(_("comment"))
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("comment on a commitment")

@@ -207,6 +207,9 @@ class Reply(models.Model):
         verbose_name=_("signed off by"),
     )
     sent_on = models.DateField(_("sent on"), null=True, blank=True)
+    # The signing body's name as it was when the reply was sent: the letter and the pages
+    # keep it if the department is renamed later.
+    signed_by_name = models.CharField(_("signed by (as sent)"), max_length=100, blank=True)
     feedback_due_on = models.DateField(_("feedback due on"), null=True, blank=True)
     # Set when the feedback window passed without a rating ("no feedback", counted apart
     # from 满意; design.md §4).
@@ -263,6 +266,11 @@ class Reply(models.Model):
         when ReplyQuerySet.with_phone_rule_for fetched them."""
         proposal = self.assignment.proposal
         return proposal.may_see_phones(user, assignments=getattr(proposal, "viewer_assignments", None))
+
+    @property
+    def signer(self) -> str:
+        """The signing body: its name as sent, or today's name for a reply not sent yet."""
+        return self.signed_by_name or self.assignment.department.name
 
     @property
     def copy_to_list(self) -> list[str]:
@@ -428,6 +436,7 @@ class Reply(models.Model):
                 fields={
                     "approved_by": by,
                     "sent_on": sent_on,
+                    "signed_by_name": self.assignment.department.name,
                     "feedback_due_on": feedback_due.due_on,
                     "department_grade": self.department_grade or self.grade,
                 },

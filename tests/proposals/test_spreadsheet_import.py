@@ -280,6 +280,11 @@ class RowErrorTests(SpreadsheetTestCase):
         Department.objects.filter(pk=self.co_dept.pk).update(is_active=False)
         self.assert_error([row()], 3, "会办单位", "no longer active")
 
+    def test_it_refuses_an_inactive_deputy_without_creating_another(self) -> None:
+        Deputy.objects.filter(pk=self.other_deputy.pk).update(is_active=False)
+        self.assert_error([row()], 3, "附议代表", "王芳 is no longer active")
+        self.assertEqual(Deputy.objects.filter(name="王芳").count(), 1)
+
     def test_it_refuses_a_lead_unit_that_also_co_handles(self) -> None:
         self.assert_error(
             [row(co="龙岗区发展和改革局、龙岗区住房和建设局")], 3, "会办单位", "is the lead unit"

@@ -38,9 +38,15 @@ class Command(BaseCommand):
             ("clerk", f"department clerk, {LEAD_UNIT_20240493}"),
             ("leader", f"department leader, {LEAD_UNIT_20240493}"),
             ("deputy", "deputy 陈寿, lead deputy of No. 20240493"),
-            ("admin", "superuser, /admin/"),
+            (
+                "sysadmin",
+                "system administrator, /admin/: accounts, departments, deputies, congress and rules",
+            ),
+            ("secadmin", "security administrator, /admin/: roles and groups, MFA resets, lockouts"),
+            ("auditadmin", "audit administrator, /admin/: reads and downloads the security log"),
+            ("admin", "superuser, /admin/: break-glass only, every request is logged"),
         ):
-            self.stdout.write(f"  {username:<8} {role}")
+            self.stdout.write(f"  {username:<10} {role}")
         self.stdout.write(
             "Also, same password: <unit>-clerk and <unit>-leader for every other department "
             "(e.g. longgang-drc-clerk, pingshan-gov-leader), and deputy-a … deputy-h for the "

@@ -324,6 +324,8 @@ def _names(model: type[models.Model], pks: Iterable[Any]) -> list[str]:
                 "content_type__app_label", "codename"
             )
         )
+    if model._meta.label == "auth.Group":  # by code: rendered by its label when read
+        return sorted(model._default_manager.filter(pk__in=list(pks)).values_list("name", flat=True))
     return sorted(str(obj) for obj in model._default_manager.filter(pk__in=list(pks)))
 
 
@@ -367,6 +369,8 @@ def _m2m_receiver(field: str) -> Callable[..., None]:
 def _name_of(obj: models.Model) -> str:
     if obj._meta.label == "auth.Permission":
         return f"{obj.content_type.app_label}.{obj.codename}"  # type: ignore[attr-defined]
+    if obj._meta.label == "auth.Group":
+        return str(obj.name)  # type: ignore[attr-defined]
     return str(obj)
 
 

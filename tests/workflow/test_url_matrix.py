@@ -228,7 +228,7 @@ MATRIX: dict[str, tuple[Any, ...]] = {
     "admin:app_list":                 ADMIN_PAGE,
     "admin/(?P<url>.*)$":             (ADMIN_LOGIN,) * 12 + (404,),
     "admin:auth_user_password_change": ADMIN_PAGE,
-    **admin_model("auth.group"),
+    **admin_model("auth.group", delete=403),
     # django-axes: the counts in force may only be removed (unlocking: its change page
     # sends back to the list); its logs are written by sign-ins only.
     **admin_model("axes.accessattempt", add=403, change=MOVED, delete=MOVED),
@@ -238,16 +238,17 @@ MATRIX: dict[str, tuple[Any, ...]] = {
     **admin_model("otp_totp.totpdevice"),
     "admin:otp_totp_totpdevice_config":  ADMIN_PAGE,
     "admin:otp_totp_totpdevice_qrcode":  ADMIN_PAGE,
-    **admin_model("tracker.mfareset", add=403, delete=403),  # made on the reset page, kept
-    **admin_model("tracker.user"),
+    **admin_model("tracker.mfareset", add=403, delete=403),
+    **admin_model("tracker.securityevent", add=403, delete=403),  # written by the system only  # made on the reset page, kept
+    **admin_model("tracker.user", delete=403),  # kept with its history: deactivated, never deleted
     **admin_model("tracker.apitoken", add=403, delete=403),  # made on the token page, never deleted
     **admin_model("tracker.outboxmessage", add=403, delete=403),
-    **admin_model("proposals.congress"),
-    **admin_model("proposals.deadlinerule"),
-    **admin_model("proposals.session"),
-    **admin_model("proposals.category"),
+    **admin_model("proposals.congress", delete=403),
+    **admin_model("proposals.deadlinerule", delete=403),
+    **admin_model("proposals.session", delete=403),
+    **admin_model("proposals.category", delete=403),
     **admin_model("proposals.department", delete=403),
-    **admin_model("proposals.deputy"),
+    **admin_model("proposals.deputy", delete=403),  # kept with its history: deactivated, never deleted
 }
 # fmt: on
 
@@ -363,7 +364,7 @@ class UrlMatrixTests(PersonaFixture):
                 model: model._default_manager.first()
                 for model in admin_site._registry
                 if model._meta.app_label in ("axes", "otp_static", "otp_totp")
-                or model._meta.label == "tracker.MfaReset"
+                or model._meta.label in ("tracker.MfaReset", "tracker.SecurityEvent")
             },
             **{
                 model: model._default_manager.first()

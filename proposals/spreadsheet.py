@@ -244,6 +244,9 @@ def extract_sheet(data: bytes, name: str = "") -> SheetData:
             sheet = workbook.worksheets[0]
             # Some programs write a wrong sheet size; without this, rows past it are not read.
             sheet.reset_dimensions()
+            past = _row_past(sheet, max_rows)
+            if past is not None:
+                raise SheetUnreadable(_too_many_rows(past, max_rows))
             top = sheet.iter_rows(
                 max_row=HEADER_SEARCH_ROWS, max_col=settings.SPREADSHEET_MAX_COLUMNS, values_only=True
             )
@@ -269,14 +272,7 @@ def extract_sheet(data: bytes, name: str = "") -> SheetData:
             try:
                 for number, values in enumerate(below, start=header_row + 1):
                     if number > max_rows:
-                        raise SheetUnreadable(
-                            gettext(
-                                "Row %(row)s: the sheet goes on past row %(max)s, the most a list may "
-                                "have. Split the list into several files (or delete the empty rows "
-                                "below it)."
-                            )
-                            % {"row": f"{number:,}", "max": f"{max_rows:,}"}
-                        )
+                        raise SheetUnreadable(_too_many_rows(number, max_rows))
                     cells = {field: cell_text(values[index]) for field, index in columns.items()}
                     if any(cells.values()):
                         rows.append((number, cells))
@@ -295,6 +291,47 @@ def extract_sheet(data: bytes, name: str = "") -> SheetData:
     # The file's column order, so that each row's errors can be listed in it.
     ordered = dict(sorted(headers.items(), key=lambda item: columns[item[0]]))
     return SheetData(headers=ordered, rows=rows)
+
+
+def _too_many_rows(number: int, max_rows: int) -> str:
+    return gettext(
+        "Row %(row)s: the sheet goes on past row %(max)s, the most a list may have. Split the "
+        "list into several files (or delete the empty rows below it)."
+    ) % {"row": f"{number:,}", "max": f"{max_rows:,}"}
+
+
+# A row element of the sheet's XML (<row r="7" …>, or <x:row …> with a namespace prefix).
+ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
+
+
+def _row_past(sheet: Any, max_rows: int) -> int | None:
+    """The number of the first row past ``max_rows``, or None, found by counting the row
+    elements of the sheet's XML as it is unpacked (a regular expression, at C speed), before
+    openpyxl parses it at Python speed (about 7,000 rows a second): a sheet of 50,000 rows is
+    refused in a tenth of a second instead of four. Rows are numbered upwards, so the
+    max_rows + 1st element is past the cap."""
+    try:
+        source = sheet._get_source()  # openpyxl's read-only sheet: its XML, streamed from the zip
+    except AttributeError:
+        return None
+    count, tail = 0, b""
+    with source:
+        while True:
+            chunk = source.read(1 << 20)
+            buffer = tail + chunk
+            # Tags starting in the last 64 bytes may be cut; they are counted with the next chunk.
+            cut = len(buffer) if not chunk else max(len(buffer) - 64, 0)
+            for match in ROW_TAG.finditer(buffer, 0, cut + 64 if not chunk else len(buffer)):
+                if match.start() >= cut:
+                    break
+                count += 1
+                if count > max_rows:
+                    found = ROW_NUMBER.search(buffer, match.start(), match.start() + 300)
+                    return int(found.group(1)) if found else max_rows + 1
+            if not chunk:
+                return None
+            tail = buffer[cut:]
 
 
 def _find_header(rows: list[tuple[int, tuple[Any, ...]]]) -> tuple[int, dict[str, int], list[str]] | None:

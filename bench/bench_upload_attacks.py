@@ -171,7 +171,8 @@ def build_exe_in_docx(path: Path) -> None:
         archive.writestr("[Content_Types].xml", CONTENT_TYPES_DOCX)
         archive.writestr(
             "word/document.xml",
-            f'<w:document xmlns:w="{W_NS}"><w:body><w:p><w:r><w:t>进展情况</w:t></w:r></w:p></w:body></w:document>',
+            f'<w:document xmlns:w="{W_NS}"><w:body><w:p><w:r><w:t>进展情况</w:t></w:r></w:p>'
+            "</w:body></w:document>",
         )
         archive.writestr("payload.exe", EXE + os.urandom(64 * 1024))
 
@@ -338,7 +339,8 @@ def print_table(results: list[dict[str, object]]) -> None:
     print("|---|---:|---|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
         print(
-            f"| {r['attack']} | {r['size'] / MB:.2f} MB | {'yes' if r['refused'] else '**NO**'} | {r['status']} "
+            f"| {r['attack']} | {r['size'] / MB:.2f} MB | {'yes' if r['refused'] else '**NO**'} "
+            f"| {r['status']} "
             f"| {r['seconds']:.2f} s | {r['traced_mb']:.1f} MB | {r['rss_mb']:.1f} MB "
             f"| {r['written_mb']:.2f} MB | {r['kept']} B | {r['message']} |"
         )
@@ -346,7 +348,8 @@ def print_table(results: list[dict[str, object]]) -> None:
     worst_memory = max(max(float(r["traced_mb"]), float(r["rss_mb"])) for r in results)  # type: ignore[arg-type]
     ok = all(r["refused"] for r in results) and worst_time < 2 and worst_memory < 300
     print(
-        f"\nslowest {worst_time:.2f} s, most memory {worst_memory:.1f} MB: {'target met' if ok else 'TARGET MISSED'}"
+        f"\nslowest {worst_time:.2f} s, most memory {worst_memory:.1f} MB: "
+        f"{'target met' if ok else 'TARGET MISSED'}"
     )
 
 

@@ -102,7 +102,7 @@ class BoundedUploadHandler(FileUploadHandler):
         input_data: Any,
         META: dict[str, Any],
         content_length: int,
-        boundary: bytes,
+        boundary: str,
         encoding: str | None = None,
     ) -> None:
         # As Django's own handlers decide: a small request is kept in memory.
@@ -120,7 +120,7 @@ class BoundedUploadHandler(FileUploadHandler):
             self.file = io.BytesIO()
         else:
             self.file = TemporaryUploadedFile(
-                self.file_name, self.content_type, 0, self.charset, self.content_type_extra
+                self.file_name or "", self.content_type, 0, self.charset, self.content_type_extra
             )
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:

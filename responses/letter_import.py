@@ -458,9 +458,10 @@ def letter_refusal(upload: Upload) -> str:
     return ""
 
 
-def checked_uploads(uploads: Iterable[Upload]) -> list[Upload]:
+def checked_uploads(uploads: Iterable[Upload], *, skip_refused: bool = False) -> list[Upload]:
     """The letters of an upload (a zip's one by one), each checked by its content; when any
-    file is refused, UploadRefused naming every one of them."""
+    file is refused, UploadRefused naming every one of them (or, with skip_refused, the
+    others only: import_letters, whose preview already listed the refused as failed)."""
     files: list[Upload] = []
     refused: list[str] = []
     for item in expand_uploads(uploads):
@@ -472,17 +473,19 @@ def checked_uploads(uploads: Iterable[Upload]) -> list[Upload]:
             refused.append(reason)
         else:
             files.append(item)
-    if refused:
+    if refused and not skip_refused:
         raise UploadRefused(refused)
     return files
 
 
-def stage_upload(uploads: Sequence[Upload], *, by: User, max_letters: int | None = None) -> LetterImport:
+def stage_upload(
+    uploads: Sequence[Upload], *, by: User, max_letters: int | None = None, skip_refused: bool = False
+) -> LetterImport:
     """Keep the files of an upload for its preview (nothing is archived yet). A zip's letters
     are kept one by one, so that each archived letter has its own file. Every file is
     checked by its content first; a file refused (UploadRefused) or an upload holding more
     than max_letters (TooManyLetters) refuses the upload, and nothing of it is kept."""
-    files = checked_uploads(uploads)
+    files = checked_uploads(uploads, skip_refused=skip_refused)
     if max_letters is not None and len(files) > max_letters:
         raise TooManyLetters(
             gettext(

@@ -6,9 +6,11 @@ import io
 import shutil
 import tempfile
 import zipfile
+from io import StringIO
 from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 
@@ -120,6 +122,19 @@ class LetterRefusalTests(RefusalTestCase):
         batch = LetterImport.objects.get()
         self.assertRedirects(response, batch.get_absolute_url(), fetch_redirect_response=False)
         self.assertEqual(batch.files.count(), 3)
+
+
+class ImportCommandRefusalTests(RefusalTestCase):
+    def test_the_command_imports_the_letters_and_keeps_no_file_it_refuses(self) -> None:
+        folder = Path(tempfile.mkdtemp(prefix="letters-dir-"))
+        self.addCleanup(shutil.rmtree, folder, True)
+        (folder / "20240493.txt").write_bytes(SEED.read_bytes())
+        (folder / "setup.txt").write_bytes(EXE)
+        err = StringIO()
+        call_command("import_letters", str(folder), "--yes", "--user", "staff", stdout=StringIO(), stderr=err)
+        self.assertIn("setup.txt", err.getvalue())
+        kept = LetterImportFile.objects.values_list("original_name", flat=True)
+        self.assertEqual(list(kept), ["20240493.txt"])
 
 
 class EvidenceRefusalTests(RefusalTestCase):

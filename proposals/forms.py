@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from proposals.models import Category, Congress, Contact, Department, Deputy, Proposal, Session
 from tracker.forms import PastDateField
 from tracker.models import Role, User
+from tracker.uploads import BoundedFileField
 
 
 class DateInput(forms.DateInput):
@@ -248,9 +251,7 @@ class ContactForm(forms.Form):
 class SpreadsheetImportForm(forms.Form):
     """A suggestion list (交办清单, .xlsx) with the session and dates that apply to all its rows."""
 
-    MAX_BYTES = 20 * 1024 * 1024
-
-    file = forms.FileField(
+    file = BoundedFileField(
         label=_("Suggestion list (.xlsx)"),
         widget=forms.ClearableFileInput(
             attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -271,8 +272,13 @@ class SpreadsheetImportForm(forms.Form):
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        if upload.size > self.MAX_BYTES:
-            raise ValidationError(gettext("The file is larger than 20 MB."), code="too_large")
+        # Bounded while it streamed in (tracker.uploads); this covers a form built by hand.
+        if upload.size > settings.SPREADSHEET_MAX_BYTES:
+            raise ValidationError(
+                gettext("The file is larger than %(limit)s.")
+                % {"limit": filesizeformat(settings.SPREADSHEET_MAX_BYTES)},
+                code="too_large",
+            )
         return upload
 
     def clean(self) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from proposals.access import require
 from proposals.forms import SpreadsheetImportForm
 from proposals.models import SpreadsheetImport
+from tracker.uploads import bounded_upload
 from tracker.workflow import InvalidTransition
 
 # The preview lists every row with an error, then this many rows that are ready; the
@@ -35,23 +37,30 @@ def _get_import(request: HttpRequest, pk: int) -> SpreadsheetImport:
     return get_object_or_404(queryset, pk=pk)
 
 
+@bounded_upload("spreadsheet")
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
+    """Read the list once at upload; a file that is not one is refused here, never kept."""
     require(request, "staff")
     form = SpreadsheetImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        upload = SpreadsheetImport.stage(
-            data["file"].read(),
-            name=data["file"].name,
-            session=data["session"],
-            received_on=data["received_on"],
-            assigned_on=data["assigned_on"],
-            by=request.user,
-        )
-        return redirect(upload)
-    recent = SpreadsheetImport.objects.select_related("session", "uploaded_by")[:10]
+        try:
+            upload = SpreadsheetImport.stage(
+                data["file"].read(),
+                name=data["file"].name,
+                session=data["session"],
+                received_on=data["received_on"],
+                assigned_on=data["assigned_on"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            return redirect(upload)
+    recent = SpreadsheetImport.objects.select_related("session", "uploaded_by").defer("sheet")[:10]
     return render(request, "proposals/import_upload.html", {"form": form, "recent": recent})
 
 
@@ -66,6 +75,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "actions": upload.actions(request.user),
         "refresh_seconds": refresh,
         "stuck_after_minutes": settings.IMPORT_STUCK_AFTER // 60,
+        "staged_hours": settings.STAGED_UPLOAD_HOURS,
     }
     if upload.status == SpreadsheetImport.Status.PREVIEWED:
         preview = upload.read()
@@ -80,7 +90,9 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ready_count=len(ready),
             earlier=SpreadsheetImport.objects.filter(
                 sha256=upload.sha256, status=SpreadsheetImport.Status.APPLIED
-            ).first(),
+            )
+            .defer("sheet")
+            .first(),
             form=SpreadsheetImportForm(initial={"session": upload.session_id}),
         )
     return render(request, "proposals/import_preview.html", context)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -20,6 +21,7 @@ from responses.letter_import import (
     LetterPreview,
     TooManyLetters,
     Upload,
+    UploadRefused,
     apply_import,
     discard_import,
     preview_batch,
@@ -28,6 +30,7 @@ from responses.letter_import import (
 )
 from responses.models import ArchivedLetter, LetterImport
 from tracker.paging import paginate
+from tracker.uploads import bounded_upload
 from tracker.workflow import InvalidTransition
 
 # Letters one upload on the page may hold: its preview reads them all in one request
@@ -46,15 +49,19 @@ class LetterUploadForm(forms.Form):
     )
 
 
+@bounded_upload("letters")
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def letter_import_upload(request: HttpRequest) -> HttpResponse:
+    """Every file is checked by its content at upload; a refused upload is not kept."""
     require(request, "staff")
     form = LetterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         uploads = [Upload(name=f.name, data=f.read()) for f in form.cleaned_data["files"]]
         try:
             batch = stage_upload(uploads, by=request.user, max_letters=WEB_MAX_LETTERS)
+        except UploadRefused as exc:
+            form.add_error("files", exc.reasons)
         except TooManyLetters as exc:
             form.add_error("files", str(exc))
         else:
@@ -69,7 +76,11 @@ def letter_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The preview of an upload; once confirmed, what it imported."""
     require(request, "staff")
     batch = get_object_or_404(LetterImport.objects.select_related("created_by", "decided_by"), pk=pk)
-    context: dict[str, Any] = {"batch": batch, "actions": batch.actions(request.user)}
+    context: dict[str, Any] = {
+        "batch": batch,
+        "actions": batch.actions(request.user),
+        "staged_hours": settings.STAGED_UPLOAD_HOURS,
+    }
     if batch.status == LetterImport.Status.PREVIEWED:
         summary = preview_batch(batch)
         order = {LetterPreview.FAILED: 0, LetterPreview.NEW: 1, LetterPreview.UNCHANGED: 2}

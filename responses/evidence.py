@@ -4,12 +4,12 @@ An upload is accepted only if its bytes are one of the allowed kinds (PDF, PNG, 
 Word .docx) and its name's extension agrees with them, within the size limit. A file
 renamed to look like a PDF, or a .docx that is not a Word document inside, is refused
 with a message saying which file and why. ``filetype`` reads the magic numbers; a .docx
-is also opened as a zip to check that a Word document is really in it.
+is also looked into as a zip (tracker/archives.py): a Word document and nothing else, no
+program or macros inside, no zip bomb.
 """
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -19,6 +19,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
+
+from tracker.archives import ArchiveRefused, check_ooxml
 
 # Detected MIME type → the extensions a file of that type may carry, and its label.
 ALLOWED: dict[str, tuple[frozenset[str], str]] = {
@@ -58,7 +60,7 @@ def check_evidence(upload: UploadedFile) -> CheckedFile:
     kind = filetype.guess(head)
     content_type = kind.mime if kind else ""
     if content_type == "application/zip" or content_type.endswith("wordprocessingml.document"):
-        content_type = _docx_or_zip(upload)
+        content_type = _docx_or_zip(upload, name)
     extension = PurePath(name).suffix.lower()
     allowed = ALLOWED.get(content_type)
     if allowed is None:
@@ -77,15 +79,14 @@ def check_evidence(upload: UploadedFile) -> CheckedFile:
     return CheckedFile(content_type=content_type, size=size)
 
 
-def _docx_or_zip(upload: UploadedFile) -> str:
-    """A .docx is a zip holding word/document.xml; any other zip is not evidence."""
+def _docx_or_zip(upload: UploadedFile, name: str) -> str:
+    """A .docx is a Word document inside and nothing else: its [Content_Types].xml declares
+    the main document, every member is a part of it, no program or macros anywhere, and it
+    cannot unpack into a zip bomb (tracker/archives.py). Any other zip is not evidence."""
     try:
-        with zipfile.ZipFile(upload) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError):
-        return ""
+        check_ooxml(upload, name, kind="docx")
+    except ArchiveRefused as exc:
+        raise ValidationError(str(exc), code="bad_type") from None
     finally:
         upload.seek(0)
-    if "[Content_Types].xml" in names and "word/document.xml" in names:
-        return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    return "application/zip"
+    return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

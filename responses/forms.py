@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from proposals.models import Congress, Department
 from responses.models import Commitment, Feedback, Reply
 from tracker.forms import PastDateField
+from tracker.uploads import BoundedFileField
 
 
 class DateInput(forms.DateInput):
@@ -198,8 +200,9 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
-class MultipleFileField(forms.FileField):
-    """Several files in one input (Django's documented pattern); the content check is the model's."""
+class MultipleFileField(BoundedFileField):
+    """Several files in one input (Django's documented pattern), each bounded while it
+    streamed in (tracker.uploads); the content check is the model's."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault(
@@ -210,9 +213,17 @@ class MultipleFileField(forms.FileField):
 
     def clean(self, data: Any, initial: Any = None) -> list[Any]:
         single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data]
-        return [single(data, initial)] if data else []
+        if not isinstance(data, list | tuple):
+            return [single(data, initial)] if data else []
+        cleaned, errors = [], []
+        for item in data:  # Every refused file is named, not only the first.
+            try:
+                cleaned.append(single(item, initial))
+            except ValidationError as exc:
+                errors.extend(exc.error_list)
+        if errors:
+            raise ValidationError(errors)
+        return cleaned
 
 
 class ProgressReportForm(forms.Form):

@@ -19,7 +19,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import cached_property
-from io import BytesIO
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
@@ -32,17 +31,15 @@ from django.utils.translation import gettext
 
 from proposals.models import Assignment, Department, Proposal, normalise_name
 from responses.letters.parse import ParsedLetter, chinese_number, parse_letter
-from responses.letters.text import LetterError
+from responses.letters.text import LetterError, check_text
 from responses.models import ArchivedLetter, LetterImport, LetterImportFile, Reply
+from tracker.archives import ArchiveRefused, check_members, check_ooxml, is_executable, open_zip, read_member
 from tracker.workflow import guarded_update
 
 if TYPE_CHECKING:
     from tracker.models import User
 
 LETTER_SUFFIXES = (".txt", ".docx")
-# A zip of letters: how many members and how many bytes, at most, are read from it.
-ZIP_MAX_MEMBERS = 5000
-ZIP_MAX_TOTAL = 500 * 1024 * 1024
 
 # How alike two department names must be to match a unit of the suggestion (the seed
 # letter is signed "深圳市龙岗区市人民政府" for 深圳市龙岗区人民政府: 0.95) and any unit at all.
@@ -164,36 +161,43 @@ def expand_uploads(uploads: Iterable[Upload]) -> list[Upload | LetterPreview]:
 
 
 def _zip_members(upload: Upload) -> list[Upload]:
+    """The letters of a zip, checked from its directory before any is unpacked (how many,
+    how large each and all together, none a zip bomb, no program inside) and unpacked
+    with a limit each, since a zip can announce false sizes (tracker/archives.py)."""
     try:
-        archive = zipfile.ZipFile(BytesIO(upload.data))
-    except zipfile.BadZipFile as exc:
-        raise ZipError(gettext("%(name)s: not a valid zip file.") % {"name": upload.name}) from exc
-    infos = [
-        info
-        for info in archive.infolist()
-        if not info.is_dir()
-        and PurePath(info.filename).suffix.lower() in LETTER_SUFFIXES
-        and not PurePath(info.filename).name.startswith(("~$", "."))
-        and "__MACOSX" not in info.filename
-    ]
-    if len(infos) > ZIP_MAX_MEMBERS:
-        raise ZipError(
-            gettext("%(name)s holds %(count)d letters; at most %(max)d can be imported at once.")
-            % {"name": upload.name, "count": len(infos), "max": ZIP_MAX_MEMBERS}
-        )
-    if sum(info.file_size for info in infos) > ZIP_MAX_TOTAL:
-        raise ZipError(gettext("%(name)s is too large once unpacked.") % {"name": upload.name})
-    members = []
-    for info in sorted(infos, key=lambda i: i.filename):
-        name = _zip_name(info)
-        try:
-            members.append(Upload(name=f"{upload.name}/{name}", data=archive.read(info)))
-        except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
-            raise ZipError(
-                gettext("%(name)s: %(member)s cannot be read from the zip file.")
-                % {"name": upload.name, "member": name}
-            ) from exc
-    return members
+        archive = open_zip(upload.data, upload.name)
+        with archive:
+            infos = [
+                info
+                for info in archive.infolist()
+                if not info.is_dir()
+                and PurePath(info.filename).suffix.lower() in LETTER_SUFFIXES
+                and not PurePath(info.filename).name.startswith(("~$", "."))
+                and "__MACOSX" not in info.filename
+            ]
+            check_members(
+                archive,
+                upload.name,
+                max_members=settings.LETTER_ZIP_MAX_MEMBERS,
+                max_total=settings.LETTER_ZIP_MAX_INFLATED,
+                max_member=settings.LETTER_MAX_BYTES,
+                members=infos,
+            )
+            for info in archive.infolist():
+                if is_executable(b"", info.filename):
+                    raise ArchiveRefused(
+                        gettext("“%(name)s” holds a program (%(member)s) and is refused.")
+                        % {"name": upload.name, "member": _zip_name(info)}
+                    )
+            return [
+                Upload(
+                    name=f"{upload.name}/{_zip_name(info)}",
+                    data=read_member(archive, info, upload.name, limit=settings.LETTER_MAX_BYTES),
+                )
+                for info in sorted(infos, key=lambda i: i.filename)
+            ]
+    except ArchiveRefused as exc:
+        raise ZipError(str(exc)) from exc
 
 
 def _zip_name(info: zipfile.ZipInfo) -> str:
@@ -420,11 +424,68 @@ class TooManyLetters(ValueError):
     """An upload holds more letters than one preview page can read in a web request."""
 
 
-def stage_upload(uploads: Sequence[Upload], *, by: User, max_letters: int | None = None) -> LetterImport:
+class UploadRefused(ValueError):
+    """Files of an upload refused by their content or size; nothing of the upload is kept."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        self.reasons = reasons
+        super().__init__(" ".join(reasons))
+
+
+def letter_refusal(upload: Upload) -> str:
+    """Why a file cannot be kept as a letter, judged by its content (and size), or "": a
+    .txt must be text, a .docx a Word document with nothing else inside (tracker/archives.py).
+    Whether it is a reply letter is for the preview to say."""
+    suffix = PurePath(upload.name).suffix.lower()
+    if suffix not in LETTER_SUFFIXES:
+        return gettext("%(name)s: only .txt and .docx letters (or a .zip of them) can be imported.") % {
+            "name": upload.name
+        }
+    if len(upload.data) > settings.LETTER_MAX_BYTES:
+        return gettext("%(name)s is larger than %(size)d MB.") % {
+            "name": upload.name,
+            "size": settings.LETTER_MAX_BYTES // (1024 * 1024),
+        }
+    if is_executable(upload.data[:8]):
+        return gettext("“%(name)s” is a program, not a letter.") % {"name": upload.name}
+    try:
+        if suffix == ".docx":
+            check_ooxml(upload.data, upload.name, kind="docx")
+        else:
+            check_text(upload.data, upload.name)
+    except (ArchiveRefused, LetterError) as exc:
+        return str(exc)
+    return ""
+
+
+def checked_uploads(uploads: Iterable[Upload], *, skip_refused: bool = False) -> list[Upload]:
+    """The letters of an upload (a zip's one by one), each checked by its content; when any
+    file is refused, UploadRefused naming every one of them (or, with skip_refused, the
+    others only: import_letters, whose preview already listed the refused as failed)."""
+    files: list[Upload] = []
+    refused: list[str] = []
+    for item in expand_uploads(uploads):
+        if isinstance(item, LetterPreview):  # a zip that could not be opened, or was refused
+            refused.append(item.error)
+            continue
+        reason = letter_refusal(item)
+        if reason:
+            refused.append(reason)
+        else:
+            files.append(item)
+    if refused and not skip_refused:
+        raise UploadRefused(refused)
+    return files
+
+
+def stage_upload(
+    uploads: Sequence[Upload], *, by: User, max_letters: int | None = None, skip_refused: bool = False
+) -> LetterImport:
     """Keep the files of an upload for its preview (nothing is archived yet). A zip's letters
-    are kept one by one, so that each archived letter has its own file. With max_letters,
-    an upload holding more is refused (TooManyLetters) and nothing is kept."""
-    files = [item.upload if isinstance(item, LetterPreview) else item for item in expand_uploads(uploads)]
+    are kept one by one, so that each archived letter has its own file. Every file is
+    checked by its content first; a file refused (UploadRefused) or an upload holding more
+    than max_letters (TooManyLetters) refuses the upload, and nothing of it is kept."""
+    files = checked_uploads(uploads, skip_refused=skip_refused)
     if max_letters is not None and len(files) > max_letters:
         raise TooManyLetters(
             gettext(
@@ -514,3 +575,12 @@ def discard_import(batch: LetterImport, *, by: User) -> None:
             expected=LetterImport.Status.PREVIEWED,
             fields={"decided_by": by, "decided_at": timezone.now()},
         )
+
+
+def expire_uploads() -> int:
+    """Delete the staged files of every import (交办清单 and letters) never confirmed
+    STAGED_UPLOAD_HOURS after its upload; the import rows stay, marked. Returns how many
+    uploads lost their files."""
+    from proposals.models import SpreadsheetImport
+
+    return SpreadsheetImport.expire_staged() + LetterImport.expire_staged()

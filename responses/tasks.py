@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
+from responses.letter_import import expire_uploads
 from responses.reminders.delivery import deliver
 from responses.reminders.scan import run_scan
 
@@ -20,3 +21,9 @@ def deliver_reminders(recipient_id: int, channel: str) -> int:
     """Send one person's pending reminders on one channel, as one digest. Idempotent (the
     outbox may publish it twice): a second run finds nothing pending and sends nothing."""
     return deliver(recipient_id, channel)
+
+
+@shared_task
+def expire_staged_uploads() -> int:
+    """Delete the staged files of imports never confirmed (beat, hourly); the rows stay."""
+    return expire_uploads()

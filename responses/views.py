@@ -52,6 +52,7 @@ from responses.reminders.scan import remind_now as remind_obligation_now
 from responses.review import build_review, review_workbook
 from tracker.actions import is_fresh, perform
 from tracker.paging import paginate
+from tracker.uploads import bounded_upload
 from tracker.workflow import InvalidTransition, stale_message
 from tracker.xlsx import invalid_filters_response, require_exporter, wants_xlsx, xlsx_response
 
@@ -489,6 +490,7 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "responses/commitment_detail.html", context)
 
 
+@bounded_upload("evidence")
 @login_required
 @require_POST
 def commitment_report(request: HttpRequest, pk: int) -> HttpResponse:
@@ -510,6 +512,7 @@ def commitment_report(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@bounded_upload("evidence")
 @login_required
 @require_POST
 def commitment_fulfil(request: HttpRequest, pk: int) -> HttpResponse:

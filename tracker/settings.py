@@ -287,12 +287,39 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
-# Evidence attached to commitment progress reports (PDF, images, Word), per file.
+# Uploads (tracker/uploads.py, tracker/archives.py; README "Security: uploads"). Every
+# size is checked while the request streams in: a file past its limit is dropped at that
+# byte and the form says so; nothing of it is stored.
+# Evidence attached to commitment progress reports (PDF, images, Word), per file and per form.
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-# Reply letters imported into the archive: per letter, and files per upload (a .zip of
-# letters counts as one file; it may hold up to 5,000).
+EVIDENCE_UPLOAD_MAX_BYTES = env_int("EVIDENCE_UPLOAD_MAX_BYTES", 100 * 1024 * 1024)
+# Reply letters imported into the archive: per letter (.txt, .docx, and each letter inside
+# a .zip once unpacked), per .zip, per upload, and files per upload (a .zip counts as one;
+# it may hold up to LETTER_ZIP_MAX_MEMBERS letters and LETTER_ZIP_MAX_INFLATED bytes unpacked).
 LETTER_MAX_BYTES = env_int("LETTER_MAX_BYTES", 10 * 1024 * 1024)
+LETTER_ZIP_MAX_BYTES = env_int("LETTER_ZIP_MAX_BYTES", 50 * 1024 * 1024)
+LETTER_UPLOAD_MAX_BYTES = env_int("LETTER_UPLOAD_MAX_BYTES", 100 * 1024 * 1024)
+LETTER_ZIP_MAX_MEMBERS = env_int("LETTER_ZIP_MAX_MEMBERS", 5000)
+LETTER_ZIP_MAX_INFLATED = env_int("LETTER_ZIP_MAX_INFLATED", 100 * 1024 * 1024)
+# A suggestion list (交办清单, .xlsx): the file, the rows of its first sheet (title, header
+# and blank rows included) and the columns the header is looked for in.
+SPREADSHEET_MAX_BYTES = env_int("SPREADSHEET_MAX_BYTES", 20 * 1024 * 1024)
+SPREADSHEET_MAX_ROWS = env_int("SPREADSHEET_MAX_ROWS", 20_000)
+SPREADSHEET_MAX_COLUMNS = env_int("SPREADSHEET_MAX_COLUMNS", 100)
+# Any other upload (the admin): per file and per request.
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+# Word and Excel files are zips: what they may hold once unpacked (all parts together),
+# and how much one part larger than 1 MB may grow when unpacked (a zip bomb grows 1000×).
+OOXML_MAX_INFLATED = env_int("OOXML_MAX_INFLATED", 100 * 1024 * 1024)
+ZIP_MAX_RATIO = env_int("ZIP_MAX_RATIO", 100)
+# Uploads never confirmed (imports left at their preview, or discarded) lose their staged
+# files this many hours after the upload; the import's row stays, marked expired.
+STAGED_UPLOAD_HOURS = env_int("STAGED_UPLOAD_HOURS", 48)
+FILE_UPLOAD_HANDLERS = ["tracker.uploads.BoundedUploadHandler"]
+# Uploads up to this size are held in memory, larger ones in a temporary file, while the
+# request is read (Django's default); form fields other than files, at most this much.
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 500)
 
 # Without a mail server configured, each email is written as a file under var/emails/
@@ -366,6 +393,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         # Every 30 seconds, around the clock (OUTBOX_DRAIN_SECONDS).
         "schedule": float(OUTBOX_DRAIN_SECONDS),
         "options": {"expires": max(OUTBOX_DRAIN_SECONDS - 5, 1)},
+    },
+    "expire-staged-uploads": {
+        "task": "responses.tasks.expire_staged_uploads",
+        # Every hour, at minute 17.
+        "schedule": crontab(minute=17),
+        "options": {"expires": 3000},
     },
 }
 

@@ -48,6 +48,13 @@ class SpreadsheetImport(models.Model):
     previewed ─confirm→ applying ─finish (worker)→ applied
     applying ─refuse (worker: rows wrong now)→ previewed
     previewed ─discard→ discarded;  applying, stuck ─retry / discard→ applying / discarded
+    previewed ─expire (system, STAGED_UPLOAD_HOURS after the upload)→ expired
+
+    The sheet is read once, at upload, and its rows kept as JSON (``sheet``); the preview
+    and the worker check those rows against the data as it is then, without opening the
+    file again. A file that cannot be read as a list is refused at upload and not kept.
+    The file of an upload never confirmed (expired, or discarded) is deleted
+    STAGED_UPLOAD_HOURS after the upload; the row stays, saying when (``file_deleted_at``).
     """
 
     workflow: ClassVar[Workflow]
@@ -57,10 +64,15 @@ class SpreadsheetImport(models.Model):
         APPLYING = "applying", _("importing")
         APPLIED = "applied", _("imported")
         DISCARDED = "discarded", _("discarded")
+        EXPIRED = "expired", _("expired unconfirmed")
 
     file = models.FileField(_("file"), upload_to=spreadsheet_path, max_length=200)
     original_name = models.CharField(_("file name"), max_length=255)
     sha256 = models.CharField(max_length=64, db_index=True)
+    # The rows read from the file at upload (SheetData.as_json); emptied with the file.
+    # Large (a 10,000-row list is a few MB): lists of imports defer it.
+    sheet = models.JSONField(_("rows read from the file"), null=True, blank=True, editable=False)
+    file_deleted_at = models.DateTimeField(_("file deleted at"), null=True, blank=True)
     session = models.ForeignKey(
         Session, on_delete=models.PROTECT, related_name="spreadsheet_imports", verbose_name=_("session")
     )
@@ -105,7 +117,7 @@ class SpreadsheetImport(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["previewed", "applying", "applied", "discarded"]),
+                condition=Q(status__in=["previewed", "applying", "applied", "discarded", "expired"]),
                 name="proposals_spreadsheetimport_status_valid",
             ),
         ]
@@ -120,11 +132,14 @@ class SpreadsheetImport(models.Model):
     def stage(
         cls, data: bytes, *, name: str, session: Session, received_on: date, assigned_on: date, by: User
     ) -> SpreadsheetImport:
-        """Keep an uploaded file for its preview; nothing else is written. Neither date
-        may be later than today (ValidationError naming the field)."""
+        """Read the uploaded list once and keep it (the file and its rows) for the preview;
+        nothing else is written. A file that cannot be read as a list, and a date later
+        than today, are refused (ValidationError naming the field) and nothing is kept."""
         import hashlib
 
         from django.core.files.base import ContentFile
+
+        from proposals.spreadsheet import SheetUnreadable, extract_sheet
 
         dates = (
             ("received_on", received_on, SpreadsheetImport._meta.get_field("received_on").verbose_name),
@@ -135,9 +150,14 @@ class SpreadsheetImport(models.Model):
                 not_in_future(value, label)
             except ValidationError as exc:
                 raise ValidationError({field: exc}) from None
+        try:
+            sheet = extract_sheet(data, name)
+        except SheetUnreadable as exc:
+            raise ValidationError({"file": str(exc)}) from None
         upload = cls(
             original_name=name[:255],
             sha256=hashlib.sha256(data).hexdigest(),
+            sheet=sheet.as_json(),
             session=session,
             received_on=received_on,
             assigned_on=assigned_on,
@@ -148,12 +168,13 @@ class SpreadsheetImport(models.Model):
         return upload
 
     def read(self) -> SheetPreview:
-        """Read and check the stored sheet against the data as it is now."""
-        from proposals.spreadsheet import read_sheet
+        """Check the rows read at upload against the data as it is now."""
+        from proposals.spreadsheet import SheetData, check_sheet, read_sheet
 
-        with self.file.open("rb") as handle:
-            data = handle.read()
-        return read_sheet(data, session=self.session)
+        if self.sheet is None:  # Uploaded before the rows were kept: read the file.
+            with self.file.open("rb") as handle:
+                return read_sheet(handle.read(), session=self.session, name=self.original_name)
+        return check_sheet(SheetData.from_json(self.sheet), session=self.session)
 
     # -- the workflow: what staff may do now, and each transition ----------------------
 
@@ -316,6 +337,41 @@ class SpreadsheetImport(models.Model):
         return self.created_count
 
     @classmethod
+    def expire_staged(cls) -> int:
+        """Delete the file (and the rows read from it) of every upload never confirmed,
+        STAGED_UPLOAD_HOURS after it was uploaded: a preview nobody confirmed becomes
+        "expired", a discarded upload stays discarded. The rows stay, with when the file was
+        deleted. Returns how many files were deleted (the hourly beat task, expire_uploads)."""
+        cutoff = timezone.now() - timedelta(hours=settings.STAGED_UPLOAD_HOURS)
+        candidates = cls.objects.filter(
+            created_at__lte=cutoff,
+            file_deleted_at__isnull=True,
+            status__in=[cls.Status.PREVIEWED, cls.Status.DISCARDED],
+        ).values_list("pk", flat=True)
+        deleted = 0
+        for pk in list(candidates):
+            with transaction.atomic():
+                upload = (
+                    cls.objects.select_for_update(skip_locked=True)
+                    .defer("sheet")
+                    .filter(pk=pk, file_deleted_at__isnull=True)
+                    .first()
+                )
+                if upload is None:
+                    continue  # Being confirmed right now, or done by another run.
+                fields = {"file_deleted_at": timezone.now(), "sheet": None}
+                if upload.status == cls.Status.PREVIEWED:
+                    guarded_update(upload, cls.workflow["expire"], expected=upload.status, fields=fields)
+                elif upload.status == cls.Status.DISCARDED:
+                    cls.objects.filter(pk=pk).update(**fields)
+                else:
+                    continue
+                # Inside the transaction: if it rolls back, the next run deletes it again.
+                upload.file.delete(save=False)
+                deleted += 1
+        return deleted
+
+    @classmethod
     def requeue_stuck(cls) -> int:
         """Queue again every import still "importing" IMPORT_STUCK_AFTER seconds after it
         was last queued: its task was lost (a broker that lost its queue) or never ran.
@@ -389,6 +445,8 @@ SpreadsheetImport.workflow = Workflow(
             (STAFF,),
             guards=(_stuck_only,),
         ),
+        # Never confirmed: the staged file is deleted STAGED_UPLOAD_HOURS after the upload.
+        Transition("expire", _PREVIEWED, SpreadsheetImport.Status.EXPIRED, (SYSTEM,)),
     ),
     not_now=lambda upload: _not_now(upload),
 )

@@ -15,7 +15,7 @@ from pathlib import PurePath
 
 from django.utils.translation import gettext
 
-__all__ = ["LetterError", "normalise_text", "read_letter_text"]
+__all__ = ["LetterError", "check_text", "normalise_text", "read_letter_text"]
 
 
 class LetterError(ValueError):
@@ -42,6 +42,17 @@ def read_letter_text(data: bytes, filename: str) -> str:
                 gettext("%(file)s: unsupported file type (only .txt and .docx letters can be read)")
                 % {"file": filename}
             )
+        from tracker.archives import ArchiveRefused, check_ooxml
+
+        try:
+            # Before python-docx unpacks anything: no zip bomb, nothing but a Word document.
+            check_ooxml(data, filename, kind="docx")
+        except ArchiveRefused as exc:
+            if not zipfile.is_zipfile(io.BytesIO(data)):
+                raise LetterError(
+                    gettext("%(file)s: not a valid Word file (the zip is damaged)") % {"file": filename}
+                ) from exc
+            raise LetterError(str(exc)) from exc
         return normalise_text(_docx_text(data, filename))
     if suffix == ".docx":
         # A .docx is always a zip; anything else (a renamed .doc, a cut-off download) is not one.
@@ -69,6 +80,13 @@ def read_letter_text(data: bytes, filename: str) -> str:
             % {"file": filename}
         )
     return normalise_text(_decode(data, filename))
+
+
+def check_text(data: bytes, filename: str) -> None:
+    """LetterError naming the file unless it is text in one of the encodings letters come in."""
+    if not data or not data.strip():
+        raise LetterError(gettext("%(file)s: the file is empty") % {"file": filename})
+    _decode(data, filename)
 
 
 def _decode(data: bytes, filename: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from pathlib import PurePath
 from typing import TYPE_CHECKING, ClassVar
 
@@ -15,7 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from proposals.models import Assignment, Department, Proposal
-from tracker.workflow import STAFF, Transition, Workflow
+from tracker.workflow import STAFF, SYSTEM, Transition, Workflow
 
 if TYPE_CHECKING:
     from tracker.models import User
@@ -32,6 +33,10 @@ class LetterImport(models.Model):
     reaches the archive until they confirm, and a discarded upload is kept, marked so.
 
     previewed ─confirm→ applied;  previewed ─discard→ discarded
+    previewed ─expire (system, STAGED_UPLOAD_HOURS after the upload)→ expired
+
+    The files of an upload never confirmed (expired, or discarded) are deleted
+    STAGED_UPLOAD_HOURS after the upload; the rows stay, saying when (``file_deleted_at``).
     """
 
     workflow: ClassVar[Workflow]
@@ -40,6 +45,7 @@ class LetterImport(models.Model):
         PREVIEWED = "previewed", _("awaiting confirmation")
         APPLIED = "applied", _("imported")
         DISCARDED = "discarded", _("discarded")
+        EXPIRED = "expired", _("expired unconfirmed")
 
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PREVIEWED)
     created_by = models.ForeignKey(
@@ -56,6 +62,7 @@ class LetterImport(models.Model):
     )
     decided_at = models.DateTimeField(_("confirmed or discarded at"), null=True, blank=True)
     imported_count = models.PositiveIntegerField(_("letters imported"), default=0)
+    file_deleted_at = models.DateTimeField(_("files deleted at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("letter import")
@@ -63,7 +70,7 @@ class LetterImport(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["previewed", "applied", "discarded"]),
+                condition=Q(status__in=["previewed", "applied", "discarded", "expired"]),
                 name="responses_letterimport_status_valid",
             ),
         ]
@@ -78,6 +85,42 @@ class LetterImport(models.Model):
         """The steps ``user`` may take on this upload now (the import page's buttons)."""
         return self.workflow.allowed(self, user)
 
+    @classmethod
+    def expire_staged(cls) -> int:
+        """Delete the files of every upload never confirmed, STAGED_UPLOAD_HOURS after it was
+        uploaded: a preview nobody confirmed becomes "expired", a discarded upload stays
+        discarded; the rows stay, with when the files were deleted. Returns how many uploads
+        lost their files (the hourly beat task, expire_uploads)."""
+        from django.db import transaction
+
+        from tracker.workflow import guarded_update
+
+        cutoff = timezone.now() - timedelta(hours=settings.STAGED_UPLOAD_HOURS)
+        candidates = cls.objects.filter(
+            created_at__lte=cutoff,
+            file_deleted_at__isnull=True,
+            status__in=[cls.Status.PREVIEWED, cls.Status.DISCARDED],
+        ).values_list("pk", flat=True)
+        expired = 0
+        for pk in list(candidates):
+            with transaction.atomic():
+                # A confirmation holds this lock while it archives: skipped, not waited for.
+                batch = cls.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+                if batch is None or batch.file_deleted_at is not None:
+                    continue
+                fields = {"file_deleted_at": timezone.now()}
+                if batch.status == cls.Status.PREVIEWED:
+                    guarded_update(batch, cls.workflow["expire"], expected=batch.status, fields=fields)
+                elif batch.status == cls.Status.DISCARDED:
+                    cls.objects.filter(pk=pk).update(**fields)
+                else:
+                    continue
+                # Inside the transaction: if it rolls back, the next run deletes them again.
+                for stored in batch.files.all():
+                    stored.file.delete(save=False)
+                expired += 1
+        return expired
+
 
 _LETTERS_PREVIEWED = frozenset({LetterImport.Status.PREVIEWED})
 
@@ -87,6 +130,8 @@ LetterImport.workflow = Workflow(
     transitions=(
         Transition("confirm", _LETTERS_PREVIEWED, LetterImport.Status.APPLIED, (STAFF,)),
         Transition("discard", _LETTERS_PREVIEWED, LetterImport.Status.DISCARDED, (STAFF,)),
+        # Never confirmed: the staged files are deleted STAGED_UPLOAD_HOURS after the upload.
+        Transition("expire", _LETTERS_PREVIEWED, LetterImport.Status.EXPIRED, (SYSTEM,)),
     ),
     not_now=lambda batch: (
         gettext("This upload was already %(status)s.") % {"status": batch.get_status_display()}

@@ -140,12 +140,12 @@ class PreviewTests(ImportViewTestCase):
         self.assertNotContains(response, confirm(upload))
         self.assertContains(response, "Upload a corrected file")
 
-    def test_it_shows_a_file_error_for_a_file_that_is_not_a_workbook(self) -> None:
+    def test_it_refuses_a_file_that_is_not_a_workbook_on_the_form_and_keeps_nothing(self) -> None:
         self.client.force_login(self.staff)
-        self.client.post(UPLOAD, self.upload_data("建议编号,标题\n".encode()))
-        response = self.client.get(detail(SpreadsheetImport.objects.get()))
-        self.assertContains(response, "not an Excel .xlsx file")
-        self.assertNotContains(response, confirm(SpreadsheetImport.objects.get()))
+        response = self.client.post(UPLOAD, self.upload_data("建议编号,标题\n".encode()))
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("not an Excel .xlsx file", " ".join(response.context["form"].errors["file"]))
+        self.assertFalse(SpreadsheetImport.objects.exists())
 
     def test_it_lists_rows_with_errors_first_and_caps_the_ready_rows(self) -> None:
         rows = [row(f"2024{n:04d}") for n in range(1, 206)] + [row("20249999", category="无此类别")]

@@ -241,7 +241,7 @@ class FileErrorTests(SpreadsheetTestCase):
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w") as archive:
             archive.writestr("readme.txt", "not a workbook")
-        self.assertIn("damaged", self.file_error(buffer.getvalue()))
+        self.assertIn("is not an Excel workbook", self.file_error(buffer.getvalue()))
 
     def test_it_says_a_list_with_only_a_header_has_no_suggestions(self) -> None:
         self.assertIn("no suggestions", self.file_error(workbook([])))

@@ -26,10 +26,12 @@ def pdf(name: str = "可研批复.pdf") -> SimpleUploadedFile:
 
 
 def docx(name: str = "进展情况.docx") -> SimpleUploadedFile:
+    import docx as python_docx
+
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document/>")
+    document = python_docx.Document()
+    document.add_paragraph("坪西路改造工程已完成可研批复。")
+    document.save(buffer)
     return SimpleUploadedFile(name, buffer.getvalue())
 
 
@@ -104,7 +106,7 @@ class CommitmentLifecycleTests(TrackerTestCase):
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w") as archive:
             archive.writestr("payload.exe", "MZ")
-        with self.assertRaisesMessage(InvalidTransition, "is not a PDF, PNG, JPEG or Word"):
+        with self.assertRaisesMessage(InvalidTransition, "“材料.docx” is not a Word document"):
             self.commitment.report_progress(
                 by=self.clerk,
                 reported_on=SENT,

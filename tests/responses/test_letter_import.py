@@ -252,11 +252,18 @@ class LetterImportTests(TrackerTestCase):
         self.assertFalse(LetterImport.objects.exists())
         self.assertFalse(LetterImportFile.objects.exists())
 
-    def test_a_damaged_zip_fails_with_its_name(self) -> None:
-        batch = self.upload(("letters.zip", b"PK\x03\x04 broken"))
-        (letter,) = self.client.get(batch.get_absolute_url()).context["summary"].letters
-        self.assertEqual(letter.outcome, LetterPreview.FAILED)
-        self.assertIn("letters.zip", letter.error)
+    def test_a_damaged_zip_is_refused_at_upload_with_its_name_and_not_kept(self) -> None:
+        self.client.force_login(self.staff)
+        response = self.client.post(
+            reverse("responses:letter_import_upload"),
+            {"files": [SimpleUploadedFile("letters.zip", b"PK\x03\x04 broken")]},
+        )
+        self.assertFormError(
+            response.context["form"],
+            "files",
+            "“letters.zip” is not a valid zip file (it is damaged or of another kind).",
+        )
+        self.assertFalse(LetterImportFile.objects.exists())
 
     def test_the_suggestion_page_lists_its_archived_letters(self) -> None:
         apply_import(stage_upload([Upload("20240493.txt", SEED.read_bytes())], by=self.staff), by=self.staff)

@@ -55,7 +55,8 @@ class Command(BaseCommand):
             if answer.strip().lower() not in ("y", "yes"):
                 self.stdout.write("Nothing was imported.")
                 return
-        batch = stage_upload(uploads, by=user)
+        # Files refused by their content (listed as failed above) are not kept.
+        batch = stage_upload(uploads, by=user, skip_refused=True)
         result = apply_import(batch, by=user)
         self.stdout.write(
             self.style.SUCCESS(

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from proposals.models import SpreadsheetImport
 from responses.models import Evidence, LetterImport, ProgressReport
-from tests.base import TrackerTestCase
+from tests.base import TrackerTestCase, VerifiedClient
 from tests.proposals.test_spreadsheet_import import row, workbook
 from tests.responses.test_commitment_lifecycle import PDF
 
@@ -85,7 +85,7 @@ class SpreadsheetLimitTests(BoundedUploadTestCase):
         self.assertFalse(SpreadsheetImport.objects.exists())
 
     def test_it_still_checks_the_csrf_token(self) -> None:
-        client = Client(enforce_csrf_checks=True)
+        client = VerifiedClient(enforce_csrf_checks=True)
         client.force_login(self.staff)
         self.assertEqual(self.post_list(workbook([row("20240493")]), client).status_code, 403)
         self.assertFalse(SpreadsheetImport.objects.exists())

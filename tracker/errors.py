@@ -1,0 +1,47 @@
+"""The site's own error pages (400, 403, 404, 500 and the CSRF failure), in the site's
+language, each with a way back. Wired in tracker/urls.py (handler400 …) and settings
+(CSRF_FAILURE_VIEW)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.shortcuts import render
+from django.template import loader
+from django.templatetags.static import static
+from django.views.decorators.csrf import requires_csrf_token
+
+from tracker.params import InvalidParameter
+
+logger = logging.getLogger(__name__)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    # Only this site's own messages are shown: a SuspiciousOperation's text is for the log.
+    message = str(exception) if isinstance(exception, InvalidParameter) else ""
+    return render(request, "400.html", {"message": message}, status=400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "403.html", {"message": str(exception)}, status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "404.html", {"request_path": request.path}, status=404)
+
+
+@requires_csrf_token
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    logger.warning("CSRF failure on %s: %s", request.path, reason)
+    return render(request, "403_csrf.html", status=403)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Rendered without the request's context: no query, no context processor, nothing that
+    may have failed already. The stylesheet is left out if its address cannot be worked out."""
+    try:
+        stylesheet = static("css/app.css")
+    except Exception:  # a missing static manifest must not hide the error page
+        stylesheet = ""
+    return HttpResponseServerError(loader.get_template("500.html").render({"stylesheet": stylesheet}))

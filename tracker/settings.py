@@ -355,6 +355,9 @@ if _proxy_header:
             "SECURE_PROXY_SSL_HEADER must be a header and a value, e.g. HTTP_X_FORWARDED_PROTO,https"
         )
     SECURE_PROXY_SSL_HEADER = (_proxy_header[0], _proxy_header[1])
+# HSTS preload (security.W021) is for public sites submitted to the browsers' list; an
+# intranet host cannot be listed. SECURE_HSTS_PRELOAD=true still sends the directive.
+SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS", [] if SECURE_HSTS_PRELOAD else ["security.W021"])
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

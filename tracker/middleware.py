@@ -76,6 +76,15 @@ class SessionTimeoutMiddleware:
         return self.get_response(request)
 
 
+def start_session_clock(sender: type, request: HttpRequest | None, user: object, **kwargs: object) -> None:
+    """On sign-in: the absolute lifetime and the idle time start now."""
+    if request is not None and hasattr(request, "session"):
+        now = int(time.time())
+        request.session[SIGNED_IN_AT] = now
+        request.session[LAST_ACTIVE_AT] = now
+        request.session.pop(SIGNED_OUT_BECAUSE, None)
+
+
 def seconds_left(request: HttpRequest) -> int:
     """Seconds until this session is signed out (idle or absolute limit, whichever is first)."""
     now = int(time.time())

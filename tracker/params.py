@@ -19,6 +19,8 @@ from django.core.exceptions import BadRequest, ValidationError
 from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 # No search box, number or filter needs more; a longer value is cut (text) or refused (numbers).
 MAX_PARAM_LENGTH = 200
@@ -72,7 +74,9 @@ def cleaned_query(data: QueryDict | dict[str, Any] | None) -> QueryDict | None:
     if data is None:
         return None
     cleaned = QueryDict(mutable=True)
-    items = data.lists() if isinstance(data, QueryDict) else ((k, [v]) for k, v in data.items())
+    items: list[tuple[str, list[Any]]] = (
+        list(data.lists()) if isinstance(data, QueryDict) else [(k, [v]) for k, v in data.items()]
+    )
     for key, values in items:
         cleaned.setlist(
             strip_nul(str(key))[:MAX_PARAM_LENGTH],
@@ -98,6 +102,7 @@ class AsciiIntegerField(forms.IntegerField):
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class AsciiNumberFilter(django_filters.NumberFilter):
     """django-filter's NumberFilter with :class:`AsciiIntegerField` (whole numbers only)."""
 

@@ -138,10 +138,10 @@ MIDDLEWARE = [
     # Serves collected static files in production (intranets have no CDN); in
     # development runserver serves them straight from static/.
     *([] if DEBUG else ["whitenoise.middleware.WhiteNoiseMiddleware"]),
+    "csp.middleware.CSPMiddleware",
     # A NUL byte in the path or query string is refused with 400 before any view (or
     # PostgreSQL, which cannot store one) sees it.
     "tracker.middleware.RejectNulBytesMiddleware",
-    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

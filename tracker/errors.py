@@ -5,11 +5,13 @@ language, each with a way back. Wired in tracker/urls.py (handler400 …) and se
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 from django.templatetags.static import static
+from django.utils.html import escape
 from django.views.decorators.csrf import requires_csrf_token
 
 from tracker.params import InvalidParameter
@@ -17,24 +19,35 @@ from tracker.params import InvalidParameter
 logger = logging.getLogger(__name__)
 
 
+def _page(request: HttpRequest, template: str, context: dict[str, Any], status: int) -> HttpResponse:
+    """The error page in the site's frame; if even that fails (a missing static manifest,
+    a database that is down for the menu's context), a plain page with the same status:
+    an error page must never turn into a 500."""
+    try:
+        return render(request, template, context, status=status)
+    except Exception:
+        logger.exception("The %s page could not be rendered", status)
+        return HttpResponse(f"{status} {escape(context.get('message', ''))}", status=status)
+
+
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     # Only this site's own messages are shown: a SuspiciousOperation's text is for the log.
     message = str(exception) if isinstance(exception, InvalidParameter) else ""
-    return render(request, "400.html", {"message": message}, status=400)
+    return _page(request, "400.html", {"message": message}, 400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return render(request, "403.html", {"message": str(exception)}, status=403)
+    return _page(request, "403.html", {"message": str(exception)}, 403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return render(request, "404.html", {"request_path": request.path}, status=404)
+    return _page(request, "404.html", {"request_path": request.path}, 404)
 
 
 @requires_csrf_token
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     logger.warning("CSRF failure on %s: %s", request.path, reason)
-    return render(request, "403_csrf.html", status=403)
+    return _page(request, "403_csrf.html", {}, 403)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -129,3 +129,17 @@ class LoadDemoTests(TrackerTestCase):
         with self.assertRaisesMessage(CommandError, "--force"):
             call_command("load_demo", stdout=StringIO())
         self.assertFalse(Proposal.objects.filter(number="20240493").exists())
+
+
+class ErrorPageFallbackTests(TrackerTestCase):
+    @override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+        },
+        STATIC_ROOT="/nonexistent-static-root",
+    )
+    def test_it_answers_404_not_500_when_the_page_itself_cannot_be_rendered(self) -> None:
+        # No static manifest (collectstatic not run): {% static %} fails inside the page.
+        response = self.client.get("/no-such-page/")
+        self.assertEqual(response.status_code, 404)

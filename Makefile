@@ -11,6 +11,9 @@ INSTALLED := $(VENV)/.installed
 
 .PHONY: run test install messages clean-var
 
+# DEBUG=1: the embedded default is for trying the product on this machine (debug pages,
+# the demo accounts' hint, static files from static/). DEBUG is off unless set.
+run: export DEBUG ?= 1
 run: $(INSTALLED) messages
 	mkdir -p $(VAR_DIR)/broker/processed $(VAR_DIR)/broker/control
 	$(BIN)/python manage.py migrate --noinput
@@ -22,7 +25,9 @@ run: $(INSTALLED) messages
 # Lint, the type check (mypy, on the files listed in pyproject.toml), the missing-migration
 # check and the test suite. Every step runs even when an earlier one fails, pytest last so
 # that its summary closes the output; the exit status is non-zero if any step failed. Set
-# DATABASE_URL to test on PostgreSQL.
+# DATABASE_URL to test on PostgreSQL. mypy and the migration check load the development
+# settings (DEBUG=1); pytest sets it itself (pyproject.toml).
+test: export DEBUG ?= 1
 test: $(INSTALLED)
 	@mkdir -p $(VAR_DIR)
 	@status=0; \

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from proposals import statistics
 from proposals.models import Assignment, Category, Department, Deputy, Proposal, Session, normalise_number
 from responses.models import Reply
+from tracker.params import AsciiNumberFilter, FilterSet
 
 YES_NO = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
 
@@ -48,14 +49,14 @@ class NumberPrefixFilter(django_filters.CharFilter):
         return super().filter(qs, normalise_number(value or ""))
 
 
-class ProposalFilter(django_filters.FilterSet):
+class ProposalFilter(FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_q",
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Number or words of the title")}),
     )
     session = django_filters.ModelChoiceFilter(label=_("Session"), queryset=Session.objects.all())
-    year = django_filters.NumberFilter(
+    year = AsciiNumberFilter(
         label=_("Year"),
         field_name="session__year",
         min_value=1949,
@@ -82,7 +83,7 @@ class ProposalFilter(django_filters.FilterSet):
     overdue = django_filters.TypedChoiceFilter(
         label=_("Overdue"), choices=YES_NO, coerce=lambda v: v == "true", method="filter_overdue"
     )
-    due_within = django_filters.NumberFilter(
+    due_within = AsciiNumberFilter(
         label=_("Due within (days)"),
         method="filter_due_within",
         min_value=0,

@@ -15,6 +15,7 @@ from proposals.models import Assignment, Proposal
 from proposals.search import MAX_WORDS, highlight, search_proposals, search_replies, snippet
 from responses.models import Reply
 from tracker.paging import paginate
+from tracker.params import query_text
 from tracker.privacy import mask_phones
 
 PER_PAGE = 20
@@ -35,7 +36,7 @@ class Hit:
 
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
-    q = " ".join(request.GET.get("q", "").split()[:MAX_WORDS])[:MAX_QUERY_LENGTH]
+    q = " ".join(query_text(request, "q").split()[:MAX_WORDS])[:MAX_QUERY_LENGTH]
     tab = request.GET.get("in") if request.GET.get("in") in TABS else "proposals"
     proposals = search_proposals(Proposal.objects.visible_to(request.user), q)
     replies = search_replies(Reply.objects.visible_to(request.user), q)

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_safe
 from proposals import statistics
 from proposals.models import Department, Session
 from proposals.statistics import Figures, MonthPoint, Scope
+from tracker.params import cleaned_query
 from tracker.xlsx import Column, Sheet, build_workbook, dated_filename, wants_xlsx, xlsx_response
 
 
@@ -45,6 +46,7 @@ class ScopeForm(forms.Form):
     )
 
     def __init__(self, data: QueryDict, *, years: list[int], with_department: bool) -> None:
+        data = cleaned_query(data)
         if "year" not in data and "session" not in data and years:
             data = data.copy()
             data["year"] = str(years[0])  # a first visit shows the latest year

@@ -30,6 +30,7 @@ from responses.letter_import import (
 )
 from responses.models import ArchivedLetter, LetterImport
 from tracker.paging import paginate
+from tracker.params import query_text
 from tracker.uploads import bounded_upload
 from tracker.workflow import InvalidTransition
 
@@ -134,7 +135,7 @@ def letter_import_discard(request: HttpRequest, pk: int) -> HttpResponse:
 def archived_letter_list(request: HttpRequest) -> HttpResponse:
     require(request, "staff")
     letters = ArchivedLetter.objects.select_related("proposal", "department", "reply")
-    query = request.GET.get("q", "").strip()
+    query = query_text(request, "q")
     if query:
         letters = letters.filter(
             Q(number__startswith=query) | Q(title__icontains=query) | Q(signed_by__icontains=query)

@@ -15,6 +15,7 @@ from proposals.models import Department, Session
 from proposals.search import search_replies
 from responses.models import Commitment, Obligation, Reminder, Reply
 from tracker.models import Channel
+from tracker.params import AsciiNumberFilter, FilterSet
 
 # The filters' choices offer only what has published replies. Each is a semi-join probed
 # from the few sessions or departments (EXISTS stops at the first published reply), not a
@@ -37,7 +38,7 @@ def _published_departments() -> QuerySet[Department]:
     )
 
 
-class PublicReplyFilter(django_filters.FilterSet):
+class PublicReplyFilter(FilterSet):
     """Filters of the public list; the choices only offer what has published replies."""
 
     q = django_filters.CharFilter(
@@ -89,7 +90,7 @@ class PublicReplyFilter(django_filters.FilterSet):
         return search_replies(queryset, value)
 
 
-class ReminderFilter(django_filters.FilterSet):
+class ReminderFilter(FilterSet):
     """Staff's reminders page: what was sent, to whom, on which channel, and what failed."""
 
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Reminder.Status.choices)
@@ -122,7 +123,7 @@ class ReminderFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-class CommitmentBoardFilter(django_filters.FilterSet):
+class CommitmentBoardFilter(FilterSet):
     """Staff's commitments board: every promise across departments."""
 
     department = django_filters.ModelChoiceFilter(
@@ -131,9 +132,7 @@ class CommitmentBoardFilter(django_filters.FilterSet):
     session = django_filters.ModelChoiceFilter(
         label=_("Session"), field_name="reply__assignment__proposal__session", queryset=Session.objects.all()
     )
-    year = django_filters.NumberFilter(
-        label=_("Year"), field_name="reply__assignment__proposal__session__year"
-    )
+    year = AsciiNumberFilter(label=_("Year"), field_name="reply__assignment__proposal__session__year")
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=[c for c in Commitment.Status.choices if c[0] != Commitment.Status.REMOVED]
     )

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from proposals.models import Congress, Department
 from responses.models import Commitment, Feedback, Reply
 from tracker.forms import PastDateField
+from tracker.params import AsciiIntegerField
 from tracker.uploads import BoundedFileField
 
 
@@ -229,7 +230,7 @@ class MultipleFileField(BoundedFileField):
 class ProgressReportForm(forms.Form):
     reported_on = PastDateField(label=_("As of"), widget=DateInput())
     summary = forms.CharField(label=_("What was done"), widget=forms.Textarea(attrs={"rows": 4}))
-    percent = forms.IntegerField(label=_("Share done (%)"), min_value=0, max_value=100, required=False)
+    percent = AsciiIntegerField(label=_("Share done (%)"), min_value=0, max_value=100, required=False)
     milestone = forms.CharField(label=_("Milestone reached"), max_length=200, required=False)
     files = MultipleFileField(
         label=_("Evidence"), required=False, help_text=_("PDF, PNG, JPEG or Word (.docx), up to 20 MB each.")

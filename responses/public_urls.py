@@ -12,7 +12,8 @@ class ProposalNumberConverter:
     read as a number. Any digit: a number typed in full-width (/public/２０２４０４９３/) is
     looked up in its normal form by the view."""
 
-    regex = r"[^/]*\d[^/]*"
+    # No NUL byte either: PostgreSQL refuses it in a query (tracker.middleware answers 400 first).
+    regex = r"[^/\x00]*\d[^/\x00]*"
 
     def to_python(self, value: str) -> str:
         return value

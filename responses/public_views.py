@@ -26,6 +26,7 @@ from responses.filters import PublicReplyFilter
 from responses.models import Reply, ReplyQuerySet
 from responses.views import letter_context
 from tracker.paging import paginate
+from tracker.params import query_text
 from tracker.privacy import mask_phones
 from tracker.xlsx import neutralise
 
@@ -100,27 +101,33 @@ def reply_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 # -- a suggestion's progress by number ------------------------------------------
 
+# Longer than any suggestion number (Proposal.number holds 30 characters).
+MAX_NUMBER_LENGTH = 50
+
 
 @require_safe
 def progress_lookup(request: HttpRequest) -> HttpResponse:
     """The "look up a number" form: on to that number's progress page (in normal form:
     ２０２４０４９３ goes to /public/20240493/)."""
-    number = normalise_number(request.GET.get("number", ""))
+    number = normalise_number(query_text(request, "number", max_length=MAX_NUMBER_LENGTH))
     if not number:
         return redirect("public:reply_list")
-    if "/" in number or not any(c.isdigit() for c in number):
+    # isdecimal, as the address's \d: "𐩀".isdigit() is true, yet no address holds it.
+    if "/" in number or not any(c.isdecimal() for c in number):
         return _not_found(request, number)
     return redirect("public:progress", number=number)
 
 
 @require_safe
 def progress(request: HttpRequest, number: str) -> HttpResponse:
+    if len(number) > MAX_NUMBER_LENGTH:
+        return _not_found(request, number[:MAX_NUMBER_LENGTH])
     proposals = list(
         Proposal.objects.filter(number=normalise_number(number))
         .select_related("congress", "session", "lead_deputy")
         .order_by("-session__year", "congress__name", "session__name")
     )
-    chosen = request.GET.get("session", "")
+    chosen = query_text(request, "session")
     if len(proposals) > 1 and chosen:
         proposals = [p for p in proposals if str(p.session_id) == chosen] or proposals
     if not proposals:

@@ -52,6 +52,7 @@ from responses.reminders.scan import remind_now as remind_obligation_now
 from responses.review import build_review, review_workbook
 from tracker.actions import is_fresh, perform
 from tracker.paging import paginate
+from tracker.params import query_int, query_text
 from tracker.uploads import bounded_upload
 from tracker.workflow import InvalidTransition, stale_message
 from tracker.xlsx import invalid_filters_response, require_exporter, wants_xlsx, xlsx_response
@@ -631,9 +632,10 @@ def commitment_review(request: HttpRequest) -> HttpResponse:
     require(request, "staff")
     sessions = list(Session.objects.select_related("congress").order_by("-year", "name"))
     years = sorted({s.year for s in sessions}, reverse=True)
-    session = next((s for s in sessions if str(s.pk) == request.GET.get("session")), None)
-    year_param = request.GET.get("year", "")
-    year = int(year_param) if year_param.isdigit() else (years[0] if years and session is None else None)
+    session = next((s for s in sessions if str(s.pk) == query_text(request, "session")), None)
+    year = query_int(request, "year", minimum=1949, maximum=2999)
+    if year is None and years and session is None:
+        year = years[0]
     review = build_review(timezone.localdate(), year=year, session=session)
     if request.GET.get("format") == "xlsx":
         return xlsx_response(

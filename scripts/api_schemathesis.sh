@@ -31,7 +31,7 @@ unset CELERY_BROKER_URL
 # The throttle would answer most generated requests with 429 and leave them untested.
 export API_THROTTLE_ANON=100000/minute API_THROTTLE_USER=100000/minute
 .venv/bin/python manage.py migrate --noinput -v0
-.venv/bin/python manage.py load_demo >/dev/null
+.venv/bin/python manage.py load_demo --force >/dev/null
 
 port=$(.venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 .venv/bin/gunicorn tracker.wsgi --bind "127.0.0.1:$port" --workers 2 --log-level warning \

@@ -1,9 +1,24 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 from django.test.utils import override_settings
+from hypothesis import HealthCheck, settings
+
+# Property-based tests (tests/tracker/test_no_500_on_any_input.py): "ci" keeps the suite's
+# time in check (each example makes a request per role); "thorough" for a longer hunt:
+# HYPOTHESIS_PROFILE=thorough .venv/bin/python -m pytest tests/tracker/test_no_500_on_any_input.py
+settings.register_profile(
+    "ci",
+    max_examples=30,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile("thorough", parent=settings.get_profile("ci"), max_examples=500)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True, scope="session")

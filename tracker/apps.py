@@ -37,6 +37,13 @@ class TrackerConfig(AppConfig):
 
         Group.__str__ = group_name  # type: ignore[method-assign,assignment]
 
+        from django.contrib.auth.signals import user_logged_in
+
+        from tracker.middleware import start_session_clock
+
+        # Whatever signs the user in (the login page, the admin's, a second factor later).
+        user_logged_in.connect(start_session_clock, dispatch_uid="tracker_start_session_clock")
+
 
 class TrackerAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin with the site behind two-step verification."""

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from tracker.middleware import seconds_left
 from tracker.models import Notification
 
 
@@ -19,4 +21,7 @@ def roles(request: HttpRequest) -> dict[str, object]:
         "is_staff_user": user.is_congress_staff,
         "is_dept_user": user.is_department_user,
         "is_deputy_user": user.deputy_profile is not None,
+        # For the idle-session warning (static/js/session.js).
+        "session_seconds_left": seconds_left(request),
+        "session_warning_seconds": settings.SESSION_IDLE_WARNING,
     }

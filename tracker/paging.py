@@ -9,6 +9,8 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from tracker.params import parse_ascii_int
+
 
 def paginate(
     request: HttpRequest, queryset: QuerySet[Any], *, per_page: int, max_per_page: int | None = None
@@ -18,7 +20,7 @@ def paginate(
     if max_per_page is not None:
         # A malformed ?per_page keeps the default.
         with contextlib.suppress(ValueError):
-            per_page = max(1, min(int(request.GET.get("per_page", per_page)), max_per_page))
+            per_page = max(1, min(parse_ascii_int(request.GET.get("per_page", str(per_page))), max_per_page))
     params = request.GET.copy()
     params.pop("page", None)
     return {

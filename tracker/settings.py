@@ -104,7 +104,9 @@ def database_from_url(url: str) -> dict[str, object]:
     raise ImproperlyConfigured(f"DATABASE_URL scheme must be postgres:// or sqlite://, got {url!r}")
 
 
-DEBUG = env_bool("DEBUG", True)
+# Off unless the environment turns it on: `make run` (and the Procfile) set DEBUG=1 for the
+# embedded default, the tests set it in pyproject.toml; a server never shows debug pages.
+DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
@@ -131,6 +133,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "csp",
     "tracker",
     "proposals",
     "responses",
@@ -141,6 +144,10 @@ MIDDLEWARE = [
     # Serves collected static files in production (intranets have no CDN); in
     # development runserver serves them straight from static/.
     *([] if DEBUG else ["whitenoise.middleware.WhiteNoiseMiddleware"]),
+    "csp.middleware.CSPMiddleware",
+    # A NUL byte in the path or query string is refused with 400 before any view (or
+    # PostgreSQL, which cannot store one) sees it.
+    "tracker.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The office's language unless the user picked another in the header (not the browser's).
     "tracker.locale.OfficeLocaleMiddleware",
@@ -150,6 +157,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     # The security log: downloads of personal data and every superuser request (tracker/audit.py).
     "tracker.audit.AuditMiddleware",
+    # After authentication: signs out a session idle or open for too long.
+    "tracker.middleware.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After OTPMiddleware: holds a session that still owes its second factor.
     "tracker.mfa.MfaRequiredMiddleware",
@@ -451,6 +460,62 @@ LOGGING = {
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+
+# HTTPS (.env.example sets all of these for a server behind a TLS-terminating proxy). Off
+# by default so that a trial on plain HTTP works; `manage.py check --deploy` warns until set.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# "HTTP_X_FORWARDED_PROTO,https": trust the proxy's header saying the request came over
+# HTTPS. Set it only behind a proxy that always sets (or strips) that header.
+_proxy_header = env_list("SECURE_PROXY_SSL_HEADER", [])
+if _proxy_header:
+    if len(_proxy_header) != 2:
+        raise ImproperlyConfigured(
+            "SECURE_PROXY_SSL_HEADER must be a header and a value, e.g. HTTP_X_FORWARDED_PROTO,https"
+        )
+    SECURE_PROXY_SSL_HEADER = (_proxy_header[0], _proxy_header[1])
+# HSTS preload (security.W021) is for public sites submitted to the browsers' list; an
+# intranet host cannot be listed. SECURE_HSTS_PRELOAD=true still sends the directive.
+SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS", [] if SECURE_HSTS_PRELOAD else ["security.W021"])
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "tracker.errors.csrf_failure"
+
+# Sessions (tracker/middleware.py): signed out after SESSION_IDLE_TIMEOUT seconds without a
+# request, and SESSION_ABSOLUTE_LIFETIME seconds after signing in, whatever the activity.
+# The page warns SESSION_IDLE_WARNING seconds before the idle sign-out.
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
+SESSION_ABSOLUTE_LIFETIME = env_int("SESSION_ABSOLUTE_LIFETIME", 12 * 60 * 60)
+SESSION_IDLE_WARNING = env_int("SESSION_IDLE_WARNING", 60)
+if SESSION_IDLE_TIMEOUT <= SESSION_IDLE_WARNING or SESSION_ABSOLUTE_LIFETIME < SESSION_IDLE_TIMEOUT:
+    raise ImproperlyConfigured(
+        "SESSION_IDLE_TIMEOUT must be longer than SESSION_IDLE_WARNING and no longer than "
+        "SESSION_ABSOLUTE_LIFETIME"
+    )
+# The cookie outlives neither limit (Django's default was two weeks).
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
+
+# Content-Security-Policy (django-csp): scripts, styles and images from this site only; no
+# inline script, event handler or style attribute. The API's Swagger UI page adds its own
+# exception (tracker/api/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 
 def env_rate(name: str, default: str) -> str:

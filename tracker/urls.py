@@ -23,6 +23,7 @@ urlpatterns = [
     path("accounts/mfa/recovery-codes/", mfa_views.mfa_recovery_codes, name="mfa_recovery_codes"),
     path("accounts/mfa/reset/", mfa_views.mfa_reset, name="mfa_reset"),
     path("accounts/reminders/", views.reminder_settings, name="reminder_settings"),
+    path("accounts/session/", views.session_status, name="session_status"),
     path("accounts/api-token/", token_views.api_token, name="api_token"),
     path("accounts/api-token/create/", token_views.api_token_create, name="api_token_create"),
     path("accounts/api-token/revoke/", token_views.api_token_revoke, name="api_token_revoke"),
@@ -42,3 +43,8 @@ urlpatterns = [
     path("search/", include("proposals.search_urls")),
     path("api/", include("tracker.api.urls")),
 ]
+
+handler400 = "tracker.errors.bad_request"
+handler403 = "tracker.errors.permission_denied"
+handler404 = "tracker.errors.page_not_found"
+handler500 = "tracker.errors.server_error"

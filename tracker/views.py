@@ -1,23 +1,26 @@
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tracker import security
 from tracker.forms import ReminderSettingsForm
 from tracker.http import AuthenticatedHttpRequest
 from tracker.mfa import mfa_required
+from tracker.middleware import EXPIRED, IDLE, LAST_ACTIVE_AT, SIGNED_OUT_BECAUSE, seconds_left
 from tracker.models import Notification
 from tracker.paging import paginate
 
@@ -42,6 +45,35 @@ class LoginView(auth_views.LoginView):
     answer is tracker.security.lockout_response."""
 
     extra_context = {"demo_hint": settings.DEBUG}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        # Why the last session ended (tracker/middleware.py), said once.
+        reason = self.request.session.pop(SIGNED_OUT_BECAUSE, None)
+        context["signed_out_message"] = SIGNED_OUT_MESSAGES.get(reason, "")
+        return context
+
+
+SIGNED_OUT_MESSAGES = {
+    IDLE: gettext_lazy(
+        "You were signed out because the site was not used for a while. Log in again to go on."
+    ),
+    EXPIRED: gettext_lazy(
+        "You were signed out because your session reached its time limit. Log in again to go on."
+    ),
+}
+
+
+@require_http_methods(["GET", "POST"])
+def session_status(request: HttpRequest) -> JsonResponse:
+    """Seconds until the session is signed out. GET with ``X-Session-Passive`` only asks
+    (the page's countdown); POST ("stay signed in") counts as activity and restarts the
+    idle time. Anonymous: signed_in false (the session may just have timed out)."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"signed_in": False, "seconds_left": 0})
+    if request.method == "POST":
+        request.session[LAST_ACTIVE_AT] = int(time.time())
+    return JsonResponse({"signed_in": True, "seconds_left": seconds_left(request)})
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -1,3 +1,5 @@
+// Small page behaviours, all from this file (the Content-Security-Policy allows no inline
+// script or event handler).
 // Ask before destructive actions: <button data-confirm="Withdraw this assignment?">.
 // Works without this file too; the action then simply runs without asking.
 (function () {
@@ -17,5 +19,23 @@
     if (form.hasAttribute && form.hasAttribute("data-confirm") && !window.confirm(form.getAttribute("data-confirm"))) {
       event.preventDefault();
     }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    // Error pages: "back to the previous page" (hidden without JavaScript).
+    document.querySelectorAll("[data-history-back]").forEach(function (link) {
+      if (window.history.length > 1) {
+        link.hidden = false;
+        link.addEventListener("click", function (event) {
+          event.preventDefault();
+          window.history.back();
+        });
+      }
+    });
+    // <svg data-min-width="420">: a wide chart scrolls sideways on a phone rather than
+    // shrinking (set from script: the Content-Security-Policy allows no style attribute).
+    document.querySelectorAll("[data-min-width]").forEach(function (element) {
+      element.style.minWidth = element.getAttribute("data-min-width") + "px";
+    });
   });
 })();

@@ -54,10 +54,10 @@ class LoadDemoCommandTests(TestCase):
 
     @classmethod
     def setUpTestData(cls) -> None:
-        call_command("load_demo", stdout=StringIO())
+        call_command("load_demo", force=True, stdout=StringIO())
         cls.first_counts = counts()
         out = StringIO()
-        call_command("load_demo", stdout=out)
+        call_command("load_demo", force=True, stdout=out)
         cls.second_counts = counts()
         cls.output = out.getvalue()
 
@@ -71,7 +71,7 @@ class LoadDemoCommandTests(TestCase):
 
     def test_it_creates_nothing_new_when_run_again_a_year_later(self) -> None:
         with time_machine.travel(timezone.now() + timedelta(days=400), tick=False):
-            call_command("load_demo", stdout=StringIO())
+            call_command("load_demo", force=True, stdout=StringIO())
         self.assertEqual(counts(), self.first_counts)
 
     def test_it_loads_between_20_and_40_more_suggestions(self) -> None:

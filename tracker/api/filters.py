@@ -22,6 +22,7 @@ from proposals.models import (
     normalise_number,
 )
 from responses.models import Reply
+from tracker.params import AsciiNumberFilter, FilterSet
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -30,7 +31,7 @@ class IdFilter(django_filters.ModelChoiceFilter):
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class DaysFilter(django_filters.NumberFilter):
+class DaysFilter(AsciiNumberFilter):
     """A whole number of days."""
 
 
@@ -50,14 +51,14 @@ class ApiProposalFilter(ProposalFilter):
     )
 
 
-class AssignmentFilter(django_filters.FilterSet):
+class AssignmentFilter(FilterSet):
     """The department queue's and the suggestion list's filters, on assignments."""
 
     number = NumberPrefixFilter(label=_("Suggestion number begins with"), field_name="proposal__number")
     session = django_filters.ModelChoiceFilter(
         label=_("Session"), field_name="proposal__session", queryset=Session.objects.all()
     )
-    year = django_filters.NumberFilter(label=_("Year"), field_name="proposal__session__year")
+    year = AsciiNumberFilter(label=_("Year"), field_name="proposal__session__year")
     department = django_filters.ModelChoiceFilter(label=_("Department"), queryset=Department.objects.all())
     role = django_filters.ChoiceFilter(label=_("Role"), choices=Assignment.Role.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Assignment.Status.choices)
@@ -78,12 +79,12 @@ class AssignmentFilter(django_filters.FilterSet):
         return queryset.filter(late) if value else queryset.exclude(late)
 
 
-class ReplyFilter(django_filters.FilterSet):
+class ReplyFilter(FilterSet):
     """The public list's filters (number or title, year, session, department, grade) and
     the status and publication of a letter."""
 
     q = django_filters.CharFilter(label=_("Number or title"), method="search")
-    year = django_filters.NumberFilter(label=_("Year"), field_name="assignment__proposal__session__year")
+    year = AsciiNumberFilter(label=_("Year"), field_name="assignment__proposal__session__year")
     session = django_filters.ModelChoiceFilter(
         label=_("Session"), field_name="assignment__proposal__session", queryset=Session.objects.all()
     )

@@ -1,14 +1,16 @@
 """``manage.py load_demo``: demo congress, suggestions and accounts for the embedded default.
 
 Safe to run again: what exists is kept, what is missing is added, and the demo
-accounts' password is reset to "demo".
+accounts' password is reset to "demo". With DEBUG off (a server) it refuses unless given
+``--force``: demo accounts with a known password must not appear on a real system by mistake.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from proposals.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, LEAD_UNIT_20240493, load_demo
 from proposals.models import Proposal
@@ -17,7 +19,19 @@ from proposals.models import Proposal
 class Command(BaseCommand):
     help = "Load demo data built from the real seed letters, with demo accounts (password: demo)."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Load the demo data and accounts even with DEBUG off (a trial server, CI).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "DEBUG is off: this looks like a real server, and the demo accounts all have "
+                'the password "demo". Run with --force to load them anyway.'
+            )
         summary = load_demo()
         labels = dict(Proposal.Status.choices)
         statuses = ", ".join(

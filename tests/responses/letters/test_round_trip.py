@@ -41,7 +41,7 @@ class SeedReplyRoundTripTests(TestCase):
 
     @classmethod
     def setUpTestData(cls) -> None:
-        call_command("load_demo", stdout=StringIO())
+        call_command("load_demo", force=True, stdout=StringIO())
         cls.reply = Reply.objects.select_related(
             "assignment__department", "assignment__proposal__session", "assignment__proposal__lead_deputy"
         ).get(assignment__proposal__number="20240493")

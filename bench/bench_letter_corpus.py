@@ -89,9 +89,7 @@ def evaluate(parse) -> dict:
 
 
 def summary(results: list[dict]) -> dict:
-    per_field = {
-        field: sum(r["fields"][field] for r in results) / len(results) for field in FIELDS
-    }
+    per_field = {field: sum(r["fields"][field] for r in results) / len(results) for field in FIELDS}
     total = sum(sum(r["fields"].values()) for r in results)
     key = sum(r["fields"][field] for r in results for field in KEY_FIELDS)
     return {
@@ -129,9 +127,9 @@ def main() -> None:
     options = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
-    import django
-
     import os
+
+    import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
     django.setup()
@@ -176,7 +174,9 @@ def main() -> None:
                 print(f"\n{r['file']}: refused: {r['error']}")
                 continue
             for field in wrong:
-                print(f"{r['file']}: {field}: got {r['parsed'].get(field)!r}, want {r['expected'].get(field)!r}")
+                print(
+                    f"{r['file']}: {field}: got {r['parsed'].get(field)!r}, want {r['expected'].get(field)!r}"
+                )
 
 
 if __name__ == "__main__":

@@ -129,6 +129,10 @@ def _parse_normalised(text: str) -> ParsedLetter:
     doubts = Doubts()
 
     date, date_index, weak_date = find_date(tail_lines)
+    if date is None and len(tail_lines) < 8:
+        # No closing line marked the tail: the signer and date are in the last lines.
+        tail_lines = lines[-8:]
+        date, date_index, weak_date = find_date(tail_lines)
     if date is None:
         date, weak_date = find_date_anywhere(lines)
     if date and weak_date:
@@ -232,7 +236,7 @@ NUMBER_ID = r"([0-9A-Za-z][0-9A-Za-z\-]*)"
 # "《关于…的建议》（第20240493号）收悉", "（第129号）建议的答复", "第0043号的答复".
 NUMBER_IN_TEXT = re.compile(
     rf"第\s*{NUMBER_ID}\s*{T_HAO}\s*(?=《|建{T_YI}|代表建{T_YI}|{T_YI}案|的建{T_YI}|提案|“|[）)]\s*(?:已\s*)?收悉"
-    rf"|[）)]\s*(?:的)?(?:建{T_YI}|{T_YI}案)|的?(?:答{T_FU}|回复|复函|会办|协办))"
+    rf"|[）)]\s*(?:的)?(?:建{T_YI}|{T_YI}案)|的?(?:答{T_FU}|回复|复函|会办|协办)|\s*(?:已\s*)?收悉|\s*[-—－]+\s*关于)"
 )
 NUMBER_AFTER_SESSION = re.compile(rf"(?:会议|期间|{T_HUI}{T_YI})\s*第\s*{NUMBER_ID}\s*{T_HAO}")
 # "建议编号：20240493", "建议号：2024-0123", "编号：0123".
@@ -650,7 +654,8 @@ def find_handling_label(lines: list[str]) -> str | None:
 
 
 def find_author_in_heading(lines: list[str]) -> str | None:
-    heading = [line for line in lines[:14] if line.strip()]
+    """The unit a heading names as the writer, read above the salutation only."""
+    heading = [line for line in lines[: min(14, _body_start(lines) or 14)] if line.strip()]
     for position, line in enumerate(heading):
         match = AUTHOR_IN_HEADING.match(line.strip())
         if match:
@@ -1032,9 +1037,7 @@ GRADE = re.compile(
 )
 # The grade beside the document number, as many letters print it above the salutation:
 # "华建复〔2017〕5号(B类)", "钱汽发〔2020〕11号A类 同意公开", "A類 同意公開".
-GRADE_MARK = re.compile(
-    rf"(?<![A-Za-z])[（(]?\s*([ABCD])\s*{T_LEI}\s*[)）]?(?![A-Za-z{HAN}])|(?<![A-Za-z])([ABCD]){T_LEI}(?=\s)"
-)
+GRADE_MARK = re.compile(rf"[（(]\s*([ABCD])\s*{T_LEI}\s*[)）](?=\s|$)|(?<![A-Za-z])([ABCD]){T_LEI}(?=\s|$)")
 
 
 GRADE_HINT = re.compile(r"[ABCD]|结果")

@@ -133,7 +133,10 @@ class LetterPreview:
         for name, candidates in self.unsure.items():
             label = UNSURE_LABELS.get(name, name)
             if candidates:
-                notes.append(gettext("Check the %(field)s: the letter gives %(values)s.") % {"field": label, "values": candidates})
+                notes.append(
+                    gettext("Check the %(field)s: the letter gives %(values)s.")
+                    % {"field": label, "values": candidates}
+                )
             else:
                 notes.append(gettext("Check the %(field)s: read by a weak rule.") % {"field": label})
         return notes

@@ -413,7 +413,10 @@ def find_title_candidates(text: str) -> tuple[str | None, list[str]]:
     for match in TITLE_AFTER_NUMBER.finditer(text):
         add(match.group(1))
     quoted = [match.group(1) for match in QUOTED_TITLE.finditer(text)]
-    for ending in TITLE_ENDINGS:
+    # A suggestion first; a 《…的意见》 only when there is none (the preamble cites policies).
+    for position, ending in enumerate(TITLE_ENDINGS):
+        if position and found:
+            break
         for title in quoted:
             if re.search(ending, clean(title)):
                 add(title)

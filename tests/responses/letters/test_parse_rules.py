@@ -482,3 +482,9 @@ class RealLetterFormTests(SimpleTestCase):
         self.assertFalse(
             answers_cppcc_proposal("关于人大十九届一次会议第50号\n马军运代表: 您提出的提案已收悉")
         )
+
+    def test_a_cited_policy_is_no_title_candidate(self):
+        from responses.letters.parse import find_title_candidates
+
+        text = "你们提出的《关于S221项目建设的建议》收悉。该项目已纳入《关于加快民族地区公路发展的实施意见》"
+        self.assertEqual(find_title_candidates(text), ("关于S221项目建设的建议", []))

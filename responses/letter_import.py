@@ -27,7 +27,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from proposals.models import Assignment, Department, Proposal, normalise_name
 from responses.letters.parse import ParsedLetter, chinese_number, parse_letter
@@ -45,6 +45,19 @@ LETTER_SUFFIXES = (".txt", ".docx")
 # letter is signed "深圳市龙岗区市人民政府" for 深圳市龙岗区人民政府: 0.95) and any unit at all.
 SIMILAR_TO_ASSIGNED = 0.75
 SIMILAR_TO_ANY = 0.9
+
+
+# The preview's names for the fields the parser can be unsure of.
+UNSURE_LABELS = {
+    "number": gettext_lazy("suggestion number"),
+    "congress": gettext_lazy("congress"),
+    "title": gettext_lazy("title"),
+    "departments": gettext_lazy("handling unit"),
+    "date": gettext_lazy("date"),
+    "grade": gettext_lazy("result"),
+    "contact_name": gettext_lazy("contact person"),
+    "signed_by": gettext_lazy("signer"),
+}
 
 
 class ZipError(ValueError):
@@ -103,6 +116,28 @@ class LetterPreview:
     def fields(self) -> dict:
         return self.parsed.as_dict() if self.parsed else {}
 
+    @property
+    def unsure(self) -> dict[str, str]:
+        """The fields the parser is unsure of, each with the other values it found ("" if none):
+        the preview marks them for the clerk to check against the letter."""
+        if not self.parsed:
+            return {}
+        return {name: " / ".join(self.parsed.candidates.get(name, [])) for name in self.parsed.uncertain}
+
+    @property
+    def unsure_notes(self) -> list[str]:
+        notes = []
+        for name, candidates in self.unsure.items():
+            label = UNSURE_LABELS.get(name, name)
+            if candidates:
+                notes.append(
+                    gettext("Check the %(field)s: the letter gives %(values)s.")
+                    % {"field": label, "values": candidates}
+                )
+            else:
+                notes.append(gettext("Check the %(field)s: read by a weak rule.") % {"field": label})
+        return notes
+
     @cached_property
     def fingerprint(self) -> str:
         """Read once the letter is parsed (the matching, the duplicate check and the archive
@@ -130,13 +165,22 @@ class ImportSummary:
         return self.count(LetterPreview.FAILED)
 
     @property
+    def unsure(self) -> int:
+        """New letters with a field to check."""
+        return sum(1 for letter in self.letters if letter.outcome == LetterPreview.NEW and letter.unsure)
+
+    @property
     def linked(self) -> int:
         return sum(1 for letter in self.letters if letter.outcome == LetterPreview.NEW and letter.proposal)
 
 
 def fingerprint(parsed: ParsedLetter) -> str:
     """The same letter gives the same fields whether it comes as .txt or .docx, re-saved or not."""
-    canonical = json.dumps(parsed.as_dict(), ensure_ascii=False, sort_keys=True)
+    fields = parsed.as_dict()
+    # What the parser is unsure of is no part of the letter: a better parser may be surer.
+    fields.pop("uncertain")
+    fields.pop("candidates")
+    canonical = json.dumps(fields, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

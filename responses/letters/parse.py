@@ -13,6 +13,7 @@ import datetime
 import re
 import unicodedata
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import PurePath
 
 from django.utils.translation import gettext
@@ -57,6 +58,10 @@ class ParsedLetter:
     copy_to: list[str]
     document_number: str | None = None
     text: str = ""
+    # Fields the parser read by a weak rule or found more than one value for: the clerk
+    # should check them. candidates: the other values found, per field, best first.
+    uncertain: list[str] = dataclass_field(default_factory=list)
+    candidates: dict[str, list[str]] = dataclass_field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
@@ -76,20 +81,33 @@ class ParsedLetter:
             "grade": self.grade,
             "publicity": self.publicity,
             "copy_to": list(self.copy_to),
+            "uncertain": list(self.uncertain),
+            "candidates": {name: list(values) for name, values in self.candidates.items()},
         }
 
 
 # ---------------------------------------------------------------------------------------
 # Entry points
 
+# Letters copied from traditional-character pages print these forms of the words the
+# rules read; a class like 号號 accepts both.
+T_HAO, T_JIE, T_HUI, T_YI = "[号號]", "[届屆]", "[会會]", "[议議]"
+T_LIAN, T_XI, T_DIAN, T_HUA = "[联聯]", "[系係繫]", "[电電]", "[话話]"
+T_LEI, T_KAI, T_FU, T_BAN = "[类類]", "[开開]", "[复復覆]", "[办辦]"
+
 
 def parse_letter(data: bytes, filename: str) -> ParsedLetter:
     """Read and parse a file; LetterError when it cannot be read or is not a reply letter."""
     text = read_letter_text(data, filename)
+    name = PurePath(filename).name
     if not looks_like_reply_letter(text):
-        name = PurePath(filename).name
         raise LetterError(
             gettext("%(file)s: not a reply letter (no suggestion number, salutation or reply wording found)")
+            % {"file": name}
+        )
+    if answers_cppcc_proposal(text):
+        raise LetterError(
+            gettext("%(file)s: not a reply to a deputy's suggestion (it answers a CPPCC proposal, 政协提案)")
             % {"file": name}
         )
     return _parse_normalised(text)
@@ -108,38 +126,82 @@ def _parse_normalised(text: str) -> ParsedLetter:
     head_end = first_heading if first_heading is not None else body_end
     head = "\n".join(lines[:head_end])
     tail_lines = lines[body_end:]
-    date, date_index = find_date(tail_lines)
+    doubts = Doubts()
+
+    date, date_index, weak_date = find_date(tail_lines)
+    if date is None and len(tail_lines) < 8:
+        # No closing line marked the tail: the signer and date are in the last lines.
+        tail_lines = lines[-8:]
+        date, date_index, weak_date = find_date(tail_lines)
+    if date is None:
+        date, weak_date = find_date_anywhere(lines)
+    if date and weak_date:
+        doubts.mark("date")
     signed_by = find_signed_by(tail_lines, date_index)
     contact_name, contact_phones = find_contact(lines)
-    congress, session = find_congress(text)
+    if contact_name and (len(contact_name) > 4 or UNIT_SUFFIX.search(contact_name)):
+        doubts.mark("contact_name")
+    congress, session, congress_candidates = find_congress_candidates(text)
+    doubts.offer("congress", congress, congress_candidates)
     lead_deputy, has_co_signers = find_salutation(lines[:head_end] or lines)
     if lead_deputy is None:
         # A letter to the lead unit (a co-handler's opinion) names the deputies in its text.
         lead_deputy, has_co_signers = find_deputy_in_text(head)
+    number, number_candidates, weak_number = find_number_candidates(text)
+    doubts.offer("number", number, number_candidates)
+    if weak_number:
+        doubts.mark("number")
+    title, title_candidates = find_title_candidates(head or text)
+    doubts.offer("title", title, title_candidates)
+    departments, weak_departments = find_all_departments(lines, head, signed_by)
+    if weak_departments:
+        doubts.mark("departments")
+    grade, grade_candidates = find_grade_candidates(lines)
+    doubts.offer("grade", grade, grade_candidates)
     return ParsedLetter(
-        number=find_number(text),
+        number=number,
         congress=congress,
         session=session,
-        title=find_title(head),
+        title=title,
         lead_deputy=lead_deputy,
         has_co_signers=has_co_signers,
-        departments=find_departments(head, signed_by) or find_signer_role(head, signed_by),
+        departments=departments,
         sections=sections,
         commitment_candidates=find_commitment_candidates(sections),
         date=date,
         signed_by=signed_by,
         contact_name=contact_name,
         contact_phones=contact_phones,
-        grade=find_grade(text),
+        grade=grade,
         publicity=find_publicity(lines, sections),
         copy_to=find_copy_to(lines),
         document_number=find_document_number(lines),
         text=text,
+        uncertain=doubts.fields,
+        candidates=doubts.candidates,
     )
 
 
+class Doubts:
+    """The fields to check: read by a weak rule, or with other values found beside the one chosen."""
+
+    def __init__(self) -> None:
+        self.fields: list[str] = []
+        self.candidates: dict[str, list[str]] = {}
+
+    def mark(self, field: str) -> None:
+        if field not in self.fields:
+            self.fields.append(field)
+
+    def offer(self, field: str, chosen: str | None, found: list[str]) -> None:
+        others = [value for value in found if value != chosen]
+        if others:
+            self.mark(field)
+            self.candidates[field] = ([chosen] if chosen else []) + others
+
+
 # Reply wording: 答复 (答复如下, 答复的函), 函复 (专此函复), 收悉 (…的建议收悉), 此复.
-REPLY_WORDING = re.compile(r"答复|函复|收悉|此复|办理意见")
+REPLY_WORDING = re.compile(rf"答{T_FU}|函{T_FU}|收悉|此{T_FU}|{T_BAN}理意见|回复")
 
 
 def looks_like_reply_letter(text: str) -> bool:
@@ -151,60 +213,151 @@ def looks_like_reply_letter(text: str) -> bool:
     return find_salutation(text.split("\n"))[0] is not None
 
 
+# "郭胜利、陈爱珍委员:", "政协子洲县第十届委员会第二次会议第14号提案的复函".
+TO_CPPCC_MEMBER = re.compile(r"^(?:尊敬的)?[^\n：:]{2,40}?委员(?:们)?\s*[:：]", re.M)
+CPPCC_PROPOSAL = re.compile(r"政协[^\n。]{0,40}?提案")
+DEPUTY_ADDRESSED = re.compile(r"代表(?:们)?\s*[:：]")
+
+
+def answers_cppcc_proposal(text: str) -> bool:
+    """A reply to a political consultative conference member's proposal (政协提案), not to deputies:
+    addressed to 委员 or naming a 政协 proposal, and naming no congress session or deputy."""
+    head = text[:1500]
+    if DEPUTY_ADDRESSED.search(head) or CONGRESS.search(head) or CONGRESS_NPC_FIRST.search(head):
+        return False
+    return bool(TO_CPPCC_MEMBER.search(head) or CPPCC_PROPOSAL.search(head))
+
+
 # ---------------------------------------------------------------------------------------
 # Number, congress and session, title
 
-
+NUMBER_ID = r"([0-9A-Za-z][0-9A-Za-z\-]*)"
 # "第20240493号建议", "第20240493号《关于…》", "会议第0123号", "第2024-0123号代表建议",
-# "《关于…的建议》（第20240493号）收悉".
+# "《关于…的建议》（第20240493号）收悉", "（第129号）建议的答复", "第0043号的答复".
 NUMBER_IN_TEXT = re.compile(
-    r"第\s*([0-9A-Za-z][0-9A-Za-z\-]*)\s*号\s*(?=《|建议|代表建议|议案|的建议|提案|“|[）)]\s*收悉)"
+    rf"第\s*{NUMBER_ID}\s*{T_HAO}\s*(?=《|建{T_YI}|代表建{T_YI}|{T_YI}案|的建{T_YI}|提案|“|[）)]\s*(?:已\s*)?收悉"
+    rf"|[）)]\s*(?:的)?(?:建{T_YI}|{T_YI}案)|的?(?:答{T_FU}|回复|复函|会办|协办)|\s*(?:已\s*)?收悉|\s*[-—－]+\s*关于)"
 )
-NUMBER_AFTER_SESSION = re.compile(r"(?:会议|期间)\s*第\s*([0-9A-Za-z][0-9A-Za-z\-]*)\s*号")
+NUMBER_AFTER_SESSION = re.compile(rf"(?:会议|期间|{T_HUI}{T_YI})\s*第\s*{NUMBER_ID}\s*{T_HAO}")
 # "建议编号：20240493", "建议号：2024-0123", "编号：0123".
-NUMBER_LABELLED = re.compile(
-    r"(?:建议编号|建议号|议案编号|编号)\s*[:：]\s*(?:第\s*)?([0-9A-Za-z][0-9A-Za-z\-]*)"
+NUMBER_LABELLED = re.compile(rf"(?:建议编号|建议号|议案编号|编号)\s*[:：]\s*(?:第\s*)?{NUMBER_ID}")
+# Without 第: "会议1号建议的回复", "会议16号议案《…》", "代表建?120号的答复" (a lost character).
+NUMBER_WITHOUT_DI = re.compile(
+    rf"(?<![〔\[［（(【\d])(?:会议|代表建议|建议|代表|[?？]+)\s*(\d{{1,8}})\s*{T_HAO}\s*"
+    rf"(?=的?(?:答{T_FU}|回复|复函)|建{T_YI}|{T_YI}案|《)"
 )
+# A number alone on the line under the session ("…第二次会议\n24"), as some pages lay out
+# the suggestion's record.
+NUMBER_ALONE = re.compile(r"会议\s*\n\s*(\d{1,5})\s*\n")
 
 
 def find_number(text: str) -> str | None:
-    for pattern in (NUMBER_IN_TEXT, NUMBER_AFTER_SESSION, NUMBER_LABELLED):
-        match = pattern.search(text)
-        if match:
-            return match.group(1)
-    return None
+    return find_number_candidates(text)[0]
 
 
+def find_number_candidates(text: str) -> tuple[str | None, list[str], bool]:
+    """(number, every distinct number given for the suggestion, read by a weak rule).
+
+    Only the letter's head is searched for other numbers: a page's links to the previous
+    and next letters name theirs further down."""
+    found: list[tuple[int, str]] = []
+    # The number is in the heading or preamble: search there first, the whole text if not.
+    for searched in (text[:1500], text) if len(text) > 1500 else (text,):
+        if "号" not in searched and "號" not in searched:
+            continue
+        for pattern in (NUMBER_IN_TEXT, NUMBER_AFTER_SESSION, NUMBER_LABELLED):
+            for match in pattern.finditer(searched):
+                found.append((match.start(), match.group(1)))
+        if not found:
+            found = [(match.start(), match.group(1)) for match in NUMBER_WITHOUT_DI.finditer(searched)]
+        if found:
+            break
+    if not found:
+        alone = NUMBER_ALONE.search(text)
+        if alone:
+            return alone.group(1), [alone.group(1)], True
+        return None, [], False
+    found.sort()
+    first_at, number = found[0]
+    head_limit = first_at + 600
+    distinct: list[str] = []
+    for at, value in found:
+        if at <= head_limit and value not in distinct and not _same_number(value, number):
+            distinct.append(value)
+    return number, [number, *distinct] if distinct else [], False
+
+
+def _same_number(a: str, b: str) -> bool:
+    return a == b or (a.isdigit() and b.isdigit() and int(a) == int(b))
+
+
+NUMERAL = rf"[{CN_DIGITS}\d]"
 # "七届人大五次 会议", "第七届人民代表大会第五次会议", "七届人大常委会闭会期间".
 CONGRESS = re.compile(
-    rf"(第?[{CN_DIGITS}\d]+\s*届)\s*(人大|人民代表大会)(?:\s*常委会)?"
-    rf"\s*(第?\s*[{CN_DIGITS}\d]+\s*次\s*会\s*议|闭\s*会\s*期\s*间)?"
+    rf"(第?{NUMERAL}+\s*{T_JIE})\s*(人大|人民代表大{T_HUI})(?:\s*常委{T_HUI})?"
+    rf"\s*(第?\s*{NUMERAL}+\s*次\s*{T_HUI}\s*{T_YI}|闭\s*{T_HUI}\s*期\s*间)?"
+)
+# "贵州省人大十三届四次会议", "君山区人大五届五次会议", "县人大十五届三次会议".
+CONGRESS_NPC_FIRST = re.compile(
+    rf"人大\s*(第?{NUMERAL}+\s*{T_JIE})\s*(第?\s*{NUMERAL}*\s*次\s*{T_HUI}\s*{T_YI})"
 )
 # A place before the term: "深圳市", "广东省", "龙岗区"; the word before it is cut off at
 # a boundary so that "您在深圳市" gives "深圳市" and "关于市" gives nothing.
-PLACE_BOUNDARY = re.compile(rf"[^{HAN}]|[在于的您是及和与关函府上届对向就据]")
+BOUNDARY_WORDS = "在于的您是及和与函府上届对向就据年将现经由议"
+PLACE_BOUNDARY = re.compile(rf"[^{HAN}]|[{BOUNDARY_WORDS}]")
 # "市七届人大", "区六届人大": the level alone, as letters to a city's deputies write it.
-LEVEL_BEFORE = re.compile(rf"(?:^|[^{HAN}]|[在于的您是及和与关函府上届对向就据])([省市区县])$")
-PLACE = re.compile(rf"^[{HAN}]{{2,8}}(?:省|市|区|县|自治区|自治州)$")
+LEVEL_BEFORE = re.compile(rf"(?:^|[^{HAN}]|[{BOUNDARY_WORDS}])([省市区县])$")
+PLACE = re.compile(rf"^[{HAN}]{{2,10}}(?:省|市|区|县|縣|自治区|自治州)$")
 
 
 def find_congress(text: str) -> tuple[str | None, str | None]:
-    """(congress with its term and place as written, session) — "深圳市七届人大", "五次会议".
-    A place in full (深圳市) wins over the level alone (市七届人大), wherever it comes."""
+    """(congress with its term and place as written, session) — "深圳市七届人大", "五次会议"."""
+    congress, session, _ = find_congress_candidates(text)
+    return congress, session
+
+
+def find_congress_candidates(text: str) -> tuple[str | None, str | None, list[str]]:
+    """(congress with its term and place as written, session, every distinct congress named).
+
+    "深圳市七届人大", "五次会议". A place in full (深圳市) wins over the level alone
+    (市七届人大), wherever it comes; "X人大十三届" is written the usual way, "X十三届人大"."""
     best: tuple[str, str | None] | None = None
-    for match in CONGRESS.finditer(text):
-        term = re.sub(r"\s+", "", match.group(1)) + match.group(2)
-        session = re.sub(r"\s+", "", match.group(3)) if match.group(3) else None
-        preceding = text[max(0, match.start() - 12) : match.start()]
+    found: list[str] = []
+    matches = [(m.start(), m.group(1), m.group(2), m.group(3)) for m in CONGRESS.finditer(text)] + [
+        (m.start(), m.group(1), "人大", m.group(2)) for m in CONGRESS_NPC_FIRST.finditer(text)
+    ]
+    matches.sort()
+    for start, term_text, body, session_text in matches:
+        term = re.sub(r"\s+", "", term_text) + body
+        session = re.sub(r"\s+", "", session_text) if session_text else None
+        if session and "次" in session and not re.search(NUMERAL, session):
+            session = None  # "人大次会议": the number was lost
+        preceding = text[max(0, start - 14) : start]
         place = _place_before(preceding)
         if place:
-            return place + term, session or (best[1] if best else None)
+            congress = place + term
+            if congress not in found:
+                found.append(congress)
+            if best is None or _is_level_only(best[0]):
+                best = (congress, session or (best[1] if best else None))
+            elif best[1] is None and session:
+                best = (best[0], session)
+            continue
         level = LEVEL_BEFORE.search(preceding)
+        congress = (level.group(1) if level else "") + term
         if best is None:
-            best = ((level.group(1) if level else "") + term, session)
+            best = (congress, session)
         elif best[1] is None and session:
             best = (best[0], session)
-    return best if best else (None, None)
+    if best is None:
+        return None, None, []
+    # Other congresses in full (another place or term) make the choice uncertain.
+    others = [c for c in found if c != best[0] and not best[0].endswith(c)]
+    return best[0], best[1], ([best[0], *others] if others else [])
+
+
+def _is_level_only(congress: str) -> bool:
+    return not congress or congress[0] in "省市区县第" or congress[0] in CN_DIGITS
 
 
 def _place_before(preceding: str) -> str | None:
@@ -217,41 +370,118 @@ def _place_before(preceding: str) -> str | None:
 
 # The suggestion's title quoted in 《…》; may wrap over lines in a text export.
 QUOTED_TITLE = re.compile(r"《([^《》]{4,300}?)》")
+# 《…》 right after the number: "16号议案《关于…》", "第20240493号《关于…》".
+TITLE_AFTER_NUMBER = re.compile(rf"{T_HAO}\s*(?:{T_YI}案|建{T_YI}|代表建{T_YI})?\s*《([^《》]{{4,300}}?)》")
+# 《…》 followed by what it is: "《关于请求对大河口大桥进行修复》的议案".
+TITLE_NAMED = re.compile(rf"《([^《》]{{4,300}}?)》\s*的?\s*(?:建{T_YI}|{T_YI}案|提案)")
+# “…” as the title: 关于“乡间路维护的建议”, “关于金厂河的治理建议”已收悉, 关于“X”的建议.
+TITLE_IN_QUOTES = re.compile(
+    rf"“([^“”\n]{{4,200}}?)”\s*(?=的?(?:建{T_YI}|{T_YI}案|提案|代表建{T_YI})|[,，、]?\s*(?:已\s*)?(?:收悉|交|转))"
+)
+# “…的建议案”, “…议案”: a quoted text that names itself.
+QUOTED_WITH_ENDING = re.compile(rf"“([^“”\n]{{4,200}}?(?:建{T_YI}|{T_YI}案))”")
+# A table's 案由 cell: "案 由 |\n关于…的建议 |", "案由：关于…的建议".
+TITLE_LABEL = re.compile(
+    r"^案\s*由\s*[|:：]\s*([^|\n]{4,200}?)\s*\|*\s*$|^案\s*由\s*\|?\s*\n([^|\n]{4,200}?)\s*[|\s]*$", re.M
+)
+# A title whose opening quote was lost in a copy: "提出的关于明确…规划”的建议".
+TITLE_LOST_OPENING = re.compile(rf"关于([^“”\n。，,]{{4,120}}?)”的(?:建{T_YI}|{T_YI}案)")
 # Fallback: "关于…的建议" in running text (not "关于市七届人大…第…号建议").
-TITLE_PHRASE = re.compile(r"关于[^。；，,\n《》]{2,120}?的(?:建议|议案|提案)")
+TITLE_PHRASE = re.compile(rf"关于[^。；，,\n《》“”]{{2,120}}?的(?:代表)?(?:建{T_YI}|{T_YI}案|提案)")
+TITLE_ENDINGS = (rf"(建{T_YI}|{T_YI}案|提案|建{T_YI}案)$", r"(意见|问题)$")
 
 
 def find_title(text: str) -> str | None:
-    quoted = [re.sub(r"\s+", "", match.group(1)) for match in QUOTED_TITLE.finditer(text)]
-    # A suggestion first: the preamble may cite a policy 《关于…的意见》 before it.
-    for ending in (r"(建议|议案|提案)$", r"(意见|问题)$"):
+    return find_title_candidates(text)[0]
+
+
+def find_title_candidates(text: str) -> tuple[str | None, list[str]]:
+    """(title, every distinct title the letter gives for the suggestion, the chosen first).
+
+    A 《》 title named with the number comes first (the registered title), then a 《》
+    title ending 建议/议案, one named as such (《…》的议案), one in quotes, and last a
+    关于…的建议 phrase. A letter giving two titles (the motion's in its heading, the
+    deputy's in the preamble) keeps the first and lists both."""
+    clean = lambda value: re.sub(r"\s+", "", value)  # noqa: E731
+    found: list[str] = []
+
+    def add(value: str) -> None:
+        value = clean(value)
+        if value and value not in found and not re.search(r"人大|号建议|會議|会议第", value):
+            found.append(value)
+
+    for match in TITLE_AFTER_NUMBER.finditer(text):
+        add(match.group(1))
+    quoted = [match.group(1) for match in QUOTED_TITLE.finditer(text)]
+    # A suggestion first; a 《…的意见》 only when there is none (the preamble cites policies).
+    for position, ending in enumerate(TITLE_ENDINGS):
+        if position and found:
+            break
         for title in quoted:
-            if re.search(ending, title):
-                return title
-    for match in TITLE_PHRASE.finditer(text):
-        title = re.sub(r"\s+", "", match.group(0))
-        if not re.search(r"人大|号建议|会议", title):
-            return title
-    return None
+            if re.search(ending, clean(title)):
+                add(title)
+    for match in TITLE_NAMED.finditer(text):
+        add(match.group(1))
+    if not found:
+        for match in TITLE_LABEL.finditer(text):
+            add(match.group(1) or match.group(2))
+    if not found:
+        for match in TITLE_IN_QUOTES.finditer(text):
+            add(match.group(1))
+        for match in QUOTED_WITH_ENDING.finditer(text):
+            add(match.group(1))
+    if not found:
+        for match in TITLE_LOST_OPENING.finditer(text):
+            add(match.group(1))
+    if not found:
+        for match in TITLE_PHRASE.finditer(text):
+            add(match.group(0))
+            break
+    if not found:
+        return None, []
+    return found[0], (found if len(found) > 1 else [])
 
 
 # ---------------------------------------------------------------------------------------
 # Salutation: "尊敬的陈寿等代表：", "尊敬的陈寿代表", "陈寿等3名代表：", "陈寿、李四代表："
 
 NAME = rf"[{HAN}·]{{2,4}}?"
+# "等代表", "等3名代表", "等13位代表"; "区人大代表"; "杨海全代表、赵玲佩代表".
+OTHERS = rf"等\s*(?:[\d{CN_DIGITS}]+\s*[名位])?"
+DEPUTY_WORD = r"(?:[省市区县]?人大)?代表(?:们)?"
+MORE_NAMES = rf"(?:(?:{DEPUTY_WORD})?[、，,]\s*{NAME})+"
 SALUTATION = re.compile(
-    rf"^(?:尊敬的)?\s*({NAME})\s*"
-    rf"(?P<more>(?:[、，,]\s*{NAME})+)?\s*(?P<others>等\s*(?:[\d{CN_DIGITS}]+\s*[名位])?)?"
-    r"\s*(?:人大)?代表(?:们)?\s*[:：,，]?$"
+    rf"^(?:尊敬的?)?\s*({NAME})\s*"
+    rf"(?P<more>{MORE_NAMES})?\s*(?P<others>{OTHERS})?"
+    rf"\s*{DEPUTY_WORD}\s*[:：,，]?$"
 )
-NOT_A_NAME = {"人大", "各位", "全体", "有关", "相关", "尊敬", "市人大", "区人大"}
+NOT_A_NAME = {
+    "人大",
+    "各位",
+    "全体",
+    "有关",
+    "相关",
+    "尊敬",
+    "市人大",
+    "区人大",
+    "两位",
+    "几位",
+    "各",
+    "诸位",
+}
 
 
-# "尊敬的陈寿等代表：您提出的…收悉" — the salutation and the preamble in one paragraph.
+# "尊敬的陈寿等代表：您提出的…收悉", "罗元代表:你提出的…": the salutation and the
+# preamble in one paragraph; the colon is then required.
 SALUTATION_RUN_ON = re.compile(
-    rf"^尊敬的\s*({NAME})\s*"
-    rf"(?P<more>(?:[、，,]\s*{NAME})+)?\s*(?P<others>等\s*(?:[\d{CN_DIGITS}]+\s*[名位])?)?"
-    r"\s*(?:人大)?代表(?:们)?\s*[:：]"
+    rf"^(?:尊敬的?)?\s*({NAME})\s*"
+    rf"(?P<more>{MORE_NAMES})?\s*(?P<others>{OTHERS})?"
+    rf"\s*{DEPUTY_WORD}\s*[:：]"
+)
+# The same after the heading on one line, as a page flattened to one line prints it:
+# "…第094号建议的答复 张凤娥等代表: 你们提出的…".
+SALUTATION_MID_LINE = re.compile(
+    rf"(?:^|\s)({NAME})\s*(?P<more>{MORE_NAMES})?\s*(?P<others>{OTHERS})?\s*{DEPUTY_WORD}\s*[:：]"
 )
 
 
@@ -263,7 +493,7 @@ def _salutation_match(line: str) -> re.Match | None:
 
 # "陈寿等代表提出的《…》", "王晓梅代表在市七届人大五次会议上提出的", "陈寿等5名代表领衔提出".
 DEPUTY_IN_TEXT = re.compile(
-    rf"(?<![{HAN}])(?:由|是|对)?({NAME})\s*(?P<others>等\s*(?:[\d{CN_DIGITS}]+\s*[名位])?)?\s*(?:人大)?代表"
+    rf"(?<![{HAN}])(?:由|是|对)?({NAME})\s*(?P<others>{OTHERS})?\s*(?:人大)?代表"
     r"(?:在[^，。；\n]{0,40}?)?(?:领衔)?(?:提出|所提)"
 )
 
@@ -280,13 +510,24 @@ def find_salutation(lines: list[str]) -> tuple[str | None, bool | None]:
         match = _salutation_match(line)
         if match:
             return match.group(1), bool(match.group("others") or match.group("more"))
+    for line in lines:
+        for match in SALUTATION_MID_LINE.finditer(line):
+            if match.group(1) not in NOT_A_NAME:
+                return match.group(1), bool(match.group("others") or match.group("more"))
     return None, None
 
 
 # ---------------------------------------------------------------------------------------
 # Departments: who handles the suggestion, as the preamble says
 
-ROLE_BY_WORD = {"牵头": "lead", "主办": "lead", "会办": "co", "协办": "co", "分办": "separate"}
+ROLE_BY_WORD = {
+    "牵头": "lead",
+    "主办": "lead",
+    "承办": "lead",
+    "会办": "co",
+    "协办": "co",
+    "分办": "separate",
+}
 SELF_REFERENCES = {
     "我局",
     "我单位",
@@ -331,7 +572,8 @@ def find_departments(head: str, signed_by: str | None) -> list[Department]:
                     found.append(department)
 
     for match in ROLE_LABEL.finditer(head):
-        add(match.group(2), match.group(1))
+        if not WEBSITE_LINE.search(_line_at(head, match.start())):
+            add(match.group(2), match.group(1))
     for match in UNIT_IS_ROLE.finditer(head):
         add(match.group(1), match.group(2))
     for match in LEAD_BY.finditer(head):
@@ -342,13 +584,92 @@ def find_departments(head: str, signed_by: str | None) -> list[Department]:
     return found
 
 
-# "…建议会办意见的函", "现将我局协办意见函告如下": the signing unit says it co-handles.
-CO_OPINION = re.compile(r"(会办|协办)意见")
+def _line_at(text: str, index: int) -> str:
+    start = text.rfind("\n", 0, index) + 1
+    end = text.find("\n", index)
+    return text[start : end if end >= 0 else len(text)]
+
+
+# A website's own footer or header: "主办单位：XX人民政府办公室 地址：…", "版权所有".
+WEBSITE_LINE = re.compile(r"地址|版权|ICP|网站|邮编|主办:.*承办:|技术支持")
+# "…建议会办意见的函", "现将我局协办意见函告如下", "…建议会办工作的意见": the signing
+# unit says it co-handles.
+CO_OPINION = re.compile(r"(会办|协办)(?:工作的)?意见")
+UNIT_NAME_END = (
+    r"(?:人民政府|政府|局|委员会|委|办公室|办|厅|院|中心|公司|集团|街道办事处|管理委员会|分局|站|所|署|馆)"
+)
+# The author in the heading: "南宫市交通运输局 对…的答复", "天水市交通运输局关于对…的答复",
+# "黔东南州人民政府关于…的会办意见", or a unit alone on the line above "关于…的答复".
+AUTHOR_IN_HEADING = re.compile(
+    rf"^(?:\d{{4}}年度)?([{HAN}（）()]{{3,40}}?{UNIT_NAME_END})\s*(?:关于|对)[^\n]{{0,120}}?"
+    rf"(?:答{T_FU}|回复|复函|意见)"
+)
+UNIT_ALONE = re.compile(rf"^([{HAN}（）()]{{3,40}}?{UNIT_NAME_END})$")
+# "对县十六届人大一次会议第3号建议的答复(水利局)".
+UNIT_AFTER_HEADING = re.compile(
+    rf"(?:答{T_FU}|回复|复函)\s*[（(]\s*([{HAN}]{{2,20}}{UNIT_NAME_END})\s*[)）]\s*$"
+)
+# "承办单位：清原满族自治县住房和城乡建设", "主办单位: 淄川区自然资源局", and a table
+# cell "承办单位 |" whose value is on the next line.
+HANDLING_LABEL = re.compile(r"^[-•\s]*(承办|主办)单位\s*[|:：]\s*([^|]*?)\s*\|*\s*$")
 
 
 def find_signer_role(head: str, signed_by: str | None) -> list[Department]:
     match = CO_OPINION.search(head)
     return [Department(signed_by, ROLE_BY_WORD[match.group(1)])] if match and signed_by else []
+
+
+def find_all_departments(lines: list[str], head: str, signed_by: str | None) -> tuple[list[Department], bool]:
+    """(departments, read by a weak rule).
+
+    What the preamble says first (主办单位, 由…主办, …为会办单位); then a 承办单位 field
+    of the page or table; else the unit that writes the letter — the signer, or the
+    author its heading names — as the lead unit, or as co-handler when it sends a
+    会办/协办 opinion. A unit named only by the heading or a field is marked uncertain."""
+    stated = find_departments(head, signed_by)
+    if stated:
+        return stated, False
+    co = CO_OPINION.search("\n".join(lines[:12]))
+    role = ROLE_BY_WORD[co.group(1)] if co else "lead"
+    labelled = find_handling_label(lines)
+    if labelled:
+        return [Department(labelled, "lead")], labelled != signed_by
+    if signed_by:
+        return [Department(signed_by, role)], False
+    author = find_author_in_heading(lines)
+    if author:
+        return [Department(author, role)], True
+    return [], False
+
+
+def find_handling_label(lines: list[str]) -> str | None:
+    for index, line in enumerate(lines):
+        match = HANDLING_LABEL.match(line)
+        if not match or WEBSITE_LINE.search(line):
+            continue
+        value = match.group(2).strip()
+        if not value:
+            following = next((item for item in lines[index + 1 : index + 3] if item.strip()), "")
+            value = following.strip(" |")
+        if 2 <= len(value) <= 40 and re.fullmatch(rf"[{HAN}（）()]+", value):
+            return value
+    return None
+
+
+def find_author_in_heading(lines: list[str]) -> str | None:
+    """The unit a heading names as the writer, read above the salutation only."""
+    heading = [line for line in lines[: min(14, _body_start(lines) or 14)] if line.strip()]
+    for position, line in enumerate(heading):
+        match = AUTHOR_IN_HEADING.match(line.strip())
+        if match:
+            return match.group(1)
+        after = UNIT_AFTER_HEADING.search(line)
+        if after:
+            return after.group(1)
+        alone = UNIT_ALONE.match(line.strip())
+        if alone and position + 1 < len(heading) and re.match(r"^(?:关于|对)", heading[position + 1].strip()):
+            return alone.group(1)
+    return None
 
 
 # ---------------------------------------------------------------------------------------
@@ -493,22 +814,34 @@ def find_commitment_candidates(sections: list[Section]) -> list[str]:
 # ---------------------------------------------------------------------------------------
 # Date and signature
 
-CN_NUMBER = {"〇": 0, "○": 0, "零": 0, "O": 0, "o": 0, "Ｏ": 0, "一": 1, "二": 2, "两": 2, "三": 3}
+CN_NUMBER = {"〇": 0, "○": 0, "零": 0, "O": 0, "o": 0, "Ｏ": 0, "0": 0, "一": 1, "二": 2, "两": 2, "三": 3}
 CN_NUMBER.update({"四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9})
 # "2024年11月18日", "2024 年 11 月 18 日".
 ARABIC_DATE = r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"
 # "2024.11.18", "2024-11-18", "2024/11/18".
 NUMERIC_DATE = r"(\d{4})\s*[.\-/]\s*(\d{1,2})\s*[.\-/]\s*(\d{1,2})"
-# "二〇二四年十一月十八日", "二○二四年五月二十日".
+# "二〇二四年十一月十八日", "二○二四年五月二十日", "二0一七年五月二十六日" (a digit 0 for 〇).
 CN_DAY = "[一二三四五六七八九十]{1,3}"
-CHINESE_DATE = rf"([〇○零一二三四五六七八九Oo]{{4}})\s*年\s*({CN_DAY})\s*月\s*({CN_DAY})\s*日"
+CHINESE_DATE = rf"([〇○零0一二三四五六七八九Oo]{{4}})\s*年\s*({CN_DAY})\s*月\s*({CN_DAY})\s*日"
 DATE = re.compile(rf"{ARABIC_DATE}|{NUMERIC_DATE}|{CHINESE_DATE}")
+
+
+DATE_HINT = re.compile(r"\d{4}\s*[.\-/]")
+# What a web page prints after the date on the same line: "2018年6月28日 |",
+# "2021年4月12日扫一扫在手机上查看当前页面".
+PAGE_LEFTOVERS = re.compile(r"\s*(?:\|\s*|扫一扫.*|打印.*|关闭.*|【.*)$")
 
 
 def _date_in_line(line: str, *, whole: bool) -> datetime.date | None:
     """The date in a line; with whole=True only when the line is a date (maybe "日期：…")."""
     line = line.strip()
-    match = DATE.fullmatch(re.sub(r"^(?:日期|时间)\s*[:：]\s*", "", line)) if whole else DATE.search(line)
+    if "年" not in line and not DATE_HINT.search(line):
+        return None
+    if whole:
+        line = PAGE_LEFTOVERS.sub("", re.sub(r"^(?:日期|时间)\s*[:：]\s*", "", line))
+        match = DATE.fullmatch(line)
+    else:
+        match = DATE.search(line)
     return _to_date(match) if match else None
 
 
@@ -539,18 +872,65 @@ def chinese_number(text: str) -> int | None:
     return CN_NUMBER.get(text) if len(text) == 1 else None
 
 
-def find_date(tail_lines: list[str]) -> tuple[datetime.date | None, int | None]:
-    """The letter's own date: the last line of the tail that is only a date."""
+def find_date(tail_lines: list[str]) -> tuple[datetime.date | None, int | None, bool]:
+    """(the letter's own date, its line in the tail, read by a weak rule).
+
+    The last line of the tail that is only a date; else a signer and a date on one line;
+    else a date whose 年/月/日 a copy lost ("2023619"), when it stands under the signer."""
     for index in range(len(tail_lines) - 1, -1, -1):
         date = _date_in_line(tail_lines[index], whole=True)
         if date:
-            return date, index
+            return date, index, False
     # "深圳市龙岗区人民政府 2024年11月18日" on one line.
     for index in range(len(tail_lines) - 1, -1, -1):
         match = re.fullmatch(rf"([{HAN}（）()]{{4,40}})\s+({DATE.pattern})", tail_lines[index].strip())
         if match:
-            return _date_in_line(match.group(2), whole=True), index
-    return None, None
+            return _date_in_line(match.group(2), whole=True), index, False
+    for index in range(len(tail_lines) - 1, -1, -1):
+        digits = tail_lines[index].strip()
+        if not re.fullmatch(r"\d{6,8}", digits):
+            continue
+        previous = _previous_non_blank(tail_lines, index)
+        if previous is not None and _looks_like_signature(tail_lines[previous]):
+            date = date_from_digits(digits)
+            if date:
+                return date, index, True
+    return None, None, False
+
+
+def date_from_digits(digits: str) -> datetime.date | None:
+    """ "2023619" → 2023-06-19, "20230619" → 2023-06-19; None when the digits read two ways."""
+    year, rest = int(digits[:4]), digits[4:]
+    readings = set()
+    for cut in range(1, len(rest)):
+        month, day = rest[:cut], rest[cut:]
+        if len(month) > 2 or len(day) > 2 or month.startswith("0") and len(month) == 1:
+            continue
+        try:
+            readings.add(datetime.date(year, int(month), int(day)))
+        except ValueError:
+            continue
+    return readings.pop() if len(readings) == 1 else None
+
+
+# "成文时间：2022年07月28日", "成文日期：2022-07-28": the document's date in a page's record.
+WRITTEN_ON = re.compile(rf"成文(?:时间|日期)\s*[:：|]?\s*({DATE.pattern})")
+# A page flattened to one line ends with the date: "…万事如意! 2018年7月30日 |".
+DATE_AT_END = re.compile(rf"\s({DATE.pattern})\s*\|?\s*$")
+
+
+def find_date_anywhere(lines: list[str]) -> tuple[datetime.date | None, bool]:
+    """For a letter whose tail has no date: the 成文日期 of the page, or the date ending a
+    page flattened to one line. Both are weak rules."""
+    for line in lines:
+        match = WRITTEN_ON.search(line)
+        if match:
+            return _date_in_line(match.group(1), whole=True), True
+    last = next((line for line in reversed(lines) if line.strip()), "")
+    match = DATE_AT_END.search(last)
+    if match and len(last) > 200:
+        return _date_in_line(match.group(1), whole=True), True
+    return None, False
 
 
 SIGNATURE = re.compile(
@@ -588,11 +968,19 @@ def find_signed_by(tail_lines: list[str], date_index: int | None) -> str | None:
 
 # "（联系人：龙岗区发展和改革局杨郁波，电话：88180952、手机：13923831115）",
 # "联系人及电话：张三 0755-88123456", "联 系 人：张三", "经办人：张三".
-CONTACT = re.compile(r"(?:联\s*系\s*人|经\s*办\s*人)(?:及(?:联系)?电话|姓名)?\s*[:：]\s*(.*)")
+# "承办人及联系电话：邓顺锡 13789037627", "承辦人及聯係電話：…" (a traditional-character copy).
+CONTACT = re.compile(
+    rf"(?:{T_LIAN}\s*{T_XI}\s*人|[经經]\s*{T_BAN}\s*人|承\s*{T_BAN}\s*人)"
+    rf"(?:及(?:{T_LIAN}{T_XI})?{T_DIAN}{T_HUA}|姓名)?\s*[:：]\s*(.*)"
+)
 # A following line that carries only the numbers: "联系电话：…", "电话：…", "手机：…".
 PHONE_LINE = re.compile(r"^[（(]?\s*(?:联系电话|办公电话|电话|手机|联系方式)\s*[:：]")
 PHONE = re.compile(r"(?<![\d\-])(?:0\d{2,3}\s*-\s*)?\d{7,8}(?:-\d{1,5})?(?![\d\-])|(?<!\d)1[3-9]\d{9}(?!\d)")
-CONTACT_NAME_END = re.compile(r"[，,；;。:：、（(）)\s\d]|电话|手机|联系电话|办公电话")
+CONTACT_NAME_END = re.compile(rf"[，,；;。:：、（(）)\s\d]|{T_DIAN}{T_HUA}|手机|{T_LIAN}{T_XI}|办公电话")
+# "云南省农业厅畜牧处 王瑞欣 65749510": the office, a space, then the person.
+OFFICE_SPACE_PERSON = re.compile(
+    rf"^[{HAN}]{{2,30}}(?:局|委|办|厅|院|府|中心|公司|街道|所|处|科|室|队|站|部|会|组)\s+([{HAN}·]{{2,4}})(?![{HAN}])"
+)
 # A unit before the person: "龙岗区发展和改革局杨郁波" → "杨郁波".
 UNIT_THEN_PERSON = re.compile(
     rf"^(.*(?:局|委|办|厅|院|府|中心|公司|街道|所|处|科|室|队|站|部|会|组))([{HAN}·]{{2,4}})$"
@@ -608,6 +996,9 @@ def find_contact(lines: list[str]) -> tuple[str | None, list[str]]:
         if not match:
             continue
         rest = match.group(1)
+        office = OFFICE_SPACE_PERSON.match(rest)
+        if office:
+            rest = rest[office.start(1) :]
         name_match = CONTACT_NAME_END.search(rest)
         name = (rest[: name_match.start()] if name_match else rest).strip()
         contact_text = rest
@@ -642,32 +1033,64 @@ def _person_only(name: str) -> str | None:
 # ---------------------------------------------------------------------------------------
 # Grade, publicity, copy-to, document number
 
-# "办理结果：B", "办理结果:(C)", "办理结果：A类", "答复类别：B", "办理结果：（C）".
+# "办理结果：B", "办理结果:(C)", "办理结果：A类", "答复类别：B", "办理结果：（C）", "类别：C", "类 别: B".
 GRADE = re.compile(
-    r"(?:办理结果|答复类别|答复类型|办理类别|结果类别)\s*[:：]?\s*[（(]?\s*([ABCD])\s*[)）]?\s*类?(?![A-Za-z])"
+    rf"(?:{T_BAN}理结果|答{T_FU}{T_LEI}别|答{T_FU}{T_LEI}型|{T_BAN}理{T_LEI}别|结果{T_LEI}别|{T_LEI}\s*别)"
+    rf"\s*[:：]?\s*[（(]?\s*([ABCD])\s*[)）]?\s*{T_LEI}?(?![A-Za-z])"
 )
+# The grade beside the document number, as many letters print it above the salutation:
+# "华建复〔2017〕5号(B类)", "钱汽发〔2020〕11号A类 同意公开", "A類 同意公開".
+GRADE_MARK = re.compile(rf"[（(]\s*([ABCD])\s*{T_LEI}\s*[)）](?=\s|$)|(?<![A-Za-z])([ABCD]){T_LEI}(?=\s|$)")
+
+
+GRADE_HINT = re.compile(r"[ABCD]|结果")
 
 
 def find_grade(text: str) -> str | None:
-    match = GRADE.search(text)
-    return match.group(1) if match else None
+    return find_grade_candidates(text.split("\n"))[0]
+
+
+def find_grade_candidates(lines: list[str]) -> tuple[str | None, list[str]]:
+    """(grade, every distinct grade marked, the chosen first). A labelled grade wins over
+    a bare "(B类)" mark; marks are read on short lines only (a sentence may count 类)."""
+    labelled: list[str] = []
+    marks: list[str] = []
+    for line in lines:
+        if not GRADE_HINT.search(line):
+            continue
+        for match in GRADE.finditer(line):
+            if match.group(1) not in labelled:
+                labelled.append(match.group(1))
+        if len(line) <= 40:
+            for match in GRADE_MARK.finditer(line):
+                grade = match.group(1) or match.group(2)
+                if grade not in marks:
+                    marks.append(grade)
+    found = labelled + [grade for grade in marks if grade not in labelled]
+    if not found:
+        return None, []
+    return found[0], (found if len(found) > 1 else [])
 
 
 # "公开方式：主动公开", "公开属性：依申请公开", "（此件不予公开）", "（此件公开发布）",
-# "是否同意公开：是/否".
-AGREES_TO_PUBLISH = re.compile(r"是否同意公开\s*[:：]\s*(是|同意|否|不同意)")
+# "是否同意公开：是/否", "同意公開".
+AGREES_TO_PUBLISH = re.compile(rf"是否同意公{T_KAI}\s*[:：]\s*(是|同意|否|不同意)")
 PUBLICITY_WORDS = [
-    (re.compile(r"依申请公开"), "on_request"),
-    (re.compile(r"不予公开|不公开|不同意公开"), "not_public"),
-    (re.compile(r"主动公开|同意公开|公开发布"), "public"),
+    (re.compile(rf"依申请公{T_KAI}"), "on_request"),
+    (re.compile(rf"不予公{T_KAI}|不公{T_KAI}|不同意公{T_KAI}"), "not_public"),
+    (re.compile(rf"主动公{T_KAI}|同意公{T_KAI}|公{T_KAI}发布"), "public"),
 ]
+# A web page's navigation: "首页/ 政务公开 / 法定主动公开内容 / 建议提案", "当前位置：…".
+NAVIGATION = re.compile(
+    r"首页|当前位置|您的位置|所在位置|[/>»]\s*[^/>»\n]{2,12}\s*[/>»]|公开目录|公开范围|信息公开"
+)
 
 
 def find_publicity(lines: list[str], sections: list[Section]) -> str | None:
     """Read outside the answer sections only: a body may discuss 主动公开 of something else."""
     body = {line for section in sections for line in section.body.split("\n")}
     for line in lines:
-        if line in body:
+        if line in body or NAVIGATION.search(line):
             continue
         agrees = AGREES_TO_PUBLISH.search(line)
         if agrees:

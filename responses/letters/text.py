@@ -239,6 +239,9 @@ CONVERSION_ARTEFACT = re.compile(
 HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>\n]*)?/?>")
 HTML_BREAK = re.compile(r"<br\s*/?>|</p>", re.I)
 HTML_ENTITIES = {"&nbsp;": " ", "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"'}
+HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+# A tag or entity whose "<" / "&" was lost in a copy: "建?/strong>?120号", "建?nbsp;".
+BROKEN_MARKUP = re.compile(r"(?<=[?？])/?(?:strong|span|font|em|b|p|div)>|[?？]nbsp;")
 # Characters that print as nothing: zero-width spaces and joiners, soft hyphens, BOMs.
 INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 BLANK_RUN = re.compile(r"\n{3,}")
@@ -248,6 +251,9 @@ def normalise_text(text: str) -> str:
     """One paragraph a line, trimmed; artefacts removed; full-width digits/letters half-width."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = INVISIBLE.sub("", text)
+    if "<" in text or "nbsp;" in text or ">" in text:
+        text = HTML_COMMENT.sub("", text)
+        text = BROKEN_MARKUP.sub("", text)
     text = HTML_BREAK.sub("\n", text)
     text = HTML_TAG.sub("", text)
     for entity, char in HTML_ENTITIES.items():

@@ -175,6 +175,24 @@ class LetterImportTests(TrackerTestCase):
         self.assertEqual(ArchivedLetter.objects.count(), 1)
         self.assertEqual(LetterImport.objects.get(pk=again.pk).imported_count, 0)
 
+    def test_the_preview_marks_the_fields_the_parser_is_unsure_of(self) -> None:
+        """A letter giving two numbers (第009号 in its heading, 第2019009号 in its text) is read
+        with the first, and the page marks the number and names both for staff to check."""
+        corpus = Path(__file__).parent / "letters" / "corpus"
+        unsure = (corpus / "liaoning-district-1.txt").read_bytes()
+        cppcc = (corpus / "negative" / "henan-county-cppcc-1.txt").read_bytes()
+        batch = self.upload(("20240493.txt", SEED.read_bytes()), ("dawa.txt", unsure), ("tian.txt", cppcc))
+        page = self.client.get(batch.get_absolute_url())
+        summary = page.context["summary"]
+        self.assertEqual((summary.new, summary.unsure, summary.failed), (2, 1, 1))
+        self.assertContains(page, '<mark class="unsure"', count=1)
+        self.assertContains(page, "009 / 2019009", count=2)  # the mark's title and the note
+        marked = next(letter for letter in summary.letters if letter.upload.name == "dawa.txt")
+        self.assertEqual(marked.unsure, {"number": "009 / 2019009"})
+        # A reply to a CPPCC proposal is refused with the reason.
+        failed = next(letter for letter in summary.letters if letter.upload.name == "tian.txt")
+        self.assertIn("tian.txt: not a reply to a deputy's suggestion", failed.error)
+
     def test_discarded_upload_is_kept_but_imports_nothing(self) -> None:
         batch = self.upload(("20240493.txt", SEED.read_bytes()))
         self.client.post(reverse("responses:letter_import_discard", args=[batch.pk]))

@@ -22,7 +22,9 @@ class ParseLetterCommandTests(SimpleTestCase):
         rows = [json.loads(line) for line in stdout.splitlines()]
         self.assertEqual([row["number"] for row in rows], ["20240493", "0123"])
         self.assertEqual(rows[0]["signed_by"], "深圳市龙岗区市人民政府")
-        self.assertEqual(len(rows[0]), 16)
+        # The 16 fields, then what the parser is unsure of (nothing, for the seed letter).
+        self.assertEqual(len(rows[0]), 18)
+        self.assertEqual((rows[0]["uncertain"], rows[0]["candidates"]), ([], {}))
         self.assertIn("陈寿", stdout.splitlines()[0])  # not \u-escaped
         self.assertEqual(stderr, "")
 

@@ -255,6 +255,8 @@ class ParenNumberedLetterTests(SimpleTestCase):
             "grade": "A",
             "publicity": "public",
             "copy_to": ["市人大常委会选联工委", "区政府督查室"],
+            "uncertain": [],
+            "candidates": {},
         })  # fmt: skip
 
 

@@ -94,7 +94,7 @@ class SeedLetterTests(SimpleTestCase):
             [
                 "number", "congress", "session", "title", "lead_deputy", "has_co_signers", "departments",
                 "sections", "commitment_candidates", "date", "signed_by", "contact_name", "contact_phones",
-                "grade", "publicity", "copy_to",
+                "grade", "publicity", "copy_to", "uncertain", "candidates",
             ],
         )  # fmt: skip
         self.assertEqual(data["date"], "2024-11-18")

@@ -64,7 +64,7 @@ SIGNED_OUT_MESSAGES = {
 }
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def session_status(request: HttpRequest) -> JsonResponse:
     """Seconds until the session is signed out. GET with ``X-Session-Passive`` only asks
     (the page's countdown); POST ("stay signed in") counts as activity and restarts the

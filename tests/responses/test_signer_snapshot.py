@@ -27,17 +27,19 @@ class SignerSnapshotTests(TrackerTestCase):
 
     def test_the_sent_letter_is_signed_with_the_old_name(self) -> None:
         self.assertEqual(self.sent.signed_by_name, OLD_NAME)
-        letter = letter_content(self.sent)
+        letter = letter_content(self.sent, show_phones=True)
         self.assertEqual(letter.signed_by, OLD_NAME)
         self.assertTrue(letter.title.startswith(OLD_NAME))
-        text = "\n".join(p.text for p in docx.Document(io.BytesIO(letter_docx(self.sent))).paragraphs)
+        text = "\n".join(
+            p.text for p in docx.Document(io.BytesIO(letter_docx(self.sent, show_phones=True))).paragraphs
+        )
         self.assertIn(OLD_NAME, text)
         self.assertNotIn(NEW_NAME, text)
         self.assertIn(OLD_NAME, letter_filename(self.sent, "docx"))
 
     def test_a_reply_not_sent_yet_is_signed_with_todays_name(self) -> None:
         self.assertEqual(self.draft.signed_by_name, "")
-        self.assertEqual(letter_content(self.draft).signed_by, NEW_NAME)
+        self.assertEqual(letter_content(self.draft, show_phones=True).signed_by, NEW_NAME)
 
     def test_the_reply_page_and_the_public_list_show_the_old_name(self) -> None:
         self.client.force_login(self.staff)

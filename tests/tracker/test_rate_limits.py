@@ -91,7 +91,7 @@ class SharedCacheTests(TrackerTestCase):
             "import django; django.setup(); from django.conf import settings; "
             "print(settings.CACHES['default']['BACKEND'])"
         )
-        env = {"DJANGO_SETTINGS_MODULE": "tracker.settings", "PATH": "/usr/bin:/bin"}
+        env = {"DJANGO_SETTINGS_MODULE": "tracker.settings", "PATH": "/usr/bin:/bin", "DEBUG": "1"}
         embedded = subprocess.run(
             [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
         )

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import Client, RequestFactory, SimpleTestCase, override_settings
 from django.urls import reverse
-from django.utils import translation
 
 from proposals.models import Proposal
 from tests.base import TrackerTestCase
@@ -67,8 +66,8 @@ class SettingsTests(SimpleTestCase):
 
 class ErrorPageTests(TrackerTestCase):
     def test_it_shows_the_branded_404_in_chinese(self) -> None:
-        with translation.override("zh-hans"):
-            response = self.client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+        with self.settings(LANGUAGE_CODE="zh-hans"):  # the office's language
+            response = self.client.get("/no-such-page/")
         self.assertContains(response, "页面不存在", status_code=404)
         self.assertContains(response, 'href="/"', status_code=404)
 
@@ -108,7 +107,8 @@ class ContentSecurityPolicyTests(TrackerTestCase):
         response = self.client.get(reverse("api:docs"))
         policy = response["Content-Security-Policy"]
         self.assertIn("style-src 'self' 'unsafe-inline'", policy)
-        self.assertIn("script-src 'self';", policy)
+        directives = {part.strip() for part in policy.split(";")}
+        self.assertIn("script-src 'self'", directives)
         self.assertNotContains(response, "<script>")
 
     def test_it_has_no_inline_script_handler_or_style_in_the_templates(self) -> None:

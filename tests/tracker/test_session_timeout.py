@@ -22,8 +22,9 @@ SESSION = reverse("session_status")
 )
 class SessionTimeoutTests(ApiTestCase):
     def sign_in(self) -> None:
+        # A clerk: one password, no second step (tests/tracker/test_mfa.py covers that).
         with time_machine.travel(START, tick=False):
-            response = self.client.post(reverse("login"), {"username": "staff", "password": "pw"})
+            response = self.client.post(reverse("login"), {"username": "clerk", "password": "pw"})
         self.assertEqual(response.status_code, 302)
 
     def get_at(self, minutes: float, url: str = PAGE, **headers: str):  # type: ignore[no-untyped-def]

@@ -93,6 +93,7 @@ MATRIX: dict[str, tuple[Any, ...]] = {
     "home":                           (MOVED,  MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED, MOVED),
     "login":                          EVERYONE,
     "logout":                         (405,) * 13,  # signing out is a POST
+    "session_status":                 EVERYONE,  # the countdown asks; anonymous: signed_in false
     "password_change":                SIGNED_IN,
     "password_change_done":           SIGNED_IN,
     "password_reset":                 EVERYONE,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -52,7 +53,7 @@ from proposals.related import related_suggestions
 from proposals.timeline import timeline
 from responses.models import CoOpinion, Feedback, Obligation, Reply
 from tracker.actions import perform
-from tracker.paging import paginate
+from tracker.paging import capped_count, count_label, paginate
 from tracker.workflow import InvalidTransition
 from tracker.xlsx import invalid_filters_response, require_exporter, wants_xlsx
 
@@ -560,13 +561,15 @@ def queue(request: HttpRequest) -> HttpResponse:
         .select_related("assignment", "assignment__proposal")
         .order_by("-sent_on", "-pk")[:10]
     )
+    overdue = capped_count(
+        Assignment.objects.visible_to(user).open().filter(department_id=user.department_id, due_on__lt=today),
+        settings.LIST_COUNT_CAP,
+    )
     context = {
         **paged,
         "rows": [_queue_row(a, user) for a in page_obj],
-        "overdue_count": Assignment.objects.visible_to(user)
-        .open()
-        .filter(department_id=user.department_id, due_on__lt=today)
-        .count(),
+        "overdue_count": overdue,
+        "overdue_label": count_label(overdue, settings.LIST_COUNT_CAP),
         "recent": recent,
     }
     return render(request, "proposals/queue.html", context)

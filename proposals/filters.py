@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from proposals import statistics
 from proposals.models import Assignment, Category, Department, Deputy, Proposal, Session, normalise_number
+from proposals.widgets import SearchableSelect
 from responses.models import Reply
 
 YES_NO = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
@@ -64,12 +65,15 @@ class ProposalFilter(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Proposal.Status.choices)
     department = django_filters.ModelChoiceFilter(
-        label=_("Department"), queryset=Department.objects.all(), method="filter_department"
+        label=_("Department"),
+        queryset=Department.objects.all(),
+        method="filter_department",
+        widget=SearchableSelect("departments"),
     )
     role = django_filters.ChoiceFilter(label=_("Role"), choices=Assignment.Role.choices, method="filter_role")
     grade = django_filters.ChoiceFilter(label=_("Grade"), choices=Reply.Grade.choices, method="filter_grade")
     deputy = django_filters.ModelChoiceFilter(
-        label=_("Deputy"), queryset=Deputy.objects.all(), method="filter_deputy"
+        label=_("Deputy"), queryset=Deputy.objects.all(), method="filter_deputy", widget=SearchableSelect("deputies")
     )
     category = django_filters.ModelChoiceFilter(
         label=_("Category"),

@@ -29,7 +29,8 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -48,7 +49,7 @@ from proposals.forms import (
     ProposalForm,
     ReasonForm,
 )
-from proposals.models import Assignment, Contact, Department, Proposal, ProposalEvent, Relation
+from proposals.models import Assignment, Contact, Department, Deputy, Proposal, ProposalEvent, Relation
 from proposals.related import related_suggestions
 from proposals.timeline import timeline
 from responses.models import CoOpinion, Feedback, Obligation, Reply
@@ -138,6 +139,30 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
         )
     context = {"filter": proposal_filter, **_paged(request, proposal_filter.qs)}
     return render(request, "proposals/proposal_list.html", context)
+
+
+# What a searchable select (proposals/widgets.py) may look up, and how many names it offers.
+CHOICES = {"deputies": Deputy, "departments": Department}
+CHOICES_LIMIT = 20
+
+
+@login_required
+def choices(request: HttpRequest, kind: str) -> JsonResponse:
+    """Names containing ``?q=`` for the list's deputy and department filters, as JSON:
+    {"results": [{"id": …, "text": …}], "more": bool}. For congress staff and department
+    users, who filter whole lists; a deputy's list is their own suggestions."""
+    if not (request.user.is_congress_staff or request.user.is_department_user):
+        raise PermissionDenied
+    model = CHOICES.get(kind)
+    if model is None:
+        raise Http404
+    term = request.GET.get("q", "").strip()[:50]
+    match = Q(name__icontains=term)
+    if model is Department:
+        match |= Q(short_name__icontains=term)
+    found = list(model.objects.filter(match).order_by("name", "pk")[: CHOICES_LIMIT + 1]) if term else []
+    results = [{"id": obj.pk, "text": str(obj)} for obj in found[:CHOICES_LIMIT]]
+    return JsonResponse({"results": results, "more": len(found) > CHOICES_LIMIT})
 
 
 @login_required

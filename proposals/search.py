@@ -120,6 +120,11 @@ def _document_match(function: str, tsquery: str, *, title: bool = False) -> RawS
     return RawSQL(f"SELECT {function}(to_tsquery('simple', %s), %s)", [tsquery, title])
 
 
+def title_match(tsquery: str) -> RawSQL:
+    """The keys of the suggestions whose number or title matches ``tsquery`` (PostgreSQL)."""
+    return _document_match(PROPOSALS, tsquery, title=True)
+
+
 def search_proposals(queryset: QuerySet[Proposal], q: str) -> QuerySet[Proposal]:
     """The suggestions of ``queryset`` that match every word of ``q``, most relevant first,
     each annotated with ``rank``."""

@@ -99,3 +99,40 @@ class ChoicesEndpointTests(TrackerTestCase):
     def test_it_answers_404_for_an_unknown_kind(self) -> None:
         self.client.force_login(self.staff)
         self.assertEqual(self.client.get(choices_url("users"), {"q": "a"}).status_code, 404)
+
+
+class LatestGradeTests(TrackerTestCase):
+    def test_sending_a_reply_records_its_grade_on_the_suggestion(self) -> None:
+        proposal = self.make_assigned(with_co=False)
+        self.make_sent(proposal, grade="B")
+        self.assertEqual(self.refreshed(proposal).grade, "B")
+
+    def test_a_draft_leaves_the_grade_empty(self) -> None:
+        proposal = self.make_assigned(with_co=False)
+        self.make_draft(proposal, grade="A")
+        self.assertEqual(self.refreshed(proposal).grade, "")
+
+    def test_regrading_the_reply_moves_the_suggestion_to_the_new_grade(self) -> None:
+        proposal = self.make_assigned(with_co=False)
+        reply = self.make_sent(proposal, grade="B")
+        self.keep_promises(reply)
+        reply.regrade("A", by=self.staff, reason="承诺事项均已落实")
+        self.client.force_login(self.staff)
+        listed = self.client.get(URL, {"grade": "A"}).context["page_obj"]
+        self.assertEqual(([p.number for p in listed], self.refreshed(proposal).grade), ([proposal.number], "A"))
+
+
+class ShortTitleSearchTests(TrackerTestCase):
+    def numbers(self, q: str) -> list[str]:
+        self.client.force_login(self.staff)
+        return [p.number for p in self.client.get(URL, {"q": q}).context["page_obj"]]
+
+    def test_it_finds_a_two_character_word_of_the_title(self) -> None:
+        wanted = self.make_proposal(title="关于清林径环库碧道建设的建议")
+        self.make_proposal(title="关于推动坪西路改造的建议")
+        self.assertEqual(self.numbers("碧道"), [wanted.number])
+
+    def test_it_finds_a_single_character_at_the_end_of_a_word(self) -> None:
+        wanted = self.make_proposal(title="关于加快龙筋顶公园建设的建议")
+        self.make_proposal(title="关于推动坪西路改造的建议")
+        self.assertEqual(self.numbers("顶"), [wanted.number])

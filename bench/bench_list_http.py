@@ -35,7 +35,6 @@ import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +50,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", base.DEFAULT_URL))
     parser.add_argument("--old-root", help="another checkout to measure alongside (its own .venv)")
     parser.add_argument("--old-database-url", help="the old checkout's database (same data)")
-    parser.add_argument("--repeat", type=int, default=20, help="requests per target and case at concurrency 1")
+    parser.add_argument(
+        "--repeat", type=int, default=20, help="requests per target and case at concurrency 1"
+    )
     parser.add_argument("--burst", type=int, default=64, help="requests per target and case with 8 clients")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers per server")
@@ -235,7 +236,7 @@ def measure(targets: list[Target], repeat: int, burst: int, clients: int) -> dic
         result = results[target.label]
         started = time.perf_counter()
         with ThreadPoolExecutor(clients) as pool:
-            result.burst = list(pool.map(lambda _: timed(target.call), range(burst)))
+            result.burst = list(pool.map(lambda _, call=target.call: timed(call), range(burst)))
         result.per_second = burst / (time.perf_counter() - started)
     return results
 
@@ -319,7 +320,9 @@ def build_cases() -> list[dict[str, Any]]:
         .order_by("-n")
         .first()
     )
-    clerk = User.objects.filter(department_id=busiest["department"]).order_by("pk").first() if busiest else None
+    clerk = (
+        User.objects.filter(department_id=busiest["department"]).order_by("pk").first() if busiest else None
+    )
     if clerk is not None:
         cases.append({"label": "queue (busiest unit)", "path": "/proposals/queue/", "user": clerk.username})
     deputy = User.objects.filter(username="deputy").first()
@@ -327,7 +330,13 @@ def build_cases() -> list[dict[str, Any]]:
         cases.append({"label": "deputy: my suggestions", "path": "/proposals/mine/", "user": deputy.username})
     cases.append({"label": "public replies", "path": "/public/", "user": "staff"})
     for q in ("坪西路", "坪山 碧道", "碧道"):
-        cases.append({"label": f"search q={q}", "path": "/search/?" + urllib.parse.urlencode({"q": q}), "user": "staff"})
+        cases.append(
+            {
+                "label": f"search q={q}",
+                "path": "/search/?" + urllib.parse.urlencode({"q": q}),
+                "user": "staff",
+            }
+        )
     return cases
 
 
@@ -364,14 +373,21 @@ def main() -> None:
         load = os.getloadavg()
         print(
             f"\n{total:,} suggestions; {args.workers} gunicorn workers per server; {os.cpu_count()} CPUs; "
-            f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; {date.today().isoformat()}"
+            f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; {time.strftime('%Y-%m-%d')}"
         )
-        print(f"c=1: {args.repeat} requests per target, round-robin; c={args.clients}: {args.burst} requests\n")
-        floor = measure([http_target("login page", new, "/accounts/login/", "staff")], 5, args.burst, args.clients)
-        print(f"framework floor (login page): {floor['login page'].per_second:.0f} req/s at c={args.clients}\n")
+        print(
+            f"c=1: {args.repeat} requests per target, round-robin; c={args.clients}: {args.burst} requests\n"
+        )
+        floor = measure(
+            [http_target("login page", new, "/accounts/login/", "staff")], 5, args.burst, args.clients
+        )
+        print(
+            f"framework floor (login page): {floor['login page'].per_second:.0f} req/s at c={args.clients}\n"
+        )
         header = (
-            f"{'case':<24} {'list p50':>9} {'p95':>7} {'req/s':>6} │ {'old p50':>8} {'p95':>7} {'req/s':>6} │ "
-            f"{'admin p50':>9} {'req/s':>6} │ {'SQL p50':>8} │ {'list/SQL':>8} {'admin/list':>10} {'old/list':>8}"
+            f"{'case':<24} {'list p50':>9} {'p95':>7} {'req/s':>6} │ "
+            f"{'old p50':>8} {'p95':>7} {'req/s':>6} │ {'admin p50':>9} {'req/s':>6} │ {'SQL p50':>8} │ "
+            f"{'list/SQL':>8} {'admin/list':>10} {'old/list':>8}"
         )
         print(header)
         print("-" * len(header))
@@ -415,7 +431,8 @@ def format_row(label: str, results: dict[str, Result]) -> str:
         return f"{statistics.median(ra.timings) / statistics.median(rb.timings):>{width}.1f}"
 
     return (
-        f"{base._pad(label, 24)} {cell('list', 'p50', 9)} {cell('list', 'p95', 7)} {cell('list', 'rps', 6)} │ "
+        f"{base._pad(label, 24)} "
+        f"{cell('list', 'p50', 9)} {cell('list', 'p95', 7)} {cell('list', 'rps', 6)} │ "
         f"{cell('old', 'p50', 8)} {cell('old', 'p95', 7)} {cell('old', 'rps', 6)} │ "
         f"{cell('admin', 'p50', 9)} {cell('admin', 'rps', 6)} │ {cell('sql', 'p50', 8)} │ "
         f"{ratio('list', 'sql', 8)} {ratio('admin', 'list', 10)} {ratio('old', 'list', 8)}"

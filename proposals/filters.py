@@ -72,9 +72,14 @@ class ProposalFilter(django_filters.FilterSet):
         widget=SearchableSelect("departments"),
     )
     role = django_filters.ChoiceFilter(label=_("Role"), choices=Assignment.Role.choices, method="filter_role")
-    grade = django_filters.ChoiceFilter(label=_("Grade of the latest reply"), choices=Reply.Grade.choices, method="filter_grade")
+    grade = django_filters.ChoiceFilter(
+        label=_("Grade of the latest reply"), choices=Reply.Grade.choices, method="filter_grade"
+    )
     deputy = django_filters.ModelChoiceFilter(
-        label=_("Deputy"), queryset=Deputy.objects.all(), method="filter_deputy", widget=SearchableSelect("deputies")
+        label=_("Deputy"),
+        queryset=Deputy.objects.all(),
+        method="filter_deputy",
+        widget=SearchableSelect("deputies"),
     )
     category = django_filters.ModelChoiceFilter(
         label=_("Category"),

@@ -120,7 +120,9 @@ def _person_sql(deputies: list[int], departments: list[int]) -> list[tuple[str, 
 
     pieces: list[tuple[str, list[object]]] = []
     if deputies:
-        pieces.append((f"SELECT id FROM {Proposal._meta.db_table} WHERE lead_deputy_id = ANY(%s)", [deputies]))
+        pieces.append(
+            (f"SELECT id FROM {Proposal._meta.db_table} WHERE lead_deputy_id = ANY(%s)", [deputies])
+        )
         through = Proposal.co_signers.through._meta.db_table
         pieces.append((f"SELECT proposal_id FROM {through} WHERE deputy_id = ANY(%s)", [deputies]))
     if departments:
@@ -175,7 +177,9 @@ def search_proposals(queryset: QuerySet[Proposal], q: str) -> QuerySet[Proposal]
             if indexed:
                 pieces = _person_sql(*people[word])
                 if word_query(word):
-                    pieces.append((f"SELECT {PROPOSALS}(to_tsquery('simple', %s), false)", [word_query(word)]))
+                    pieces.append(
+                        (f"SELECT {PROPOSALS}(to_tsquery('simple', %s), false)", [word_query(word)])
+                    )
                 queryset = queryset.filter(_union(pieces))
                 continue
             match = _person_match(*people[word])
@@ -195,7 +199,9 @@ def search_proposals(queryset: QuerySet[Proposal], q: str) -> QuerySet[Proposal]
     if _is_number(terms[0]):
         whens.insert(0, When(number=terms[0], then=Value(RANK_NUMBER)))
     if indexed:
-        found = [piece for deputies, departments in people.values() for piece in _person_sql(deputies, departments)]
+        found = [
+            piece for deputies, departments in people.values() for piece in _person_sql(deputies, departments)
+        ]
         if found:
             whens.append(When(_union(found), then=Value(RANK_PERSON)))
     else:

@@ -49,7 +49,7 @@ class CappedPaginator(Paginator):
         return self.exact_count > self.cap
 
     @cached_property
-    def count(self) -> int:  # type: ignore[override]
+    def count(self) -> int:
         """The number of rows, or ``cap`` when there are more (see ``capped``)."""
         return min(self.exact_count, self.cap)
 

@@ -314,7 +314,9 @@ class Proposal(models.Model):
             # The list's q= as a number prefix (number LIKE '2025%'): the plain btree cannot
             # serve LIKE under a non-C collation such as C.UTF-8 (PostgreSQL only; elsewhere
             # a plain index).
-            models.Index(fields=["number"], opclasses=["varchar_pattern_ops"], name="proposal_number_prefix_idx"),
+            models.Index(
+                fields=["number"], opclasses=["varchar_pattern_ops"], name="proposal_number_prefix_idx"
+            ),
             # The list's grade= filter in the default urgency order.
             models.Index(
                 fields=["grade", "next_due_on", "-received_on", "number"], name="proposal_grade_urgency_idx"

@@ -53,7 +53,9 @@ class SearchableSelectTests(TrackerTestCase):
     def test_it_renders_the_chosen_deputy_selected(self) -> None:
         self.client.force_login(self.staff)
         response = self.client.get(URL, {"deputy": self.other_deputy.pk})
-        self.assertContains(response, f'<option value="{self.other_deputy.pk}" selected>{self.other_deputy}</option>')
+        self.assertContains(
+            response, f'<option value="{self.other_deputy.pk}" selected>{self.other_deputy}</option>'
+        )
 
     def test_it_ignores_a_malformed_choice(self) -> None:
         proposal = self.make_proposal()
@@ -70,7 +72,9 @@ class ChoicesEndpointTests(TrackerTestCase):
         return [item["text"] for item in response.json()["results"]]
 
     def test_it_finds_deputies_by_part_of_the_name_for_staff(self) -> None:
-        self.assertEqual(self.results("deputies", self.other_deputy.name[1:], self.staff), [str(self.other_deputy)])
+        self.assertEqual(
+            self.results("deputies", self.other_deputy.name[1:], self.staff), [str(self.other_deputy)]
+        )
 
     def test_it_finds_departments_for_a_department_clerk(self) -> None:
         self.assertEqual(self.results("departments", "教育", self.clerk), ["坪山区教育局"])
@@ -79,7 +83,9 @@ class ChoicesEndpointTests(TrackerTestCase):
         self.assertEqual(self.results("departments", " ", self.staff), [])
 
     def test_it_offers_at_most_20_and_says_there_are_more(self) -> None:
-        Deputy.objects.bulk_create([Deputy(congress=self.congress, name=f"测试代表{i:02d}") for i in range(25)])
+        Deputy.objects.bulk_create(
+            [Deputy(congress=self.congress, name=f"测试代表{i:02d}") for i in range(25)]
+        )
         self.client.force_login(self.staff)
         data = self.client.get(choices_url("deputies"), {"q": "测试代表"}).json()
         self.assertEqual((len(data["results"]), data["more"]), (20, True))
@@ -119,7 +125,9 @@ class LatestGradeTests(TrackerTestCase):
         reply.regrade("A", by=self.staff, reason="承诺事项均已落实")
         self.client.force_login(self.staff)
         listed = self.client.get(URL, {"grade": "A"}).context["page_obj"]
-        self.assertEqual(([p.number for p in listed], self.refreshed(proposal).grade), ([proposal.number], "A"))
+        self.assertEqual(
+            ([p.number for p in listed], self.refreshed(proposal).grade), ([proposal.number], "A")
+        )
 
 
 class ShortTitleSearchTests(TrackerTestCase):

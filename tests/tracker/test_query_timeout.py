@@ -42,11 +42,15 @@ class QueryTimeoutPageTests(TrackerTestCase):
     def test_it_answers_503_with_a_page_that_says_to_narrow_the_query(self) -> None:
         request = RequestFactory().get("/proposals/?q=坪山")
         request.user = self.staff
-        response = QueryTimeoutMiddleware(lambda r: None).process_exception(request, self.cancelled_statement())
+        response = QueryTimeoutMiddleware(lambda r: None).process_exception(
+            request, self.cancelled_statement()
+        )
         self.assertEqual(response.status_code, 503)
         self.assertIn("5", response.content.decode())
 
     def test_it_leaves_other_database_errors_alone(self) -> None:
         request = RequestFactory().get("/")
         request.user = self.staff
-        self.assertIsNone(QueryTimeoutMiddleware(lambda r: None).process_exception(request, DatabaseError("x")))
+        self.assertIsNone(
+            QueryTimeoutMiddleware(lambda r: None).process_exception(request, DatabaseError("x"))
+        )

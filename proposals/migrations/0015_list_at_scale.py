@@ -59,7 +59,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="proposal",
             name="grade",
-            field=models.CharField(blank=True, default="", max_length=1, verbose_name="grade of the latest reply"),
+            field=models.CharField(
+                blank=True, db_default="", default="", max_length=1, verbose_name="grade of the latest reply"
+            ),
         ),
         migrations.RunPython(fill_grades, migrations.RunPython.noop),
         migrations.AddIndex(

@@ -270,7 +270,10 @@ class Proposal(models.Model):
     next_due_on = models.DateField(_("next deadline"), null=True, blank=True)
     # The grade of the latest reply sent, kept by Reply.approve and Reply.regrade, so that
     # the list filters by grade with an index instead of probing replies row by row.
-    grade = models.CharField(_("grade of the latest reply"), max_length=1, blank=True, default="")
+    # db_default: rows written by raw SQL (benchmarks, scripts) get "" too.
+    grade = models.CharField(
+        _("grade of the latest reply"), max_length=1, blank=True, default="", db_default=""
+    )
     created_at = models.DateTimeField(_("logged at"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

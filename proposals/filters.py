@@ -11,12 +11,14 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.db import connections
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from proposals import statistics
+from proposals import search, statistics
 from proposals.models import Assignment, Category, Department, Deputy, Proposal, Session, normalise_number
+from proposals.widgets import SearchableSelect
 from responses.models import Reply
 from tracker.params import AsciiNumberFilter, FilterSet
 
@@ -65,12 +67,20 @@ class ProposalFilter(FilterSet):
     )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Proposal.Status.choices)
     department = django_filters.ModelChoiceFilter(
-        label=_("Department"), queryset=Department.objects.all(), method="filter_department"
+        label=_("Department"),
+        queryset=Department.objects.all(),
+        method="filter_department",
+        widget=SearchableSelect("departments"),
     )
     role = django_filters.ChoiceFilter(label=_("Role"), choices=Assignment.Role.choices, method="filter_role")
-    grade = django_filters.ChoiceFilter(label=_("Grade"), choices=Reply.Grade.choices, method="filter_grade")
+    grade = django_filters.ChoiceFilter(
+        label=_("Grade of the latest reply"), choices=Reply.Grade.choices, method="filter_grade"
+    )
     deputy = django_filters.ModelChoiceFilter(
-        label=_("Deputy"), queryset=Deputy.objects.all(), method="filter_deputy"
+        label=_("Deputy"),
+        queryset=Deputy.objects.all(),
+        method="filter_deputy",
+        widget=SearchableSelect("deputies"),
     )
     category = django_filters.ModelChoiceFilter(
         label=_("Category"),
@@ -121,10 +131,23 @@ class ProposalFilter(FilterSet):
         fields: list[str] = []
 
     def filter_q(self, queryset: QuerySet[Proposal], name: str, value: str) -> QuerySet[Proposal]:
+        """A number prefix, or part of the title.
+
+        On PostgreSQL both are indexed: the number by proposal_number_prefix_idx, a title
+        word of three characters or more by the trigram index (proposals 0015), a shorter one
+        by the search page's bigram index (proposals.search), which trigrams cannot serve."""
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(number__startswith=normalise_number(value)) | Q(title__icontains=value))
+        number = normalise_number(value)
+        in_title = Q(title__icontains=value)
+        if len(value) < 3 and connections[queryset.db].vendor == "postgresql":
+            tsquery = search.word_query(value)
+            in_title = Q(pk__in=search.title_match(tsquery)) if tsquery and " " not in value else in_title
+        if number.isascii():
+            return queryset.filter(Q(number__startswith=number) | in_title)
+        # Numbers are ASCII (Congress.clean_number): anything else can only be in the title.
+        return queryset.filter(in_title)
 
     def filter_department(
         self, queryset: QuerySet[Proposal], name: str, value: Department
@@ -141,10 +164,9 @@ class ProposalFilter(FilterSet):
         return queryset.filter(Exists(_assignments(role=value)))
 
     def filter_grade(self, queryset: QuerySet[Proposal], name: str, value: str) -> QuerySet[Proposal]:
-        sent = Reply.objects.filter(
-            assignment__proposal=OuterRef("pk"), status=Reply.Status.SENT, grade=value
-        )
-        return queryset.filter(Exists(sent))
+        # The grade of the latest sent reply, a column kept by the transitions (indexed with
+        # the urgency order); the grade of each unit's current reply is final_grade.
+        return queryset.filter(grade=value)
 
     def filter_deputy(self, queryset: QuerySet[Proposal], name: str, value: Deputy) -> QuerySet[Proposal]:
         cosigned = Proposal.co_signers.through.objects.filter(proposal_id=OuterRef("pk"), deputy_id=value.pk)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +15,7 @@ from django.utils.safestring import SafeString
 from proposals.models import Assignment, Proposal
 from proposals.search import MAX_WORDS, highlight, search_proposals, search_replies, snippet
 from responses.models import Reply
-from tracker.paging import paginate
+from tracker.paging import capped_count, count_label, paginate
 from tracker.params import query_text
 from tracker.privacy import mask_phones
 
@@ -79,11 +80,15 @@ def search(request: HttpRequest) -> HttpResponse:
             )
             for r in context["page_obj"]
         ]
-    # The shown tab's count is the paginator's; the other one is counted here.
-    shown = context["page_obj"].paginator.count
+    # The shown tab's count is the paginator's; the other one is counted here. Both stop
+    # at LIST_COUNT_CAP ("10,000+"): a common word matches tens of thousands of rows.
+    shown = context["page_obj"].paginator.count_label
     if q:
-        context["proposal_count"] = shown if tab == "proposals" else proposals.count()
-        context["reply_count"] = shown if tab == "replies" else replies.count()
+        cap = settings.LIST_COUNT_CAP
+        other = proposals if tab == "replies" else replies
+        other_label = count_label(capped_count(other, cap), cap)
+        context["proposal_count"] = shown if tab == "proposals" else other_label
+        context["reply_count"] = shown if tab == "replies" else other_label
     return render(request, "search/results.html", context)
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("new/", views.proposal_create, name="create"),
     path("queue/", views.queue, name="queue"),
     path("mine/", views.my_proposals, name="mine"),
+    path("choices/<slug:kind>/", views.choices, name="choices"),
     path("import/", import_views.import_upload, name="import"),
     path("import/<int:pk>/", import_views.import_detail, name="import_detail"),
     path("import/<int:pk>/confirm/", import_views.import_confirm, name="import_confirm"),

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import (
     Case,
     Count,
@@ -28,7 +29,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -47,12 +48,12 @@ from proposals.forms import (
     ProposalForm,
     ReasonForm,
 )
-from proposals.models import Assignment, Contact, Department, Proposal, ProposalEvent, Relation
+from proposals.models import Assignment, Contact, Department, Deputy, Proposal, ProposalEvent, Relation
 from proposals.related import related_suggestions
 from proposals.timeline import timeline
 from responses.models import CoOpinion, Feedback, Obligation, Reply
 from tracker.actions import perform
-from tracker.paging import paginate
+from tracker.paging import capped_count, count_label, paginate
 from tracker.workflow import InvalidTransition
 from tracker.xlsx import invalid_filters_response, require_exporter, wants_xlsx
 
@@ -137,6 +138,30 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
         )
     context = {"filter": proposal_filter, **_paged(request, proposal_filter.qs)}
     return render(request, "proposals/proposal_list.html", context)
+
+
+# What a searchable select (proposals/widgets.py) may look up, and how many names it offers.
+CHOICES = {"deputies": Deputy, "departments": Department}
+CHOICES_LIMIT = 20
+
+
+@login_required
+def choices(request: HttpRequest, kind: str) -> JsonResponse:
+    """Names containing ``?q=`` for the list's deputy and department filters, as JSON:
+    {"results": [{"id": …, "text": …}], "more": bool}. For congress staff and department
+    users, who filter whole lists; a deputy's list is their own suggestions."""
+    if not (request.user.is_congress_staff or request.user.is_department_user):
+        raise PermissionDenied
+    model = CHOICES.get(kind)
+    if model is None:
+        raise Http404
+    term = request.GET.get("q", "").strip()[:50]
+    match = Q(name__icontains=term)
+    if model is Department:
+        match |= Q(short_name__icontains=term)
+    found = list(model.objects.filter(match).order_by("name", "pk")[: CHOICES_LIMIT + 1]) if term else []
+    results = [{"id": obj.pk, "text": str(obj)} for obj in found[:CHOICES_LIMIT]]
+    return JsonResponse({"results": results, "more": len(found) > CHOICES_LIMIT})
 
 
 @login_required
@@ -562,13 +587,15 @@ def queue(request: HttpRequest) -> HttpResponse:
         .select_related("assignment", "assignment__proposal")
         .order_by("-sent_on", "-pk")[:10]
     )
+    overdue = capped_count(
+        Assignment.objects.visible_to(user).open().filter(department_id=user.department_id, due_on__lt=today),
+        settings.LIST_COUNT_CAP,
+    )
     context = {
         **paged,
         "rows": [_queue_row(a, user) for a in page_obj],
-        "overdue_count": Assignment.objects.visible_to(user)
-        .open()
-        .filter(department_id=user.department_id, due_on__lt=today)
-        .count(),
+        "overdue_count": overdue,
+        "overdue_label": count_label(overdue, settings.LIST_COUNT_CAP),
         "recent": recent,
     }
     return render(request, "proposals/queue.html", context)

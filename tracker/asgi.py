@@ -12,5 +12,7 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
+# Web requests get the statement timeout (settings.DB_STATEMENT_TIMEOUT_MS).
+os.environ.setdefault("TRACKER_WEB_PROCESS", "true")
 
 application = get_asgi_application()

@@ -70,10 +70,14 @@ def parse_hours(value: str) -> tuple[int, int] | None:
     return start, end
 
 
-def database_from_url(url: str) -> dict[str, object]:
-    """Turn DATABASE_URL (postgres://user:pass@host:port/name or sqlite:///path) into a dict."""
+def database_from_url(url: str, *, statement_timeout_ms: int = 0) -> dict[str, object]:
+    """Turn DATABASE_URL (postgres://user:pass@host:port/name or sqlite:///path) into a dict.
+    On PostgreSQL a positive ``statement_timeout_ms`` cancels any statement running longer."""
     parsed = urlparse(url)
     if parsed.scheme in {"postgres", "postgresql"}:
+        options = "-c jit=off"
+        if statement_timeout_ms > 0:
+            options += f" -c statement_timeout={statement_timeout_ms}"
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parsed.path.lstrip("/")),
@@ -85,7 +89,7 @@ def database_from_url(url: str) -> dict[str, object]:
             "CONN_HEALTH_CHECKS": True,
             # JIT compilation costs more than it saves on short OLTP queries (measured
             # on the list page's count query: 72 of 88 ms spent compiling).
-            "OPTIONS": {"options": "-c jit=off"},
+            "OPTIONS": {"options": options},
         }
     if parsed.scheme == "sqlite":
         path = parsed.path[1:] if parsed.path.startswith("//") else parsed.path
@@ -163,6 +167,8 @@ MIDDLEWARE = [
     # After OTPMiddleware: holds a session that still owes its second factor.
     "tracker.mfa.MfaRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A statement cut off by DB_STATEMENT_TIMEOUT_MS: a page saying so, not a 500.
+    "tracker.middleware.QueryTimeoutMiddleware",
     # Last, as django-axes requires: turns a lockout into tracker.security.lockout_response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -188,9 +194,22 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "tracker.wsgi.application"
 
+# Web requests on PostgreSQL give up on a statement after this long (0: never), so that
+# no filter or search term can hold a worker for minutes; the user is told to narrow the
+# query (tracker.middleware.QueryTimeoutMiddleware). Only web processes: tracker/wsgi.py and
+# asgi.py set TRACKER_WEB_PROCESS. Workers, beat and management commands (migrations that
+# build indexes, the annual exports) run without it.
+DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 5000)
+if DB_STATEMENT_TIMEOUT_MS < 0:
+    raise ImproperlyConfigured("DB_STATEMENT_TIMEOUT_MS must be 0 (off) or a number of milliseconds.")
 DATABASES = {
-    "default": database_from_url(os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tracker.sqlite3'}"))
+    "default": database_from_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tracker.sqlite3'}"),
+        statement_timeout_ms=DB_STATEMENT_TIMEOUT_MS if env_bool("TRACKER_WEB_PROCESS", False) else 0,
+    )
 }
+# List pages count at most this many rows and show "10,000+" beyond (tracker/paging.py).
+LIST_COUNT_CAP = env_int("LIST_COUNT_CAP", 10_000)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tracker.User"
 

@@ -442,6 +442,7 @@ class Reply(models.Model):
                 },
             )
             self.assignment.reply_sent(by=by, grade=self.grade, sent_on=sent_on)
+            self.assignment.proposal.refresh_grade()
             self.commitments.filter(status=Commitment.Status.OPEN).update(report_due_on=report_due)
             deadlines_changed(self)
             for commitment in self.commitments.filter(status=Commitment.Status.OPEN):
@@ -491,6 +492,7 @@ class Reply(models.Model):
             if changed != 1:
                 raise Conflict(stale_message(self))
             self.grade = grade
+            self.assignment.proposal.refresh_grade()
             ProposalEvent.record(
                 ProposalEvent.Kind.REGRADED,
                 assignment=self.assignment,

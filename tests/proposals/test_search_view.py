@@ -58,7 +58,7 @@ class SearchViewTests(TrackerTestCase):
     def test_it_counts_the_matches_of_both_tabs(self) -> None:
         self.client.force_login(self.clerk)
         response = self.client.get(URL, {"q": "学位"})
-        self.assertEqual((response.context["proposal_count"], response.context["reply_count"]), (1, 1))
+        self.assertEqual((response.context["proposal_count"], response.context["reply_count"]), ("1", "1"))
 
     def test_it_highlights_the_match_and_escapes_the_title(self) -> None:
         self.mine.title = "关于<b>学位</b>的建议"

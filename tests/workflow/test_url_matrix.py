@@ -120,6 +120,9 @@ MATRIX: dict[str, tuple[Any, ...]] = {
     # Suggestions
     "proposals:list":                 SIGNED_IN,
     "proposals:create":               STAFF_ONLY,
+    # The filter bar's searchable selects: staff and department users, not deputies.
+    "proposals:choices deputies":     (LOGIN,  200,   200,   200,   200,   200,   200,   200,   403,   403,   403,   200,   200),
+    "proposals:choices departments":  (LOGIN,  200,   200,   200,   200,   200,   200,   200,   403,   403,   403,   200,   200),
     "proposals:queue":                (LOGIN,  403,   200,   200,   200,   200,   200,   200,   403,   403,   403,   200,   403),
     # Excel exports: for staff and departments, never for deputies.
     "proposals:list ?format=xlsx":    (LOGIN,  200,   200,   200,   200,   200,   200,   200,   403,   403,   403,   200,   200),
@@ -381,6 +384,8 @@ class UrlMatrixTests(PersonaFixture):
         kwargs: dict[str, Any] = {}
         if label.startswith("?"):
             return reverse(name) + label
+        if name == "proposals:choices":
+            return reverse(name, kwargs={"kind": label})
         if label:
             obj = self.objects()[label]
             kwargs = {"number": obj.number} if name == "public:progress" else {"pk": obj.pk}

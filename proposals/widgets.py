@@ -29,7 +29,8 @@ class SearchableSelect(forms.Select):
         return context
 
     def optgroups(self, name: str, value: list[Any], attrs: dict[str, Any] | None = None) -> list[Any]:
-        chosen = [str(v) for v in value if str(v).isdigit()]
+        # Only what can be a primary key: ASCII digits ("²".isdigit() is true), 18 at most.
+        chosen = [str(v) for v in value if str(v).isascii() and str(v).isdigit() and len(str(v)) <= 18]
         empty_label = getattr(self.choices, "field", None) and self.choices.field.empty_label
         groups = [(None, [self.create_option(name, "", empty_label or "", not chosen, 0)], 0)]
         if chosen:

@@ -10,4 +10,13 @@ ADMIN_STRINGS = (
     gettext_noop("Model name"),
     gettext_noop("Add link"),
     gettext_noop("Change or view list link"),
+    # django-axes' models (its catalogue has no Chinese).
+    gettext_noop("access failure"),
+    gettext_noop("access failures"),
+    gettext_noop("access attempt"),
+    gettext_noop("access attempts"),
+    gettext_noop("access attempt expiration"),
+    gettext_noop("access attempt expirations"),
+    gettext_noop("access log"),
+    gettext_noop("access logs"),
 )

@@ -37,6 +37,28 @@ class TrackerConfig(AppConfig):
 
         Group.__str__ = group_name  # type: ignore[method-assign,assignment]
 
+        # The sign-in apps name themselves in English only (django-axes' models are
+        # translatable, its app and django-otp's devices are not): give them Chinese names.
+        from django.apps import apps
+
+        names = {
+            "axes": _("Sign-in records"),
+            "otp_static": _("Recovery codes"),
+            "otp_totp": _("Authenticator apps"),
+            "django_otp": _("Two-step verification"),
+        }
+        for label, name in names.items():
+            if apps.is_installed(label) or label in apps.app_configs:
+                apps.get_app_config(label).verbose_name = name
+        devices = {
+            ("otp_static", "staticdevice"): (_("recovery code set"), _("recovery code sets")),
+            ("otp_totp", "totpdevice"): (_("authenticator app"), _("authenticator apps")),
+        }
+        for (app_label, model_name), (singular, plural) in devices.items():
+            if app_label in apps.app_configs:
+                meta = apps.get_model(app_label, model_name)._meta
+                meta.verbose_name, meta.verbose_name_plural = singular, plural
+
         from django.contrib.auth.signals import user_logged_in
 
         from tracker.middleware import start_session_clock

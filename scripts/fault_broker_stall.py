@@ -81,6 +81,7 @@ class Hit:
 
 class Run:
     def __init__(self, args: argparse.Namespace) -> None:
+        self.recovery_codes: list[str] = []
         self.args = args
         self.workdir: Path = args.workdir.resolve()
         self.procs = Processes(self.workdir)
@@ -189,6 +190,13 @@ class Run:
         deputy = Deputy.objects.create(congress=congress, name="陈寿", delegation="龙岗代表团")
         Deputy.objects.create(congress=congress, name="王芳", delegation="坪山代表团")
         staff = user("staff", Role.CONGRESS_STAFF)
+        # Staff pass a second step: each client signs in with one of these recovery codes.
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from tracker.mfa import TOTP_NAME, new_recovery_codes
+
+        TOTPDevice.objects.create(user=staff, name=TOTP_NAME, confirmed=True)
+        self.recovery_codes = new_recovery_codes(staff)
         clerks = [
             user(f"clerk{n}", Role.DEPT_CLERK, department=unit, email=f"clerk{n}@lg.gov.cn")
             for n in range(CLERKS)
@@ -292,6 +300,16 @@ class Run:
         )
         if response.status_code != 302:
             raise RuntimeError(f"could not sign in as staff: HTTP {response.status_code}")
+        # The second step (congress staff must pass one), with a recovery code.
+        response = session.post(
+            f"{base}/accounts/mfa/verify/",
+            data={"code": self.recovery_codes.pop(), "csrfmiddlewaretoken": session.cookies["csrftoken"]},
+            allow_redirects=False,
+            timeout=30,
+        )
+        if response.status_code != 302 or "/accounts/" in response.headers.get("Location", ""):
+            where = response.headers.get("Location", "")
+            raise RuntimeError(f"staff could not pass the second step: HTTP {response.status_code} {where}")
         session.base = base  # type: ignore[attr-defined]
         return session
 

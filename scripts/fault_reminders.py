@@ -695,6 +695,9 @@ class Run:
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tracker.settings",
+            # As in production: DEBUG off, which needs a key of its own.
+            "DEBUG": "false",
+            "SECRET_KEY": "fault-reminders-only-not-a-secret",
             "PYTHONPATH": os.pathsep.join([str(SCRIPTS), str(ROOT)]),
             "DATABASE_URL": self.args.database_url,
             "CELERY_BROKER_URL": f"redis://127.0.0.1:{self.redis_port}/0",

@@ -94,7 +94,9 @@ def start_session_clock(sender: type, request: HttpRequest | None, user: object,
 def seconds_left(request: HttpRequest) -> int:
     """Seconds until this session is signed out (idle or absolute limit, whichever is first)."""
     now = int(time.time())
-    session = request.session
+    session = getattr(request, "session", None)
+    if session is None:  # a request that never went through the session middleware
+        return settings.SESSION_IDLE_TIMEOUT
     idle_end = session.get(LAST_ACTIVE_AT, now) + settings.SESSION_IDLE_TIMEOUT
     absolute_end = session.get(SIGNED_IN_AT, now) + settings.SESSION_ABSOLUTE_LIFETIME
     return max(0, min(idle_end, absolute_end) - now)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from tracker.mfa import needs_verification
 from tracker.middleware import seconds_left
 from tracker.models import Notification
 
@@ -13,6 +14,18 @@ def roles(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"is_staff_user": False, "is_dept_user": False, "is_deputy_user": False, "unread_count": 0}
+    if needs_verification(request):
+        # Before the second step nothing but the step, sign-out and the language switch is
+        # reachable (tracker.mfa.MfaRequiredMiddleware): the page offers nothing else.
+        return {
+            "is_staff_user": False,
+            "is_dept_user": False,
+            "is_deputy_user": False,
+            "unread_count": 0,
+            "awaiting_second_step": True,
+            "session_seconds_left": seconds_left(request),
+            "session_warning_seconds": settings.SESSION_IDLE_WARNING,
+        }
     return {
         # Counted only if the page shows it (one indexed query on the unread partial index).
         "unread_count": SimpleLazyObject(

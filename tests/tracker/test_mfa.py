@@ -72,6 +72,17 @@ class EnrolmentTests(MfaTestCase):
         self.assertEqual(self.client.post(reverse("api_token_create")).status_code, 302)
         self.assertFalse(self.staff.api_tokens.exists())
 
+    def test_the_step_offers_no_menu_search_or_inbox_it_would_only_send_back_from(self) -> None:
+        self.sign_in(self.staff)
+        page = self.client.get(ENROL).content.decode()
+        self.assertNotIn('class="site-nav"', page)
+        self.assertNotIn('class="header-search"', page)
+        self.assertNotIn(f'href="{reverse("inbox")}"', page)
+        self.assertIn(f'action="{reverse("logout")}"', page)  # signing out stays possible
+        verified = self.client_class()
+        verified.force_login(self.leader)  # VerifiedClient: the second step passed
+        self.assertIn('class="site-nav"', verified.get(reverse("proposals:list")).content.decode())
+
     def test_it_answers_403_on_the_api_for_an_unverified_session(self) -> None:
         self.sign_in(self.staff)
         response = self.client.get(reverse("api:reply-list"))

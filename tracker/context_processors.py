@@ -14,7 +14,9 @@ def roles(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"is_staff_user": False, "is_dept_user": False, "is_deputy_user": False, "unread_count": 0}
-    if needs_verification(request):
+    # (is_verified is set by django-otp's middleware; a request built without it is shown
+    # as verified: the middleware, not the page, enforces the step.)
+    if hasattr(user, "is_verified") and needs_verification(request):
         # Before the second step nothing but the step, sign-out and the language switch is
         # reachable (tracker.mfa.MfaRequiredMiddleware): the page offers nothing else.
         return {

@@ -22,6 +22,16 @@ from tracker.models import ApiToken, User
 log = logging.getLogger("tracker.security")
 
 
+def client_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str:
+    """The username an attempt names, as axes records and counts it: what was typed, cut
+    to the length a username may have (150), so that a very long one is one more failure,
+    not a database error (axes' columns hold 255)."""
+    typed = (credentials or {}).get("username")
+    if typed is None:
+        typed = request.POST.get("username", "") if request.method == "POST" else ""
+    return str(typed or "")[:150]
+
+
 def client_ip(request: HttpRequest) -> str:
     """The client's address: REMOTE_ADDR, or with CLIENT_IP_HEADER set (a header the
     reverse proxy writes, e.g. X-Real-IP or X-Forwarded-For), the address that header

@@ -269,6 +269,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_HANDLER = "tracker.security.LockoutHandler"
 AXES_LOCKOUT_CALLABLE = "tracker.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "tracker.security.client_ip"
+AXES_USERNAME_CALLABLE = "tracker.security.client_username"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429

@@ -45,6 +45,11 @@ class LockoutTests(TrackerTestCase):
         self.assertContains(response, "locked for 15 minutes", status_code=429)
         self.assertNotIn("_auth_user_id", self.client.session)
 
+    def test_a_very_long_username_is_one_more_failure_not_a_server_error(self) -> None:
+        response = self.attempt("wrong", username="0" * 300)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(AccessFailureLog.objects.get().username, "0" * 150)
+
     def test_the_lock_message_is_in_chinese_on_the_login_page(self) -> None:
         self.fail(5)
         with self.settings(LANGUAGE_CODE="zh-hans"):  # the office's language

@@ -48,7 +48,7 @@ class TrackerConfig(AppConfig):
             "django_otp": _("Two-step verification"),
         }
         for label, name in names.items():
-            if apps.is_installed(label) or label in apps.app_configs:
+            if label in apps.app_configs:
                 apps.get_app_config(label).verbose_name = name
         devices = {
             ("otp_static", "staticdevice"): (_("recovery code set"), _("recovery code sets")),

@@ -24,8 +24,10 @@ from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from proposals.models import Assignment, Category, Congress, Contact, Department, Deputy, Proposal, Session
@@ -74,6 +76,9 @@ DEPARTMENTS: list[tuple[str, str, str]] = [
     ("深圳市工业和信息化局", "市工业和信息化局", "sz-industry"),
 ]
 LEAD_UNIT_20240493 = "深圳市龙岗区人民政府"
+# Days from today on which the demo sends the reply to No. 20240493: within the congress's
+# feedback window (20 working days by default), so the showcase deputy can rate it.
+SENT_20240493 = -8
 
 CATEGORIES: dict[str, list[str]] = {
     "财经": ["产业发展", "科技创新", "营商环境"],
@@ -95,6 +100,18 @@ DUTY_ACCOUNTS: list[tuple[str, str, str]] = [
     ("auditadmin", AdminDuty.AUDIT, "审计管理员（演示）"),
 ]
 
+# The accounts the login page (DEBUG only) and ``load_demo`` name first: one per journey.
+MAIN_ACCOUNTS: list[tuple[str, str]] = [
+    ("staff", Role.CONGRESS_STAFF),
+    ("clerk", Role.DEPT_CLERK),
+    ("leader", Role.DEPT_LEADER),
+    ("longgang-water-clerk", Role.DEPT_CLERK),
+    ("deputy", Role.DEPUTY),
+    ("sysadmin", AdminDuty.SYSTEM),
+    ("secadmin", AdminDuty.SECURITY),
+    ("auditadmin", AdminDuty.AUDIT),
+]
+
 PLACEHOLDER_DEPUTIES: list[tuple[str, str, str]] = [
     ("张三", "龙岗代表团（演示数据）", "deputy-a"),
     ("李四", "龙岗代表团（演示数据）", "deputy-b"),
@@ -107,6 +124,13 @@ PLACEHOLDER_DEPUTIES: list[tuple[str, str, str]] = [
 ]
 
 COPY_TO = "市人大常委会选联工委\n市政府督查室"
+# The evidence attached to the promises the demo reports kept: a one-page PDF.
+DEMO_EVIDENCE = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 # ---------------------------------------------------------------------------
@@ -124,12 +148,25 @@ class FeedbackSpec:
 
 
 @dataclass(frozen=True)
+class CommitmentSpec:
+    """A promise in a reply, and what became of it (staff confirm kept ones, so a promise
+    of 2024 does not sit in every inbox as years overdue)."""
+
+    description: str
+    due: When
+    # "" (still open), "claimed" (reported kept, awaiting staff), "fulfilled" (confirmed),
+    # "not_fulfilled" (closed by staff with ``note``), "removed" (taken out of a draft).
+    outcome: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class ReplySpec:
     grade: str
     body: str
     stage: str = "sent"  # draft, submitted, returned or sent
     sent_on: When | None = None
-    commitments: tuple[tuple[str, When], ...] = ()
+    commitments: tuple[tuple[str, When] | CommitmentSpec, ...] = ()
     grade_reason: str = ""
     publicity: str = Reply.Publicity.PUBLIC
     publicity_reason: str = ""
@@ -154,6 +191,8 @@ class UnitSpec:
     role: str = Assignment.Role.LEAD
     stage: str = "pending"  # pending, accepted or change_requested; a reply moves it further
     change_reason: str = ""
+    # With change_requested: staff move the part to this department (the first is withdrawn).
+    transfer_to: str = ""
     opinion: str = ""
     contacts: tuple[ContactSpec, ...] = ()
     extend_days: int = 0
@@ -216,28 +255,31 @@ def suggestion_20240493() -> SuggestionSpec:
                 reply=ReplySpec(
                     grade="B",
                     body=reply_body,
-                    sent_on=date(2024, 11, 18),
+                    # The letter is dated 2024-11-18 (the archive keeps it so); the demo
+                    # sends it SENT_20240493 days before it loads, so that 陈寿 can still
+                    # rate it, and keeps the letter's spacing of the promises from it.
+                    sent_on=SENT_20240493,
                     contact_name="龙岗区发展和改革局杨郁波",
                     contact_phone="88180952、13923831115",
                     commitments=(
                         (
                             "与市发改委沟通协调坪西路综合管廊项目建设事宜，加快坪西路（龙坪路-鹤鸣路）改造工程"
                             "可研报告审批，尽快推动实施建设",
-                            date(2025, 6, 30),
+                            SENT_20240493 + 224,
                         ),
                         (
                             "深入研究论证近期启动盐龙大道（坪地段）市政化改造的必要性和可行性；确有必要的，"
                             "落实项目详细规划并编制项目建议书报市发改委审批立项",
-                            date(2025, 12, 31),
+                            SENT_20240493 + 408,
                         ),
-                        ("结合全区公园建设工作部署和实施时序，加快推进龙筋顶公园建设", date(2026, 12, 31)),
+                        ("结合全区公园建设工作部署和实施时序，加快推进龙筋顶公园建设", SENT_20240493 + 773),
                         (
                             "推动清林径环库碧道建设及黄竹坑水库、长坑水库与清林径水库碧道连接，落实周边远足径郊野径",
-                            date(2027, 6, 30),
+                            SENT_20240493 + 954,
                         ),
                         (
                             "完成巴头岭公园周边道路建设、土地征转后，及时开展公园立项等研究工作",
-                            date(2027, 12, 31),
+                            SENT_20240493 + 1138,
                         ),
                     ),
                 ),
@@ -287,7 +329,11 @@ SUGGESTIONS: list[SuggestionSpec] = [
                     "统筹推进建设和产业导入。\n二、关于二期建设和配套产业。下一步，将开工建设二期项目，加速落地一批"
                     "高质量、高标准新型产业用房，引进基因治疗、AI制药、医疗器械等多元化配套产业。",
                     sent_on=date(2024, 6, 7),
-                    commitments=(("开工建设宝龙生物药创新发展先导区二期项目", date(2024, 12, 31)),),
+                    commitments=(
+                        CommitmentSpec(
+                            "开工建设宝龙生物药创新发展先导区二期项目", date(2024, 12, 31), "fulfilled"
+                        ),
+                    ),
                     feedback=(FeedbackSpec("王五", F.SATISFIED),),
                 ),
             ),
@@ -335,7 +381,11 @@ SUGGESTIONS: list[SuggestionSpec] = [
                     body="一、龙岗河干流示范段碧道基本建成贯通，全区累计建成碧道84公里，贯通远足径郊野径90公里。\n"
                     "二、下一步，将加快樟坑径山廊示范段等项目建设，新建、改造绿道8公里，打造精品远足郊野径线路。",
                     sent_on=date(2024, 6, 12),
-                    commitments=(("新建、改造绿道8公里，打造精品远足郊野径线路", date(2024, 12, 31)),),
+                    commitments=(
+                        CommitmentSpec(
+                            "新建、改造绿道8公里，打造精品远足郊野径线路", date(2024, 12, 31), "fulfilled"
+                        ),
+                    ),
                 ),
             ),
         ),
@@ -388,7 +438,14 @@ SUGGESTIONS: list[SuggestionSpec] = [
                     body="一、区级养老护理院建设工程已完成设计国际招标。\n二、下一步，将推动龙岗区养老护理院开工建设，"
                     "打造全区首个机构养老服务精品示范工程，推动基层医疗机构与养老机构签订医养结合协议。",
                     sent_on=date(2024, 6, 14),
-                    commitments=(("推动龙岗区养老护理院开工建设", date(2024, 12, 31)),),
+                    commitments=(
+                        CommitmentSpec(
+                            "推动龙岗区养老护理院开工建设",
+                            date(2024, 12, 31),
+                            "not_fulfilled",
+                            "项目选址调整，需重新办理用地和规划手续，年内无法开工；已纳入下一年度建设计划。",
+                        ),
+                    ),
                     feedback=(FeedbackSpec("赵六", F.SATISFIED),),
                 ),
             ),
@@ -415,7 +472,9 @@ SUGGESTIONS: list[SuggestionSpec] = [
                     body="一、我区正推进小区优质饮用水改造，计划完成131个小区改造，改造管道55公里以上，惠及住户超10万户。\n"
                     "二、下一步，将优先安排代表反映的小区纳入改造计划。",
                     sent_on=date(2024, 6, 11),
-                    commitments=(("完成131个小区优质饮用水改造", date(2024, 12, 31)),),
+                    commitments=(
+                        CommitmentSpec("完成131个小区优质饮用水改造", date(2024, 12, 31), "fulfilled"),
+                    ),
                     feedback=(FeedbackSpec("张三", F.SATISFIED),),
                 ),
             ),
@@ -439,7 +498,11 @@ SUGGESTIONS: list[SuggestionSpec] = [
                     body="一、宝荷九年一贯制学校、深圳中学龙岗初级中学改扩建工程等12所义务教育学校项目正在进行主体建设。\n"
                     "二、下一步，将加快推进主体建设，按期交付使用，新增学位超2万座。",
                     sent_on=date(2024, 6, 13),
-                    commitments=(("宝荷九年一贯制学校完成主体建设并交付使用", date(2025, 8, 31)),),
+                    commitments=(
+                        CommitmentSpec(
+                            "宝荷九年一贯制学校完成主体建设并交付使用", date(2025, 8, 31), "fulfilled"
+                        ),
+                    ),
                     feedback=(FeedbackSpec("李四", F.SATISFIED),),
                 ),
             ),
@@ -476,7 +539,11 @@ SUGGESTIONS: list[SuggestionSpec] = [
                     "二、下一步，将加快坪山大道综合改造，完成坪山大道南段、比亚迪路等重点道路环境品质和绿化提升。",
                     sent_on=date(2025, 6, 10),
                     commitments=(
-                        ("完成坪山大道南段、比亚迪路等重点道路环境品质和绿化提升", date(2025, 12, 31)),
+                        CommitmentSpec(
+                            "完成坪山大道南段、比亚迪路等重点道路环境品质和绿化提升",
+                            date(2025, 12, 31),
+                            "fulfilled",
+                        ),
                     ),
                     feedback=(FeedbackSpec("钱七", F.SATISFIED), FeedbackSpec("孙八", F.BASICALLY)),
                 ),
@@ -504,7 +571,9 @@ SUGGESTIONS: list[SuggestionSpec] = [
                     body="一、地铁19号线（一期）已纳入市轨道五期建设规划。\n二、下一步，将会同坪山区推动地铁19号线一期"
                     "动工建设，并协调加快深大城际、深惠城际大鹏支线等项目建设。",
                     sent_on=date(2025, 6, 16),
-                    commitments=(("推动地铁19号线一期动工建设", date(2025, 12, 31)),),
+                    commitments=(
+                        CommitmentSpec("推动地铁19号线一期动工建设", date(2025, 12, 31), "fulfilled"),
+                    ),
                 ),
             ),
         ),
@@ -553,7 +622,9 @@ SUGGESTIONS: list[SuggestionSpec] = [
                     body="一、我区正推进坪山河干流碧道示范段建设和坪山河水廊贯通。\n二、下一步，将推动坪山河碧道-马峦山"
                     "郊野径贯通，新增绿道6公里、郊野径3公里。",
                     sent_on=date(2025, 6, 18),
-                    commitments=(("完成坪山河碧道-马峦山郊野径贯通", date(2025, 12, 31)),),
+                    commitments=(
+                        CommitmentSpec("完成坪山河碧道-马峦山郊野径贯通", date(2025, 12, 31), "fulfilled"),
+                    ),
                     feedback=(FeedbackSpec("钱七", F.BASICALLY, "请加快贯通段建设进度。"),),
                 ),
             ),
@@ -579,8 +650,9 @@ SUGGESTIONS: list[SuggestionSpec] = [
                     "建设，并加快完成“消防训练基地”选址工作。",
                     sent_on=date(2025, 6, 19),
                     commitments=(
-                        ("加快推进沙湖、宝山、龙田、田头4座消防站建设", date(2026, 6, 30)),
-                        ("完成“消防训练基地”选址", date(2025, 12, 31)),
+                        # Still open, and a few weeks late: the overdue promise of the demo.
+                        ("加快推进沙湖、宝山、龙田、田头4座消防站建设", -23),
+                        CommitmentSpec("完成“消防训练基地”选址", date(2025, 12, 31), "fulfilled"),
                     ),
                 ),
             ),
@@ -628,7 +700,16 @@ SUGGESTIONS: list[SuggestionSpec] = [
                     "场地，普惠托育机构社区全覆盖需结合城市更新配建逐步解决。",
                     grade_reason="部分社区暂无符合托育机构设置标准的场地，需待城市更新项目配建后解决。",
                     sent_on=date(2025, 6, 17),
-                    feedback=(FeedbackSpec("孙八", F.BASICALLY, "理解场地困难，请在城市更新中优先配建。"),),
+                    feedback=(
+                        FeedbackSpec(
+                            "孙八",
+                            F.UNSATISFIED,
+                            "社区托育机构覆盖没有时间表，希望明确具体计划。",
+                            decision="declined",
+                            decision_reason="场地条件确实受限，答复已说明结合城市更新配建的安排，不再重新办理；"
+                            "请单位在城市更新中优先配建并向代表通报。",
+                        ),
+                    ),
                 ),
             ),
         ),
@@ -651,7 +732,7 @@ SUGGESTIONS: list[SuggestionSpec] = [
                     body="一、我区正推进马峦山古村落活化利用，举办中国坪山国际戏剧节。\n二、下一步，将全力推进江岭长守"
                     "戏剧谷、马峦山戏剧城邦建设，完善提升马峦山及其周边配套设施。",
                     sent_on=date(2025, 6, 12),
-                    commitments=(("完善提升马峦山及其周边配套设施", date(2026, 6, 30)),),
+                    commitments=(CommitmentSpec("完善提升马峦山及其周边配套设施", -4, "claimed"),),
                     feedback=(FeedbackSpec("吴十", F.SATISFIED),),
                 ),
             ),
@@ -718,7 +799,14 @@ SUGGESTIONS: list[SuggestionSpec] = [
         lead_deputy="赵六",
         received_on=-24,
         assigned_on=-20,
-        units=(UnitSpec("龙岗区工业和信息化局"),),
+        units=(
+            UnitSpec(
+                "龙岗区发展和改革局",
+                stage="change_requested",
+                change_reason="企业数字化转型扶持资金和政策由区工业和信息化局负责，建议调整主办单位。",
+                transfer_to="龙岗区工业和信息化局",
+            ),
+        ),
     ),
     SuggestionSpec(
         session=RECESS,
@@ -786,7 +874,10 @@ SUGGESTIONS: list[SuggestionSpec] = [
                     stage="draft",
                     body="一、我区积极推动第二批优质产业空间试点项目建设，新建一批高标准、定制化可租可售的制造业用房。\n"
                     "二、下一步，将推进“工业上楼”试点项目落地实施。",
-                    commitments=(("推进“工业上楼”试点项目落地实施", 180),),
+                    commitments=(
+                        ("推进“工业上楼”试点项目落地实施", 180),
+                        CommitmentSpec("建成第二批优质产业空间试点项目", 120, "removed"),
+                    ),
                 ),
             ),
         ),
@@ -1043,7 +1134,8 @@ class DemoBuilder:
         self.sessions = {
             SESSION_2024: self._session(SESSION_2024, meeting=5, year=2024),
             SESSION_2025: self._session(SESSION_2025, meeting=6, year=2025),
-            RECESS: self._session(RECESS, meeting=None, year=2025),
+            # The suggestions between sessions are this year's: the statistics open on them.
+            RECESS: self._session(RECESS, meeting=None, year=self.today.year),
         }
         self._categories()
         for name, short_name, _prefix in DEPARTMENTS:
@@ -1224,8 +1316,9 @@ class DemoBuilder:
         # Co-handlers first: their opinions reach the lead unit before it drafts.
         for unit in sorted(spec.units, key=lambda u: u.role != CO):
             self._unit(proposal, unit)
-        if spec.close_reason:
-            proposal.refresh_from_db()
+        proposal.refresh_from_db()
+        # A lapsed feedback window may have closed it already (Congress.silence_closes_round).
+        if spec.close_reason and proposal.status != Proposal.Status.CLOSED:
             proposal.close(by=self.staff, reason=spec.close_reason)
         return proposal
 
@@ -1234,7 +1327,16 @@ class DemoBuilder:
         assignment = proposal.assignments.get(department=department, status__in=Assignment.OPEN_STATUSES)
         clerk = self.clerk(department)
         if unit.stage == "change_requested":
-            assignment.request_change(by=clerk, reason=unit.change_reason, today=self.today)
+            # Asked within the sign-for window, the day after the assignment.
+            asked_on = min(assignment.assigned_on + timedelta(days=1), self.today)
+            assignment.request_change(by=clerk, reason=unit.change_reason, today=asked_on)
+            if unit.transfer_to:
+                assignment.decide_change(
+                    by=self.staff,
+                    approve=True,
+                    reason=unit.change_reason,
+                    new_department=self.departments[unit.transfer_to],
+                )
             return
         if unit.opinion:
             assignment.accept(by=clerk)
@@ -1275,10 +1377,16 @@ class DemoBuilder:
             contact_phone=spec.contact_phone or placeholder_phone,
             copy_to=spec.copy_to,
         )
-        for description, due in spec.commitments:
-            Commitment.objects.create(
-                reply=reply, description=description, due_on=self.date(due), department=department
+        made: list[tuple[CommitmentSpec, Commitment]] = []
+        for entry in spec.commitments:
+            c = entry if isinstance(entry, CommitmentSpec) else CommitmentSpec(*entry)
+            commitment = Commitment.objects.create(
+                reply=reply, description=c.description, due_on=self.date(c.due), department=department
             )
+            made.append((c, commitment))
+        for c, commitment in made:
+            if c.outcome == "removed":
+                commitment.remove_from_draft()
         if spec.stage == "draft":
             return
         reply.submit(by=clerk)
@@ -1299,6 +1407,61 @@ class DemoBuilder:
                 feedback.accept_rehandling(by=self.staff, reason=feedback_spec.decision_reason)
             elif feedback_spec.decision == "declined":
                 feedback.decline_rehandling(by=self.staff, reason=feedback_spec.decision_reason)
+        for c, commitment in made:
+            self._outcome(commitment, c, clerk=clerk)
+        reply.refresh_from_db()
+        if not spec.feedback and reply.feedback_due_on and reply.feedback_due_on < self.today:
+            # What the reminder scan would have recorded when the window passed in silence.
+            reply.lapse_feedback_window(today=self.today)
+
+    def _outcome(self, commitment: Commitment, spec: CommitmentSpec, *, clerk: User) -> None:
+        """Carry a promise to what became of it, through the real transitions."""
+        if spec.outcome in ("claimed", "fulfilled"):
+            commitment.claim_fulfilled(
+                by=clerk,
+                fulfilled_on=min(commitment.due_on, self.today) - timedelta(days=10),
+                summary="已按答复承诺完成，附验收材料（演示）。",
+                files=[
+                    SimpleUploadedFile("验收材料（演示）.pdf", DEMO_EVIDENCE, content_type="application/pdf")
+                ],
+            )
+            if spec.outcome == "fulfilled":
+                commitment.confirm(by=self.staff)
+        elif spec.outcome == "not_fulfilled":
+            commitment.close_not_fulfilled(by=self.staff, reason=spec.note)
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    role: str
+    unit: str  # the department, or the deputy's name and delegation
+
+
+def demo_accounts(usernames: list[str] | None = None) -> list[Account]:
+    """The demo accounts that exist, with role and unit: the main ones (MAIN_ACCOUNTS) in
+    their order, or the given usernames ordered by role and name."""
+    labels = {**dict(Role.choices), **dict(AdminDuty.choices)}
+    wanted = usernames if usernames is not None else [name for name, _role in MAIN_ACCOUNTS]
+    accounts = []
+    for user in (
+        User.objects.filter(username__in=wanted).select_related("department").prefetch_related("groups")
+    ):
+        groups = sorted(group.name for group in user.groups.all())
+        role = ", ".join(str(labels.get(name, name)) for name in groups)
+        if user.is_superuser and not groups:
+            role = gettext("Superuser (break-glass only)")
+        deputy = user.deputy_profile if user.has_role(Role.DEPUTY) else None
+        unit = user.department.name if user.department else ""
+        if deputy is not None:
+            unit = f"{deputy.name}（{deputy.delegation}）" if deputy.delegation else deputy.name
+        accounts.append(Account(user.username, role, unit))
+    if usernames is None:
+        return sorted(accounts, key=lambda a: wanted.index(a.username))
+    order = [str(labels[code]) for code in [*Role.values, *AdminDuty.values]]
+    return sorted(
+        accounts, key=lambda a: (order.index(a.role) if a.role in order else len(order), a.unit, a.username)
+    )
 
 
 def load_demo(*, today: date | None = None) -> DemoSummary:

@@ -44,13 +44,16 @@ class LoginView(auth_views.LoginView):
     tracker.mfa.MfaRequiredMiddleware. Failures are counted by django-axes, whose lockout
     answer is tracker.security.lockout_response."""
 
-    extra_context = {"demo_hint": settings.DEBUG}
-
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         # Why the last session ended (tracker/middleware.py), said once.
         reason = self.request.session.pop(SIGNED_OUT_BECAUSE, None)
         context["signed_out_message"] = SIGNED_OUT_MESSAGES.get(reason, "")
+        context["demo_hint"] = settings.DEBUG
+        if settings.DEBUG:
+            from proposals.demo import demo_accounts
+
+            context["demo_accounts"] = demo_accounts()
         return context
 
 

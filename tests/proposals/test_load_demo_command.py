@@ -77,10 +77,14 @@ class LoadDemoCommandTests(TestCase):
     def test_it_loads_between_20_and_40_more_suggestions(self) -> None:
         self.assertTrue(21 <= self.first_counts["Proposal"] <= 41, self.first_counts["Proposal"])
 
-    def test_it_sends_a_b_reply_to_20240493_on_the_letter_date(self) -> None:
+    def test_it_sends_a_b_reply_to_20240493_within_the_feedback_window(self) -> None:
+        # The archived letter keeps its date (2024-11-18); the demo's reply is sent days
+        # before the demo loads, so that 陈寿 can rate it (issue 18).
         reply = self.reply_20240493()
-        self.assertEqual(
-            (reply.status, reply.grade, reply.sent_on), (Reply.Status.SENT, "B", date(2024, 11, 18))
+        today = timezone.localdate()
+        self.assertEqual((reply.status, reply.grade), (Reply.Status.SENT, "B"))
+        self.assertTrue(
+            reply.sent_on < today <= reply.feedback_due_on, (reply.sent_on, reply.feedback_due_on)
         )
 
     def test_it_gives_the_20240493_reply_commitments_with_due_dates(self) -> None:
@@ -213,3 +217,108 @@ class LoadDemoCommandTests(TestCase):
             Reminder.objects.filter(obligation__assignment__due_on__lt=timezone.localdate()).exists()
         )
         self.assertFalse(Reminder.objects.filter(status=Reminder.Status.PENDING, channel="inbox").exists())
+
+
+# -- a demo that stays alive (issue 18) ---------------------------------------------------
+
+
+def rate_actions_on_20240493() -> frozenset[str]:
+    reply = Reply.objects.get(assignment__proposal__number="20240493")
+    return reply.actions(User.objects.get(username="deputy"))
+
+
+def overdue_obligations(today: date, more_than: int) -> list[str]:
+    from responses.models import Obligation
+
+    late = Obligation.objects.open().filter(due_on__lt=today - timedelta(days=more_than))
+    return [f"{o.kind} {o.proposal.number} {o.due_on}" for o in late.select_related("proposal")]
+
+
+def missing_states() -> dict[str, set[str]]:
+    """The states of the demo's Workflow tables that no demo row is in."""
+    from responses.models import Feedback as FeedbackModel
+
+    missing = {}
+    for model in [Proposal, Assignment, Reply, Commitment, FeedbackModel]:
+        field = model.workflow.state_field  # type: ignore[attr-defined]
+        present = set(model._base_manager.values_list(field, flat=True))
+        missing[model.__name__] = {str(s) for s in model.workflow.states()} - present  # type: ignore[attr-defined]
+    return {name: states for name, states in missing.items() if states}
+
+
+def load() -> str:
+    out = StringIO()
+    call_command("load_demo", force=True, stdout=out)
+    return out.getvalue()
+
+
+@override_settings(
+    PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    MEDIA_ROOT=tempfile.mkdtemp(prefix="demo-media-"),
+)
+class DemoStaysAliveTests(TestCase):
+    """Loaded on any day, the demo has live work: nothing years overdue, 陈寿 can rate."""
+
+    output: str
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        with translation.override("en"):
+            cls.output = load()
+
+    def test_the_deputy_can_rate_20240493_after_the_first_reminder_scan(self) -> None:
+        with self.captureOnCommitCallbacks(execute=True):
+            run_scan()
+        self.assertIn("rate", rate_actions_on_20240493())
+        self.assertIsNone(Reply.objects.get(assignment__proposal__number="20240493").feedback_lapsed_on)
+
+    def test_no_open_obligation_is_overdue_by_more_than_60_days(self) -> None:
+        today = timezone.localdate()
+        self.assertEqual(overdue_obligations(today, 60), [])
+        # … and some are overdue by days or weeks: the reminders page has work to show.
+        self.assertNotEqual(overdue_obligations(today, 0), [])
+
+    def test_every_state_of_the_workflow_tables_is_present(self) -> None:
+        self.assertEqual(missing_states(), {})
+
+    def test_the_statistics_open_on_the_year_of_the_current_suggestions(self) -> None:
+        latest = Proposal.objects.select_related("session").latest("received_on")
+        response = self.client.get(reverse("public:statistics"))
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.context["form"]["year"].value(), str(latest.session.year))
+        self.assertEqual(latest.session.year, timezone.localdate().year)
+
+    def test_it_prints_every_account_with_its_role_and_unit(self) -> None:
+        lines = {line.split()[0]: line for line in self.output.splitlines() if line.startswith("  ")}
+        for user in User.objects.all():
+            with self.subTest(username=user.username):
+                self.assertIn(user.username, lines)
+                if user.department:
+                    self.assertIn(user.department.name, lines[user.username])
+        self.assertIn("Department clerk · 龙岗区水务局", lines["longgang-water-clerk"])
+        self.assertIn("Deputy · 陈寿", lines["deputy"])
+
+    def test_the_login_page_names_the_main_accounts_with_their_units_in_debug(self) -> None:
+        with self.settings(DEBUG=True):
+            page = self.client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        for username in ["staff", "clerk", "leader", "longgang-water-clerk", "deputy", "sysadmin"]:
+            self.assertIn(f"<code>{username}</code>", page)
+        self.assertIn("深圳市龙岗区人民政府", page)
+
+
+@override_settings(
+    PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    MEDIA_ROOT=tempfile.mkdtemp(prefix="demo-media-"),
+)
+class DemoLoadedLaterTests(TestCase):
+    def test_loaded_two_years_from_now_it_is_as_alive(self) -> None:
+        later = timezone.now() + timedelta(days=730)
+        with time_machine.travel(later, tick=False):
+            load()
+            with self.captureOnCommitCallbacks(execute=True):
+                run_scan()
+            today = timezone.localdate()
+            self.assertIn("rate", rate_actions_on_20240493())
+            self.assertEqual(overdue_obligations(today, 60), [])
+            self.assertTrue(Proposal.objects.open().overdue(today).exists())
+            self.assertEqual(Session.objects.order_by("-year").first().year, today.year)

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from proposals.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, LEAD_UNIT_20240493, load_demo
+from proposals.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, Account, demo_accounts, load_demo
 from proposals.models import Proposal
 
 
@@ -46,26 +46,11 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(f"By status: {statuses}.")
-        self.stdout.write(f'Sign in with password "{DEMO_PASSWORD}":')
-        for username, role in (
-            ("staff", "congress staff"),
-            ("clerk", f"department clerk, {LEAD_UNIT_20240493}"),
-            ("leader", f"department leader, {LEAD_UNIT_20240493}"),
-            ("deputy", "deputy 陈寿, lead deputy of No. 20240493"),
-            (
-                "sysadmin",
-                "system administrator, /admin/: accounts, departments, deputies, congress and rules",
-            ),
-            ("secadmin", "security administrator, /admin/: roles and groups, MFA resets, lockouts"),
-            ("auditadmin", "audit administrator, /admin/: reads and downloads the security log"),
-            ("admin", "superuser, /admin/: break-glass only, every request is logged"),
-        ):
-            self.stdout.write(f"  {username:<10} {role}")
-        self.stdout.write(
-            "Also, same password: <unit>-clerk and <unit>-leader for every other department "
-            "(e.g. longgang-drc-clerk, pingshan-gov-leader), and deputy-a … deputy-h for the "
-            "placeholder deputies 代表甲 … 代表辛."
-        )
+        self.stdout.write(f'Sign in with password "{DEMO_PASSWORD}". The main accounts, one per journey:')
+        self.write_accounts(demo_accounts())
+        everyone = demo_accounts(summary.accounts)
+        self.stdout.write(f"All {len(everyone)} demo accounts (same password):")
+        self.write_accounts(everyone)
         self.stdout.write(
             "Two-step verification (staff, leaders, admin): after the password, enter the 6-digit "
             "code that `python manage.py demo_code` prints, or add this key to an authenticator "
@@ -73,3 +58,9 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Letter archive: {summary.archived_letters} reply letters.")
         self.stdout.write(f"Open work: {summary.overdue} overdue, {summary.due_soon} due within 14 days.")
+
+    def write_accounts(self, accounts: list[Account]) -> None:
+        width = max((len(account.username) for account in accounts), default=0)
+        for account in accounts:
+            unit = f" · {account.unit}" if account.unit else ""
+            self.stdout.write(f"  {account.username:<{width}}  {account.role}{unit}")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from proposals.models import Category, Congress, Contact, Department, Deputy, Proposal, Session
+from proposals.widgets import ChipSelectMultiple
 from tracker.forms import PastDateField
 from tracker.models import Role, User
 from tracker.uploads import BoundedFileField
@@ -49,7 +50,7 @@ class ProposalForm(forms.ModelForm):
         widgets = {
             "number": forms.TextInput(attrs={"inputmode": "text", "autocomplete": "off"}),
             "body": forms.Textarea(attrs={"rows": 8}),
-            "co_signers": forms.SelectMultiple(attrs={"size": 8}),
+            "co_signers": ChipSelectMultiple(attrs={"size": 8}),
             "received_on": DateInput(),
         }
         field_classes = {"received_on": PastDateField}
@@ -165,13 +166,13 @@ class AssignForm(forms.Form):
         label=_("Co-handling departments (会办)"),
         queryset=Department.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=ChipSelectMultiple(attrs={"size": 6}),
     )
     separate = forms.ModelMultipleChoiceField(
         label=_("Separate departments (分办)"),
         queryset=Department.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=ChipSelectMultiple(attrs={"size": 6}),
         help_text=_("Instead of a lead department: each unit answers its own part."),
     )
     assigned_on = PastDateField(label=_("Assigned on"), widget=DateInput())

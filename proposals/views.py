@@ -136,7 +136,12 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
         return invalid_filters_response(proposal_filter.form) or exports.proposal_list_response(
             proposal_filter.qs
         )
-    context = {"filter": proposal_filter, **_paged(request, proposal_filter.qs)}
+    context = {
+        "filter": proposal_filter,
+        # Whether any filter is set: the folded filters (on a phone) then stay open.
+        "filters_active": any(v for k, v in request.GET.items() if k not in {"page", "per_page"}),
+        **_paged(request, proposal_filter.qs),
+    }
     return render(request, "proposals/proposal_list.html", context)
 
 

@@ -39,3 +39,21 @@ class SearchableSelect(forms.Select):
                 option = self.create_option(name, str(obj.pk), field.label_from_instance(obj), True, index)
                 groups.append((None, [option], index))
         return groups
+
+
+class ChipSelectMultiple(forms.SelectMultiple):
+    """A multiple select with every option, which static/js/searchable-select.js turns into
+    a search box with the chosen items as removable chips (keyboard: arrows, Enter,
+    Backspace, Escape). Without JavaScript it stays a plain multiple select."""
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"].update(
+            {
+                "data-multi-search": "",
+                "data-search-label": str(_("Type part of a name, then Enter to add")),
+                "data-remove-label": str(_("Remove")),
+                "data-empty-label": str(_("No match")),
+            }
+        )
+        return context

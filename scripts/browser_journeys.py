@@ -285,16 +285,35 @@ def staff_logs_and_assigns(visit: Visit, s: Suggestion) -> None:
         o for o in page.locator("#id_lead_deputy option").all_text_contents() if o.startswith("陈寿")
     )
     page.select_option("#id_lead_deputy", label=deputy)
+    choose_in_chips(visit, "id_co_signers", "张三")
     visit.click("main form [type=submit]")
     s.url = urlsplit(page.url).path
     if not re.fullmatch(r"/proposals/\d+/", s.url):
         raise AssertionError(f"the new suggestion was not saved: {page.url}")
     visit.click("main a:has-text('交办')")
     page.select_option("#id_lead", label="深圳市龙岗区人民政府")
-    page.select_option("#id_co", label="龙岗区水务局")
+    choose_in_chips(visit, "id_co", "龙岗区水务局")
     visit.click("main form [type=submit]", expect_message=True)
+    if "龙岗区水务局" not in page.content():
+        visit._fail("the co-handling unit chosen in the search box was not assigned")
     visit.go("/proposals/")
+    first_row = page.locator("table.proposal-table tbody tr").first.bounding_box()
+    if first_row is None or first_row["y"] >= WIDTHS[visit.width][1]:
+        visit._fail(f"the first suggestion is below the first screen ({first_row})")
     visit.go("/statistics/")
+
+
+def choose_in_chips(visit: Visit, select_id: str, name: str) -> None:
+    """Pick an option of a searchable multiple select by typing, with the keyboard only."""
+    page = visit.page
+    search = page.locator(f"#{select_id}-search")
+    search.fill(name[:3])
+    search.press("ArrowDown")
+    search.fill(name)
+    search.press("Enter")
+    chips = page.locator(f"#{select_id}-search").locator("xpath=..").locator(".chip")
+    if name not in " ".join(chips.all_text_contents()):
+        visit._fail(f"typing {name} and Enter did not choose it in #{select_id}")
 
 
 def co_handler_sends_opinion(visit: Visit, s: Suggestion) -> None:

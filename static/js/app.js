@@ -22,6 +22,14 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () {
+    // <details open data-fold-below="760">: folded on a narrower screen (a phone), so the
+    // list starts in the first screen; kept open when it holds active filters.
+    document.querySelectorAll("details[data-fold-below]").forEach(function (details) {
+      var below = parseInt(details.getAttribute("data-fold-below"), 10);
+      if (!details.hasAttribute("data-active") && window.matchMedia("(max-width: " + (below - 0.02) + "px)").matches) {
+        details.open = false;
+      }
+    });
     // Error pages: "back to the previous page" (hidden without JavaScript).
     document.querySelectorAll("[data-history-back]").forEach(function (link) {
       if (window.history.length > 1) {

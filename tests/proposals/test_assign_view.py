@@ -120,3 +120,38 @@ class AssignViewTests(TrackerTestCase):
         response = self.post(proposal, lead=self.lead_dept.pk, assigned_on="2024-08-01")
         self.assertIn("assigned_on", response.context["form"].errors)
         self.assertFalse(Assignment.objects.exists())
+
+
+class AssignMultiSelectTests(TrackerTestCase):
+    """The co-handling and separate units are plain multiple selects that
+    static/js/searchable-select.js turns into a search box with chips."""
+
+    def test_it_renders_plain_multiple_selects_marked_for_search_with_every_unit(self) -> None:
+        proposal = self.make_proposal()
+        self.client.force_login(self.staff)
+        page = self.client.get(url(proposal)).content.decode()
+        self.assertIn("js/searchable-select.js", page)
+        for name in ["co", "separate"]:
+            start = page.index(f'<select name="{name}"')
+            select = page[start : page.index("</select>", start)]
+            self.assertIn("multiple", select[: select.index(">")])
+            self.assertIn("data-multi-search", select[: select.index(">")])
+            for department in [self.lead_dept, self.co_dept, self.other_dept]:
+                self.assertIn(f'<option value="{department.pk}">{department.name}</option>', select)
+
+    @time_machine.travel(date(2024, 7, 20), tick=False)
+    def test_two_co_handlers_chosen_in_the_plain_select_are_assigned(self) -> None:
+        proposal = self.make_proposal()
+        self.client.force_login(self.staff)
+        self.client.post(
+            url(proposal),
+            {
+                "assigned_on": "2024-07-15",
+                "lead": self.lead_dept.pk,
+                "co": [self.co_dept.pk, self.other_dept.pk],
+            },
+        )
+        self.assertEqual(
+            set(proposal.assignments.filter(role="co").values_list("department", flat=True)),
+            {self.co_dept.pk, self.other_dept.pk},
+        )

@@ -117,6 +117,27 @@ class ProposalCreateViewTests(TrackerTestCase):
         proposal = Proposal.objects.get()
         self.assertEqual((proposal.supervising_leader, proposal.supervisor), ("王副区长", self.leader))
 
+    def test_it_does_not_offer_a_deactivated_leader_or_a_deputy_as_supervising_leader(self) -> None:
+        self.leader.last_name, self.leader.first_name, self.leader.is_active = "王", "副区长", False
+        self.leader.save()
+        self.deputy_user.last_name = "赵代表"
+        self.deputy_user.save()
+        self.client.force_login(self.staff)
+        page = self.client.get(URL).content.decode()
+        choices = page[page.index('<datalist id="supervisor-choices">') : page.index("</datalist>")]
+        self.assertNotIn("王副区长", choices)
+        self.assertNotIn("赵代表", choices)
+
+    def test_its_co_signers_are_a_plain_multiple_select_marked_for_search(self) -> None:
+        self.client.force_login(self.staff)
+        page = self.client.get(URL).content.decode()
+        start = page.index('<select name="co_signers"')
+        tag = page[start : page.index(">", start)]
+        self.assertIn("multiple", tag)
+        self.assertIn("data-multi-search", tag)
+        self.assertIn(f'<option value="{self.other_deputy.pk}">', page[start:])
+        self.assertIn("js/searchable-select.js", page)
+
     def test_it_keeps_a_typed_leader_without_an_account(self) -> None:
         self.post(is_key="on", supervising_leader="市人大常委会张副主任")
         proposal = Proposal.objects.get()

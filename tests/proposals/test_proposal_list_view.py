@@ -245,3 +245,32 @@ class ProposalListFilterTests(ProposalListTestCase):
     def test_it_ignores_an_invalid_filter_value(self) -> None:
         proposal = self.make_proposal()
         self.assertEqual(self.numbers({"status": "nonsense"}), [proposal.number])
+
+
+class ProposalListPhoneLayoutTests(ProposalListTestCase):
+    """At phone width the rows are cards and the filters fold away (issue 18); the markup
+    says so, and static/js/app.js folds <details data-fold-below> below 760 px."""
+
+    def page(self, params: dict[str, str] | None = None) -> str:
+        self.make_assigned()
+        self.client.force_login(self.staff)
+        return self.client.get(URL, params or {}).content.decode()
+
+    def test_its_rows_stack_as_cards_that_name_each_column(self) -> None:
+        page = self.page()
+        self.assertIn('class="table proposal-table table-stack"', page)
+        for label in ["Session", "Status", "Next deadline", "Lead deputy"]:
+            self.assertIn(f'data-label="{label}"', page)
+
+    def test_its_filters_are_in_a_details_open_without_js_and_folded_on_a_phone(self) -> None:
+        page = self.page()
+        details = page[page.index("<details") : page.index("</details>")]
+        self.assertIn('class="filters-fold" open data-fold-below="760"', details)
+        self.assertNotIn("data-active", details)
+        self.assertIn('<form class="filters"', details)
+
+    def test_set_filters_stay_unfolded(self) -> None:
+        page = self.page({"q": "碧道"})
+        self.assertIn('data-fold-below="760" data-active', page)
+        page = self.page({"q": "", "page": "1"})
+        self.assertNotIn("data-active", page)

@@ -15,8 +15,9 @@ On every page it fails on: an HTTP error, a console error or a page error, a req
 another host (government intranets are offline), content wider than the screen at phone
 width, English words on a Chinese page, and accessibility violations that axe-core
 (vendored in tests/browser/vendor) rates serious or critical under WCAG 2.1 A/AA.
-Screenshots of every page go to --shots (docs/screenshots/journeys with
---update-screenshots).
+Screenshots of every page go to --shots (a scratch folder by default). With
+--update-screenshots each journey also writes its showcase moments, one screen each, to
+docs/screenshots/journey-<role>-<what>-<width>.png (the README's "What it looks like").
 
 Without --base-url it starts its own server: a fresh database (PostgreSQL when
 --database-url is given, else SQLite in a scratch folder) with the demo data, static
@@ -89,6 +90,9 @@ class Problem:
         return f"[{self.journey} @ {self.width}] {self.page}: {self.what}"
 
 
+DOCS_SHOTS = ROOT / "docs" / "screenshots"
+
+
 @dataclass
 class Run:
     base: str
@@ -96,6 +100,7 @@ class Run:
     problems: list[Problem] = field(default_factory=list)
     pages: int = 0
     axe_source: str = ""
+    docs: Path | None = None  # --update-screenshots: where the showcase screens go
 
     def problem(self, journey: str, width: str, page: str, what: str) -> None:
         self.problems.append(Problem(journey, width, page, what))
@@ -182,6 +187,18 @@ class Visit:
 
     def close(self) -> None:
         self.context.close()
+
+    def showcase(self, what: str, *, at: str | None = None) -> None:
+        """With --update-screenshots: this screen, as the person sees it, for the README.
+        ``at`` scrolls that element to the top first."""
+        if self.run.docs is None:
+            return
+        if at is not None:
+            self.page.locator(at).first.evaluate("e => e.scrollIntoView({block: 'start'})")
+        else:
+            self.page.evaluate("() => window.scrollTo(0, 0)")
+        name = f"journey-{self.journey}-{what}-{self.width}.png"
+        self.page.screenshot(path=str(self.run.docs / name))
 
     # --- the checks on every page ---------------------------------------------------------
 
@@ -293,6 +310,7 @@ def staff_logs_and_assigns(visit: Visit, s: Suggestion) -> None:
     visit.click("main a:has-text('交办')")
     page.select_option("#id_lead", label="深圳市龙岗区人民政府")
     choose_in_chips(visit, "id_co", "龙岗区水务局")
+    visit.showcase("assign", at="main form")
     visit.click("main form [type=submit]", expect_message=True)
     if "龙岗区水务局" not in page.content():
         visit._fail("the co-handling unit chosen in the search box was not assigned")
@@ -300,6 +318,7 @@ def staff_logs_and_assigns(visit: Visit, s: Suggestion) -> None:
     first_row = page.locator("table.proposal-table tbody tr").first.bounding_box()
     if first_row is None or first_row["y"] >= WIDTHS[visit.width][1]:
         visit._fail(f"the first suggestion is below the first screen ({first_row})")
+    visit.showcase("list")
     visit.go("/statistics/")
 
 
@@ -311,6 +330,7 @@ def choose_in_chips(visit: Visit, select_id: str, name: str) -> None:
     search.press("ArrowDown")
     search.fill(name)
     search.press("Enter")
+    search.press("Escape")  # close the list of matches, as one does before moving on
     chips = page.locator(f"#{select_id}-search").locator("xpath=..").locator(".chip")
     if name not in " ".join(chips.all_text_contents()):
         visit._fail(f"typing {name} and Enter did not choose it in #{select_id}")
@@ -324,6 +344,7 @@ def co_handler_sends_opinion(visit: Visit, s: Suggestion) -> None:
     visit.click("main a[href$='/opinion/']")
     visit.page.fill("textarea[name=body]", "我局将在碧道沿线既有设施中预留饮水点，配合主办单位推进驿站选址。")
     visit.click("main form [type=submit]", expect_message=True)
+    visit.showcase("opinion-sent")
 
 
 def clerk_drafts_reply(visit: Visit, s: Suggestion) -> None:
@@ -347,6 +368,7 @@ def clerk_drafts_reply(visit: Visit, s: Suggestion) -> None:
     page.fill("textarea[name=commitments-2-description]", "驿站建成后纳入碧道日常管养")
     page.fill("input[name=commitments-2-due_on]", (due + datetime.timedelta(days=90)).isoformat())
     page.select_option("select[name=commitments-2-department]", label="深圳市龙岗区人民政府")
+    visit.showcase("reply-promises", at="[data-formset-add=commitments]")
     visit.click("button[name=submit]", expect_message=True)
     if "驿站建成后纳入碧道日常管养" not in page.content():
         visit._fail("the promise on the added row was not saved")
@@ -357,6 +379,7 @@ def leader_sends_reply(visit: Visit, s: Suggestion) -> None:
     visit.go("/proposals/queue/")
     visit.go(s.url)
     visit.click("main a[href^='/responses/']:has-text('查看')")
+    visit.showcase("reply-to-send")
     visit.page.once("dialog", lambda dialog: dialog.accept())
     visit.click("form[action$='/approve/'] button", expect_message=True)
 
@@ -369,20 +392,25 @@ def deputy_rates(visit: Visit, s: Suggestion) -> None:
     page = visit.page
     page.check("input[name=rating][value=satisfied]")
     page.fill("textarea[name=comment]", "答复具体，期待驿站早日建成。")
+    visit.showcase("rating", at="form[action$='/feedback/']")
     visit.click("form[action$='/feedback/'] [type=submit]", expect_message=True)
     visit.go("/responses/commitments/")
+    visit.showcase("promises")
 
 
 def public_reads(visit: Visit, s: Suggestion) -> None:
     visit.go("/public/")
     visit.click("main table a[href^='/public/replies/']")
+    visit.showcase("reply")
     visit.go("/public/progress/?number=20240493")
+    visit.showcase("progress")
     visit.go("/public/statistics/")
 
 
 def admin_opens_admin(visit: Visit, s: Suggestion) -> None:
     visit.sign_in("admin")
     visit.go("/admin/")
+    visit.showcase("home")
     visit.go("/admin/tracker/user/")
 
 
@@ -503,29 +531,29 @@ def main() -> int:
     parser.add_argument("--database-url", help="PostgreSQL database for the server this script starts")
     parser.add_argument("--shots", type=Path, help="folder for screenshots (default: a scratch folder)")
     parser.add_argument(
-        "--update-screenshots", action="store_true", help="write them to docs/screenshots/journeys"
+        "--update-screenshots",
+        action="store_true",
+        help="also write each journey's showcase screens to docs/screenshots/journey-*.png",
     )
     parser.add_argument("--widths", default="desktop,phone", help="desktop, phone or both")
     parser.add_argument("--only", default="", help="journeys to run, comma-separated (default all)")
     parser.add_argument("--json", type=Path, help="write the problems found as JSON here")
     args = parser.parse_args()
 
-    shots = args.shots or (ROOT / "docs" / "screenshots" / "journeys" if args.update_screenshots else None)
-    shots = shots or Path(tempfile.mkdtemp(prefix="journey-shots-"))
-    if args.update_screenshots and shots.exists():
-        shutil.rmtree(shots)
+    shots = args.shots or Path(tempfile.mkdtemp(prefix="journey-shots-"))
     shots.mkdir(parents=True, exist_ok=True)
+    docs = DOCS_SHOTS if args.update_screenshots else None
     widths = [w.strip() for w in args.widths.split(",") if w.strip()]
     only = {j.strip() for j in args.only.split(",") if j.strip()}
 
     started = time.monotonic()
     if args.base_url:
-        run = Run(base=args.base_url.rstrip("/"), shots=shots)
+        run = Run(base=args.base_url.rstrip("/"), shots=shots, docs=docs)
         walk(run, widths, only)
     else:
         with own_server(args.database_url) as base:
             print(f"Server ready after {time.monotonic() - started:.0f} s at {base}", flush=True)
-            run = Run(base=base, shots=shots)
+            run = Run(base=base, shots=shots, docs=docs)
             walk(run, widths, only)
     elapsed = time.monotonic() - started
     for problem in run.problems:

@@ -8,12 +8,13 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from proposals.models import Congress, Department, Proposal
 from responses.forms import DateInput, MultipleFileField
-from responses.models import SupervisionActivity, SupervisionTheme
+from responses.models import SupervisionActivity, SupervisionTheme, ThemeSuggestion
 from tracker.forms import PastDateField
 from tracker.models import Role
 
@@ -65,6 +66,7 @@ class ThemeForm(forms.ModelForm):
             "Empty: the congress's default (31 January of the next year)."
         )
         if not self.is_bound and self.instance.pk is None:
+            self.fields["year"].initial = timezone.localdate().year
             congresses = list(Congress.objects.all()[:2])
             if len(congresses) == 1:
                 self.fields["congress"].initial = congresses[0].pk
@@ -128,7 +130,13 @@ class AddSuggestionsForm(forms.Form):
 
 
 class RemoveSuggestionForm(forms.Form):
+    membership = forms.ModelChoiceField(label=_("Suggestion"), queryset=ThemeSuggestion.objects.none())
     reason = forms.CharField(label=_("Why it leaves the theme"), max_length=500)
+
+    def __init__(self, *args: Any, theme: SupervisionTheme, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["membership"].queryset = theme.active_suggestions()
+        self.fields["membership"].label_from_instance = lambda m: f"{m.proposal.number} {m.proposal.title}"
 
 
 class MilestoneForm(forms.Form):

@@ -36,7 +36,6 @@ from responses.models import (
     SupervisionEvent,
     SupervisionMilestone,
     SupervisionTheme,
-    ThemeSuggestion,
 )
 from responses.supervision_forms import (
     ActionForm,
@@ -52,6 +51,7 @@ from responses.supervision_forms import (
 )
 from tracker.actions import form_errors, perform
 from tracker.uploads import bounded_upload
+from tracker.workflow import InvalidTransition
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -207,7 +207,7 @@ def theme_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "report": theme.report_or_draft() if own_unit is None else None,
         "today": timezone.localdate(),
         "add_form": AddSuggestionsForm(theme=theme) if manager else None,
-        "remove_form": RemoveSuggestionForm() if manager else None,
+        "remove_form": RemoveSuggestionForm(theme=theme) if manager and memberships else None,
         "milestone_form": MilestoneForm() if manager else None,
         "done_form": MilestoneDoneForm(initial={"done_on": timezone.localdate()}) if manager else None,
         "action_form": ActionForm(theme=theme, auto_id="id_action_%s") if manager else None,
@@ -233,14 +233,13 @@ def suggestions_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def suggestion_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = get_object_or_404(ThemeSuggestion.objects.select_related("proposal"), pk=pk)
-    theme = get_theme_for_user(request, membership.theme_id, manage=True)
+    theme = get_theme_for_user(request, pk, manage=True)
     return perform(
         request,
-        lambda d: theme.remove_suggestion(membership, by=request.user, reason=d["reason"]),
+        lambda d: theme.remove_suggestion(d["membership"], by=request.user, reason=d["reason"]),
         success=_("The suggestion left the theme; it stays on record."),
         then=theme,
-        form=RemoveSuggestionForm(request.POST),
+        form=RemoveSuggestionForm(request.POST, theme=theme),
     )
 
 
@@ -285,11 +284,7 @@ def activity_add(request: HttpRequest, pk: int) -> HttpResponse:
             files = data.pop("files") or []
             try:
                 theme.record_activity(by=request.user, files=files, **data)
-            except Exception as exc:  # InvalidTransition: a refused file
-                from tracker.workflow import InvalidTransition
-
-                if not isinstance(exc, InvalidTransition):
-                    raise
+            except InvalidTransition as exc:  # a file refused by its content
                 form.add_error("files", str(exc))
             else:
                 messages.success(request, _("The activity is recorded. Add the actions agreed there."))

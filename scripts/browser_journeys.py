@@ -76,7 +76,7 @@ WIDTHS = {"desktop": (1366, 900), "phone": (390, 844)}
 # Latin letters in Chinese too.
 ALLOWED_LATIN = {
     "PDF", "Word", "Excel", "API", "Token", "OpenAPI", "JSON", "CSV", "xlsx", "docx", "zip", "txt",
-    "English", "demo", "Django", "Ctrl", "Mac", "SMS", "TOTP", "ID", "IP", "URL", "QR", "DH", "PNG",
+    "English", "demo", "Django", "Ctrl", "Mac", "SMS", "TOTP", "ID", "IP", "URL", "QR", "DH", "PNG", "JPEG",
 }  # fmt: skip
 LATIN_WORD = re.compile(r"(?<![A-Za-z0-9_@.\-/])[A-Za-z]{3,}(?![A-Za-z0-9_@\-/])")
 
@@ -409,7 +409,8 @@ def supervision(visit: Visit, s: Suggestion) -> None:
     page.locator("#activities details.action-form summary").last.click()
     form = page.locator("form[action$='/actions/']").last
     form.locator("select[name=department]").select_option(label="龙岗区发展和改革局")
-    form.locator("select[name=proposal]").select_option(index=2)
+    option = form.locator("select[name=proposal] option", has_text=THEME_NUMBERS[2]).first
+    form.locator("select[name=proposal]").select_option(value=option.get_attribute("value"))
     form.locator("textarea[name=description]").fill(f"报送屋顶分布式光伏开发实施方案（{s.number}）")
     form.locator("input[name=due_on]").fill((today() + datetime.timedelta(days=14)).isoformat())
     visit.click("form[action$='/actions/'] [type=submit] >> nth=-1", expect_message=True)

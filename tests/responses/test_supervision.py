@@ -13,6 +13,7 @@ from typing import Any
 import time_machine
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.db import connection, connections
 from django.test import override_settings
 from django.urls import reverse
@@ -154,7 +155,7 @@ class SupervisionPagesTests(SupervisionFixture, TrackerTestCase):
         self.as_("supervisor")
         response = self.client.get(reverse("home"), follow=True)
         self.assertRedirects(response, reverse("supervision:board"))
-        self.assertContains(response, "Themes I supervise" if False else self.theme.title)
+        self.assertContains(response, "Themes I supervise")
         self.assertEqual(response.context["mine"][0]["theme"], self.theme)
 
     def test_it_lists_on_the_board_only_the_themes_of_a_units_part(self) -> None:
@@ -273,7 +274,8 @@ class ThemeEditingTests(SupervisionFixture, TrackerTestCase):
         membership = self.theme.memberships.get(proposal=self.s2)
         self.as_("staff")
         self.client.post(
-            reverse("supervision:suggestion_remove", args=[membership.pk]), {"reason": "已并入其他专题"}
+            reverse("supervision:suggestion_remove", args=[self.theme.pk]),
+            {"membership": membership.pk, "reason": "已并入其他专题"},
         )
         membership.refresh_from_db()
         self.assertEqual((membership.removed_by, membership.removal_reason), (self.staff, "已并入其他专题"))
@@ -284,7 +286,8 @@ class ThemeEditingTests(SupervisionFixture, TrackerTestCase):
         membership = self.theme.memberships.get(proposal=self.s2)
         self.as_("supervisor")
         response = self.client.post(
-            reverse("supervision:suggestion_remove", args=[membership.pk]), {"reason": "x"}
+            reverse("supervision:suggestion_remove", args=[self.theme.pk]),
+            {"membership": membership.pk, "reason": "x"},
         )
         self.assertEqual(response.status_code, 403)
 
@@ -367,6 +370,11 @@ class AgreedActionTests(SupervisionFixture, TrackerTestCase):
             (obligation.kind, obligation.department, obligation.due_on, obligation.is_open),
             (Obligation.Kind.SUPERVISION_ACTION, self.dept_b, date(2024, 11, 20), True),
         )
+
+    def test_sync_obligations_restores_a_lost_action_deadline(self) -> None:
+        Obligation.objects.filter(action=self.action_b).delete()
+        call_command("sync_obligations", stdout=io.StringIO())
+        self.assertEqual(Obligation.objects.get(action=self.action_b).due_on, date(2024, 11, 20))
 
     def test_the_scan_reminds_the_unit_of_its_action(self) -> None:
         scan(self, date(2024, 11, 6))  # 14 days before
@@ -564,7 +572,6 @@ def make_matrix_theme(fixture: Any) -> dict[str, Any]:
     )
     return {
         "T": theme,
-        "TS": theme.memberships.get(proposal=fixture.s2),
         "TM": milestone,
         "TV": visit,
         "TF": visit.files.get(),

@@ -203,7 +203,7 @@ MATRIX: dict[str, tuple[Any, ...]] = {
     "supervision:report T":           (LOGIN,  200,   403,   403,   403,   403,   404,   404,   404,   404,   404,   403,   200),
     "supervision:report_docx T":      (LOGIN,  200,   403,   403,   403,   403,   404,   404,   404,   404,   404,   403,   200),
     "supervision:suggestions_add T":  POST_ONLY,
-    "supervision:suggestion_remove TS": POST_ONLY,
+    "supervision:suggestion_remove T": POST_ONLY,
     "supervision:milestone_add T":    POST_ONLY,
     "supervision:milestone_done TM":  POST_ONLY,
     "supervision:action_add TV":      POST_ONLY,

@@ -196,6 +196,29 @@ class SupervisionPagesTests(SupervisionFixture, TrackerTestCase):
         self.assertNotContains(response, reverse("supervision:edit", args=[self.theme.pk]))
         self.assertNotContains(response, reverse("supervision:action_confirm", args=[self.action_b.pk]))
 
+    def test_the_boards_queries_do_not_grow_with_the_themes(self) -> None:
+        from django.db import connection as conn
+        from django.test.utils import CaptureQueriesContext
+
+        self.as_("staff")
+        with CaptureQueriesContext(conn) as one:
+            self.client.get(reverse("supervision:board"))
+        for n in range(3):
+            theme = SupervisionTheme.objects.create(
+                congress=self.congress,
+                title=f"专题{n}",
+                year=2024,
+                supervising_leader="城建环资工委",
+                lead_department=self.dept_b,
+                plan_due_on=date(2024, 5, 31),
+                report_due_on=date(2025, 1, 31),
+                created_by=self.staff,
+            )
+            theme.add_suggestions([self.s3], by=self.staff)
+        with CaptureQueriesContext(conn) as four:
+            self.client.get(reverse("supervision:board"))
+        self.assertEqual(len(four), len(one))
+
     def test_it_speaks_chinese_by_default_and_english_when_asked(self) -> None:
         self.as_("staff")
         self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"

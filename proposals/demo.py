@@ -32,6 +32,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from proposals.models import Assignment, Category, Congress, Contact, Department, Deputy, Proposal, Session
 from responses.models import Commitment, CoOpinion, Feedback, Reply
+from responses.supervision_demo import load_supervision_demo
 from tracker import duties
 from tracker.mfa import TOTP_NAME
 from tracker.models import AdminDuty, Role, User
@@ -1187,6 +1188,7 @@ class DemoBuilder:
                 continue
             self._suggestion(spec, recess_sequence)
             summary.created += 1
+        load_supervision_demo(self)
         summary.statuses = Counter(
             Proposal.objects.filter(congress=self.congress).values_list("status", flat=True)
         )

@@ -10,6 +10,9 @@ deputy's rating, once at 1366 px and once at 390 px, each as the people who do i
   deputy     reads the reply and rates it (on a phone at 390 px)
   public     reads the published replies, a suggestion's progress and the statistics
   admin      opens the admin site
+  supervision staff create a supervision theme (重点督办) of three suggestions from two
+             units, record a site visit with an agreed action; the unit finds the action
+             among its dated duties and reports it done; the special report downloads
 
 On every page it fails on: an HTTP error, a console error or a page error, a request to
 another host (government intranets are offline), content wider than the screen at phone
@@ -74,7 +77,7 @@ WIDTHS = {"desktop": (1366, 900), "phone": (390, 844)}
 # Latin letters in Chinese too.
 ALLOWED_LATIN = {
     "PDF", "Word", "Excel", "API", "Token", "OpenAPI", "JSON", "CSV", "xlsx", "docx", "zip", "txt",
-    "English", "demo", "Django", "Ctrl", "Mac", "SMS", "TOTP", "ID", "IP", "URL", "QR", "DH", "PNG",
+    "English", "demo", "Django", "Ctrl", "Mac", "SMS", "TOTP", "ID", "IP", "URL", "QR", "DH", "PNG", "JPEG",
 }  # fmt: skip
 LATIN_WORD = re.compile(r"(?<![A-Za-z0-9_@.\-/])[A-Za-z]{3,}(?![A-Za-z0-9_@\-/])")
 
@@ -414,6 +417,75 @@ def admin_opens_admin(visit: Visit, s: Suggestion) -> None:
     visit.go("/admin/tracker/user/")
 
 
+# Three demo suggestions of two units (proposals/demo.py): 龙岗区政府 leads the first two,
+# 龙岗区发展和改革局 the third.
+THEME_NUMBERS = ("20269009", "20269010", "20269015")
+
+
+def supervision(visit: Visit, s: Suggestion) -> None:
+    """Staff run a theme; the unit of the agreed action sees and reports it."""
+    page = visit.page
+    visit.sign_in("staff")
+    visit.go("/supervision/")
+    visit.click("main a[href='/supervision/new/']")
+    title = f"推进龙岗区产业空间和低碳发展（{s.number}）"
+    page.fill("#id_title", title)
+    page.select_option("#id_congress", index=1)
+    page.fill("#id_year", str(today().year))
+    page.select_option("#id_kind", value="key")
+    page.fill("#id_supervising_leader", "市人大常委会副主任（演示）")
+    page.select_option("#id_lead_department", label="深圳市龙岗区人民政府")
+    page.select_option("#id_other_departments", label="龙岗区发展和改革局")
+    page.fill("#id_plan", "一、制定办理方案；\n二、开展实地视察；\n三、形成专题报告。")
+    visit.click("main form [type=submit]", expect_message=True)
+    theme_url = urlsplit(page.url).path
+    if not re.fullmatch(r"/supervision/\d+/", theme_url):
+        raise AssertionError(f"the theme was not saved: {page.url}")
+    page.fill("#id_numbers", " ".join(THEME_NUMBERS))
+    visit.click("form[action$='/suggestions/'] [type=submit]", expect_message=True)
+    for number in THEME_NUMBERS:
+        if number not in page.content():
+            visit._fail(f"suggestion {number} is not in the theme")
+    visit.click("main a[href$='/activities/new/']")
+    page.select_option("#id_kind", value="site_visit")
+    page.fill("#id_held_on", (today() - datetime.timedelta(days=1)).isoformat())
+    page.fill("#id_place", "宝龙街道“工业上楼”试点项目现场")
+    page.fill("#id_attendees", "市人大常委会副主任、领衔代表、龙岗区政府和区发展改革局负责同志")
+    page.fill("#id_agreed", "区发展改革局两周内报送屋顶分布式光伏开发实施方案。")
+    visit.click("main form [type=submit]", expect_message=True)
+    page.locator("#activities details.action-form summary").last.click()
+    form = page.locator("form[action$='/actions/']").last
+    form.locator("select[name=department]").select_option(label="龙岗区发展和改革局")
+    option = form.locator("select[name=proposal] option", has_text=THEME_NUMBERS[2]).first
+    form.locator("select[name=proposal]").select_option(value=option.get_attribute("value"))
+    form.locator("textarea[name=description]").fill(f"报送屋顶分布式光伏开发实施方案（{s.number}）")
+    form.locator("input[name=due_on]").fill((today() + datetime.timedelta(days=14)).isoformat())
+    visit.click("form[action$='/actions/'] [type=submit] >> nth=-1", expect_message=True)
+    visit.go(theme_url.rstrip("/") + "/report/")
+    with page.expect_download() as download:
+        page.locator("main a[href$='/report.docx']").click()
+    path = download.value.path()
+    if path is None or not Path(path).read_bytes().startswith(b"PK"):
+        visit._fail("the special report is not a .docx")
+
+    unit = Visit(visit.run, visit.context.browser, visit.journey, visit.width)
+    try:
+        unit.sign_in("longgang-drc-clerk")
+        unit.go("/supervision/")
+        action = unit.page.locator("#own-actions a", has_text=s.number)
+        if not action.count():
+            unit._fail("the unit does not see the action agreed for it")
+            return
+        unit.click(f"#own-actions a:has-text('{s.number}')")
+        unit.page.locator("#activities details.action-form summary").first.click()
+        unit.page.locator("form[action$='/report/'] textarea[name=report]").first.fill(
+            "实施方案已报送区政府。"
+        )
+        unit.click("form[action$='/report/'] [type=submit]", expect_message=True)
+    finally:
+        unit.close()
+
+
 JOURNEYS: list[tuple[str, Callable[[Visit, Suggestion], None]]] = [
     ("staff", staff_logs_and_assigns),
     ("cohandler", co_handler_sends_opinion),
@@ -422,6 +494,7 @@ JOURNEYS: list[tuple[str, Callable[[Visit, Suggestion], None]]] = [
     ("deputy", deputy_rates),
     ("public", public_reads),
     ("admin", admin_opens_admin),
+    ("supervision", supervision),
 ]
 
 

@@ -38,6 +38,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("proposals/", include("proposals.urls")),
     path("responses/", include("responses.urls")),
+    path("supervision/", include("responses.supervision_urls")),
     path("public/", include("responses.public_urls")),
     path("statistics/", include("proposals.stats_urls")),
     path("search/", include("proposals.search_urls")),

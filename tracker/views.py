@@ -30,6 +30,8 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_authenticated:
         return redirect("public:reply_list")
+    if user.supervised_themes.exists():  # a supervising leader starts from their themes
+        return redirect("supervision:board")
     if user.is_congress_staff:
         return redirect("proposals:list")
     if user.is_department_user:

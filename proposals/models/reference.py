@@ -8,6 +8,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext, pgettext_lazy
@@ -119,6 +120,20 @@ class Congress(models.Model):
             "When the feedback window passes without a rating, the round closes as “no feedback” "
             "(counted apart from 满意). Off: staff are reminded to chase the deputy instead."
         ),
+    )
+    supervision_plan_due = models.CharField(
+        _("supervision plan due (month-day)"),
+        max_length=5,
+        default="05-31",
+        validators=[RegexValidator(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")],
+        help_text=_("A supervision theme's plan is due on this day of its year (MM-DD)."),
+    )
+    supervision_report_due = models.CharField(
+        _("supervision report due (month-day)"),
+        max_length=5,
+        default="01-31",
+        validators=[RegexValidator(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")],
+        help_text=_("A supervision theme's report is due on this day of the following year (MM-DD)."),
     )
     require_mfa_for_clerks = models.BooleanField(
         _("two-step verification for department clerks"),

@@ -21,8 +21,26 @@ from responses.models.letters import (
 from responses.models.obligations import Obligation, ObligationQuerySet, obligation_dues
 from responses.models.reminders import Reminder, ReminderQuerySet, ScanRun, next_send_time
 from responses.models.replies import CoOpinion, Reply, ReplyQuerySet
+from responses.models.supervision import (
+    ActivityFile,
+    SupervisionAction,
+    SupervisionActivity,
+    SupervisionEvent,
+    SupervisionMilestone,
+    SupervisionReport,
+    SupervisionTheme,
+    ThemeSuggestion,
+)
 
 __all__ = [
+    "ActivityFile",
+    "SupervisionAction",
+    "SupervisionActivity",
+    "SupervisionEvent",
+    "SupervisionMilestone",
+    "SupervisionReport",
+    "SupervisionTheme",
+    "ThemeSuggestion",
     "ArchivedLetter",
     "ArchivedLetterQuerySet",
     "CoOpinion",

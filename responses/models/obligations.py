@@ -15,6 +15,7 @@ from proposals.models import Assignment, Department, Proposal
 from responses.models.commitments import Commitment
 from responses.models.reminders import Reminder, next_send_time
 from responses.models.replies import Reply
+from responses.models.supervision import SupervisionAction
 from tracker.models import Channel
 from tracker.stages import ReminderStages
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 # Reminders (design.md §5)
 # ---------------------------------------------------------------------------
 
-Source = Assignment | Reply | Commitment
+Source = Assignment | Reply | Commitment | SupervisionAction
 
 
 def obligation_dues(source: Source) -> dict[str, date | None]:
@@ -59,6 +60,10 @@ def obligation_dues(source: Source) -> dict[str, date | None]:
             and not r.feedback.exists()
         )
         return {K.FEEDBACK: r.feedback_due_on if waiting else None}
+    if isinstance(source, SupervisionAction):
+        return {
+            K.SUPERVISION_ACTION: source.due_on if source.status == SupervisionAction.Status.OPEN else None
+        }
     c = source
     open_ = c.status == Commitment.Status.OPEN and c.reply.status == Reply.Status.SENT
     # Progress reports are asked for until the promise itself falls due; from then on the
@@ -168,6 +173,8 @@ def _source_field(source: Source) -> str:
         return "reply"
     if isinstance(source, Commitment):
         return "commitment"
+    if isinstance(source, SupervisionAction):
+        return "action"
     raise TypeError(f"not an obligation source: {source!r}")
 
 
@@ -177,6 +184,8 @@ def _source_context(source: Source) -> tuple[Proposal, int | None]:
         return source.proposal, source.department_id
     if isinstance(source, Reply):
         return source.assignment.proposal, source.assignment.department_id
+    if isinstance(source, SupervisionAction):
+        return source.proposal, source.department_id
     return source.reply.assignment.proposal, source.department_id
 
 
@@ -196,6 +205,7 @@ class Obligation(models.Model):
         FEEDBACK = "feedback", _("deputy feedback window")
         COMMITMENT = "commitment", _("commitment due")
         PROGRESS_REPORT = "progress_report", _("commitment progress report")
+        SUPERVISION_ACTION = "supervision_action", _("action agreed in supervision")
 
     kind = models.CharField(_("obligation"), max_length=20, choices=Kind.choices)
     proposal = models.ForeignKey(
@@ -217,6 +227,10 @@ class Obligation(models.Model):
     )
     commitment = models.ForeignKey(
         Commitment, on_delete=models.PROTECT, null=True, blank=True, related_name="obligations"
+    )
+    # An action agreed at a supervision activity (重点督办); its suggestion is the one it concerns.
+    action = models.ForeignKey(
+        SupervisionAction, on_delete=models.PROTECT, null=True, blank=True, related_name="obligations"
     )
     due_on = models.DateField(_("due on"))
     version = models.PositiveIntegerField(_("deadline version"), default=1)
@@ -250,6 +264,11 @@ class Obligation(models.Model):
                 condition=Q(commitment__isnull=False),
                 name="responses_obligation_one_per_commitment",
             ),
+            models.UniqueConstraint(
+                fields=["kind", "action"],
+                condition=Q(action__isnull=False),
+                name="responses_obligation_one_per_action",
+            ),
             models.CheckConstraint(
                 condition=Q(
                     kind__in=[
@@ -260,14 +279,16 @@ class Obligation(models.Model):
                         "feedback",
                         "commitment",
                         "progress_report",
+                        "supervision_action",
                     ]
                 ),
                 name="responses_obligation_kind_valid",
             ),
             models.CheckConstraint(
-                condition=Q(assignment__isnull=False, reply=None, commitment=None)
-                | Q(assignment=None, reply__isnull=False, commitment=None)
-                | Q(assignment=None, reply=None, commitment__isnull=False),
+                condition=Q(assignment__isnull=False, reply=None, commitment=None, action=None)
+                | Q(assignment=None, reply__isnull=False, commitment=None, action=None)
+                | Q(assignment=None, reply=None, commitment__isnull=False, action=None)
+                | Q(assignment=None, reply=None, commitment=None, action__isnull=False),
                 name="responses_obligation_one_source",
             ),
         ]
@@ -288,7 +309,7 @@ class Obligation(models.Model):
 
     @property
     def source(self) -> Source:
-        return self.assignment or self.reply or self.commitment  # type: ignore[return-value]
+        return self.assignment or self.reply or self.commitment or self.action  # type: ignore[return-value]
 
     def days_left(self, today: date | None = None) -> int:
         return (self.due_on - (today or timezone.localdate())).days

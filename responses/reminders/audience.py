@@ -47,8 +47,11 @@ class Audience:
             if overdue >= congress.remind_leader_from or not clerks:
                 people += [(u, Reminder.Audience.LEADER) for u in leaders]
             supervisor = obligation.proposal.supervisor
+            if obligation.action is not None:
+                # An action agreed in a supervision theme: the theme's leader follows it.
+                supervisor = obligation.action.theme.supervisor
             if (
-                obligation.proposal.is_key
+                (obligation.proposal.is_key or obligation.action is not None)
                 and supervisor is not None
                 and overdue >= congress.remind_leader_from
             ):

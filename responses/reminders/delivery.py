@@ -48,6 +48,7 @@ def deliver(recipient_id: int, channel: str, *, limit: int = 200) -> int:
                 "obligation__assignment",
                 "obligation__reply__assignment__proposal",
                 "obligation__commitment__reply__assignment__proposal",
+                "obligation__action",
             )
             .select_for_update(skip_locked=True, of=("self",))
             .order_by("due_on", "pk")[:limit]

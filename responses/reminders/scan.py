@@ -109,6 +109,7 @@ def _lock_due(today: date, limit: int, *, pk: int | None = None) -> list[Obligat
             "assignment",
             "reply__assignment__proposal",
             "commitment__reply",
+            "action__theme__supervisor__delegate",
         )
         .order_by("next_remind_on", "pk")
         .select_for_update(skip_locked=True, of=("self",))[:limit]

@@ -22,7 +22,7 @@ from hypothesis.extra.django import TestCase
 
 from proposals.filters import ProposalFilter
 from responses.filters import CommitmentBoardFilter, PublicReplyFilter, ReminderFilter
-from tests.base import Personas
+from tests.base import Personas, VerifiedClient
 from tracker.api.filters import ApiProposalFilter, AssignmentFilter, ReplyFilter
 from tracker.models import User
 
@@ -197,4 +197,31 @@ class NoServerErrorOnFormsTests(Personas, TestCase):
         client = Client()
         client.force_login(self.staff)
         response = client.post(reverse("proposals:create"), data)
+        self.assertLess(response.status_code, 500)
+
+    @given(
+        data=st.dictionaries(
+            st.sampled_from(
+                [
+                    "congress",
+                    "title",
+                    "year",
+                    "kind",
+                    "supervising_leader",
+                    "supervisor",
+                    "lead_department",
+                    "other_departments",
+                    "plan_due_on",
+                    "report_due_on",
+                    "staff",
+                ]
+            ),
+            values,
+            max_size=11,
+        )
+    )
+    def test_it_never_answers_500_on_the_new_supervision_theme_form(self, data: dict[str, str]) -> None:
+        client = VerifiedClient()
+        client.force_login(self.staff)
+        response = client.post(reverse("supervision:create"), data)
         self.assertLess(response.status_code, 500)

@@ -31,6 +31,7 @@ from responses.models import ArchivedLetter, LetterImport, LetterImportFile
 from tests.base import make_user
 from tests.proposals.test_spreadsheet_import import row as sheet_row
 from tests.proposals.test_spreadsheet_import import stage, workbook
+from tests.responses.test_supervision import make_matrix_theme
 from tests.workflow.test_personas import PersonaFixture
 from tracker.deadlines import Unit
 from tracker.models import ApiToken, MfaReset, Notification, OutboxMessage, Role, User
@@ -190,6 +191,26 @@ MATRIX: dict[str, tuple[Any, ...]] = {
     "responses:letter_import LI":     STAFF_ONLY,
     "responses:letter_import_confirm LI": POST_ONLY,
     "responses:letter_import_discard LI": POST_ONLY,
+    # Supervision themes (重点督办): staff run them; the units taking part (named, or handling
+    # S1/S2: lead, co-handling, separate, and dual as a lead-unit clerk) read their part;
+    # deputies and units outside it get 404, deputies an empty board 403.
+    "supervision:board":              (LOGIN,  200,   200,   200,   200,   200,   200,   200,   403,   403,   403,   200,   200),
+    "supervision:create":             STAFF_ONLY,
+    "supervision:theme T":            (LOGIN,  200,   200,   200,   200,   200,   404,   404,   404,   404,   404,   200,   200),
+    "supervision:edit T":             (LOGIN,  200,   403,   403,   403,   403,   404,   404,   404,   404,   404,   403,   200),
+    "supervision:activity_add T":     (LOGIN,  200,   403,   403,   403,   403,   404,   404,   404,   404,   404,   403,   200),
+    "supervision:file TF":            (LOGIN,  200,   200,   200,   200,   200,   404,   404,   404,   404,   404,   200,   200),
+    "supervision:report T":           (LOGIN,  200,   403,   403,   403,   403,   404,   404,   404,   404,   404,   403,   200),
+    "supervision:report_docx T":      (LOGIN,  200,   403,   403,   403,   403,   404,   404,   404,   404,   404,   403,   200),
+    "supervision:suggestions_add T":  POST_ONLY,
+    "supervision:suggestion_remove T": POST_ONLY,
+    "supervision:milestone_add T":    POST_ONLY,
+    "supervision:milestone_done TM":  POST_ONLY,
+    "supervision:action_add TV":      POST_ONLY,
+    "supervision:action_report TA":   POST_ONLY,
+    "supervision:action_confirm TA":  POST_ONLY,
+    "supervision:action_reopen TA":   POST_ONLY,
+    "supervision:report_finalise T":  POST_ONLY,
     # The public site: the same for everyone; a draft is not there at all.
     "public:reply_list":              EVERYONE,
     "public:reply_csv":               EVERYONE,
@@ -282,6 +303,7 @@ class UrlMatrixTests(PersonaFixture):
     letters: LetterImport
     letter: ArchivedLetter
     notification: Notification
+    supervision: dict[str, Any]
 
     @classmethod
     def setUpTestData(cls) -> None:
@@ -328,6 +350,7 @@ class UrlMatrixTests(PersonaFixture):
         AccessAttempt.objects.create(username="clerk", ip_address="10.0.0.1", failures_since_start=1)
         AccessFailureLog.objects.create(username="clerk", ip_address="10.0.0.1")
         AccessLog.objects.create(username="clerk", ip_address="10.0.0.1")
+        cls.supervision = make_matrix_theme(cls)
 
     # -- the objects a URL is reversed with ------------------------------------
 
@@ -355,6 +378,7 @@ class UrlMatrixTests(PersonaFixture):
             "L3": self.letter,
             "LI": self.letters,
             "XI": self.sheet,
+            **self.supervision,
         }
 
     def admin_objects(self) -> dict[type[Any], Any]:

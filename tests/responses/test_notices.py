@@ -295,3 +295,21 @@ class NoticeRaceTests(TrackerTransactionTestCase):
                 self.assertEqual(
                     list(sent.values_list("recipient__username", "channel")), [("deputy", "inbox")]
                 )
+
+
+class ReminderPageTests(TrackerTestCase):
+    def test_it_shows_one_row_per_item_and_stage_with_its_recipients(self) -> None:
+        from tests.responses.reminder_helpers import scan
+
+        with time_machine.travel(at(TODAY), tick=False):
+            proposal = self.make_assigned(with_co=False, assigned_on=TODAY)
+        assignment = self.lead_assignment(proposal)
+        scan(self, assignment.due_on + timedelta(days=8))
+        self.client.force_login(self.staff)
+        response = self.client.get(reverse("responses:reminders"))
+        items = response.context["items"]
+        reply_items = [i for i in items if i.obligation.kind == "reply"]
+        self.assertEqual(len(reply_items), 1)
+        self.assertEqual(
+            {p.reminder.recipient.username for p in reply_items[0].recipients}, {"clerk", "leader", "staff"}
+        )

@@ -416,6 +416,9 @@ def reminder_list(request: HttpRequest) -> HttpResponse:
         reminder_filter.qs.order_by()
         .values("obligation_id", "version", "stage")
         .annotate(latest=Max("created_at"), count=Count("pk"))
+        # Referenced in HAVING, the aggregate stays in the paginator's COUNT, which then
+        # counts groups (without it, Django counts the reminders).
+        .filter(count__gt=0)
         .order_by("-latest", "-obligation_id", "-version", "-stage")
     )
     context: dict[str, Any] = {"filter": reminder_filter, "health": reminder_health()}

@@ -272,6 +272,25 @@ class SettingsTests(TrackerTestCase):
         self.assertContains(response, "A reply is sent")
         self.assertNotContains(response, "A reply awaits approval")
 
+    def test_it_shows_each_role_the_notices_that_can_reach_it(self) -> None:
+        expected = {
+            self.staff: ("A unit asks to change an assignment", "A reply is sent"),
+            self.clerk: ("A suggestion is assigned to my unit", "A reply awaits approval"),
+            self.leader: ("A reply awaits approval", "A suggestion is closed"),
+            self.deputy_user: ("A reply is sent", "A unit asks to change an assignment"),
+        }
+        for user, (shown, hidden) in expected.items():
+            self.client.force_login(user)
+            response = self.client.get(reverse("reminder_settings"))
+            self.assertContains(response, shown, msg_prefix=user.username)
+            self.assertNotContains(response, hidden, msg_prefix=user.username)
+
+    def test_it_shows_no_notice_table_to_a_user_without_a_role(self) -> None:
+        self.client.force_login(self.nobody)
+        response = self.client.get(reverse("reminder_settings"))
+        self.assertEqual(response.status_code, 200)
+        self.assertNotContains(response, 'id="notice-settings"')
+
     def test_it_asks_for_a_number_before_sms_notices(self) -> None:
         self.client.force_login(self.clerk)
         data = {"email": "", "phone": "", "notice_assigned_sms": "on"}

@@ -13,7 +13,7 @@ from django.utils import timezone
 from responses.models import Reminder
 from responses.reminders.scan import run_scan
 from tests.base import TrackerTestCase
-from tests.responses.reminder_helpers import at, scan
+from tests.responses.reminder_helpers import at, reminders_only, scan
 from tests.tracker.outbox_helpers import publishing_to, refused_broker_url
 from tracker import sms
 from tracker.models import OutboxMessage
@@ -28,6 +28,7 @@ class DeliveryTests(TrackerTestCase):
         super().setUpTestData()
         cls.clerk.email, cls.clerk.phone, cls.clerk.notify_by_sms = "clerk@lg.gov.cn", "13800000001", True
         cls.clerk.save()
+        reminders_only()
 
     def assign(self, count: int = 1) -> None:
         with time_machine.travel(at(ASSIGNED, 9), tick=False):

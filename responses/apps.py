@@ -15,3 +15,9 @@ class ResponsesConfig(AppConfig):
         from tracker.workflow import watch_deadlines
 
         watch_deadlines(Obligation.objects.follow)
+
+        # Handover notices: recorded with each suggestion event, listed on the settings
+        # page and rendered in the inbox (tracker.notices holds the hooks).
+        from responses import notices
+
+        notices.register()

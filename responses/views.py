@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -48,6 +48,7 @@ from responses.forms import (
 )
 from responses.models import Commitment, CoOpinion, Feedback, Reminder, Reply
 from responses.reminders.health import health as reminder_health
+from responses.reminders.listing import reminder_items
 from responses.reminders.scan import remind_now as remind_obligation_now
 from responses.review import build_review, review_workbook
 from tracker.actions import is_fresh, perform
@@ -407,14 +408,22 @@ def feedback_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_safe
 def reminder_list(request: HttpRequest) -> HttpResponse:
-    """Every reminder recorded, newest first, with the engine's health at the top."""
+    """Every reminder recorded, newest first, one row per item and stage (a suggestion's
+    deadline or a promise) with its recipients listed, the engine's health at the top."""
     require(request, "staff")
-    queryset = Reminder.objects.select_related(
-        "obligation__proposal", "obligation__department", "recipient", "on_behalf_of", "requested_by"
-    ).order_by("-created_at", "-pk")
-    reminder_filter = ReminderFilter(request.GET, queryset=queryset)
-    context = {"filter": reminder_filter, "health": reminder_health()}
-    context.update(paginate(request, reminder_filter.qs, per_page=50, max_per_page=200))
+    reminder_filter = ReminderFilter(request.GET, queryset=Reminder.objects.all())
+    groups = (
+        reminder_filter.qs.order_by()
+        .values("obligation_id", "version", "stage")
+        .annotate(latest=Max("created_at"), count=Count("pk"))
+        # Referenced in HAVING, the aggregate stays in the paginator's COUNT, which then
+        # counts groups (without it, Django counts the reminders).
+        .filter(count__gt=0)
+        .order_by("-latest", "-obligation_id", "-version", "-stage")
+    )
+    context: dict[str, Any] = {"filter": reminder_filter, "health": reminder_health()}
+    context.update(paginate(request, groups, per_page=50, max_per_page=200))
+    context["items"] = reminder_items(reminder_filter.qs, list(context["page_obj"]))
     return render(request, "responses/reminder_list.html", context)
 
 

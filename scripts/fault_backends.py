@@ -1,4 +1,4 @@
-"""Delivery backends for scripts/fault_reminders.py: the product's file backends, slowed down.
+"""Delivery backends for scripts/fault_reminders.py and fault_notices.py: the product's file backends, slowed down.
 
 The workers of the fault-injection run load these (EMAIL_BACKEND / SMS_BACKEND) instead
 of Django's file email backend and ``tracker.sms.FileSmsBackend``. The message is written
@@ -65,6 +65,9 @@ class SlowFileEmailBackend(FileEmailBackend):
                     "to": list(message.to),
                     "message_id": message.extra_headers.get("Message-ID", ""),
                     "ids": [int(i) for i in ids.split(",") if i],
+                    "notice_ids": [
+                        int(i) for i in message.extra_headers.get("X-Tracker-Notices", "").split(",") if i
+                    ],
                 }
             )
         sent = super().send_messages(email_messages)

@@ -8,7 +8,8 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext, gettext_lazy
 
-from tracker.models import Role, User
+from tracker import notices
+from tracker.models import Channel, Role, User
 from tracker.validators import not_in_future
 
 
@@ -22,7 +23,8 @@ class PastDateField(forms.DateField):
 
 
 class ReminderSettingsForm(forms.ModelForm):
-    """How a user is reminded, and who stands in while they are away. Changing the email
+    """How a user is reminded and told of handovers (email and SMS per kind of notice),
+    and who stands in while they are away. Changing the email
     address or mobile number asks for the password: they receive password-reset mail and
     reminders naming suggestions."""
 
@@ -54,13 +56,52 @@ class ReminderSettingsForm(forms.ModelForm):
             cast(forms.ModelChoiceField, self.fields["delegate"]).queryset = colleagues.order_by(
                 "last_name", "first_name", "username"
             )
+        # Handover notices: email and SMS per kind (the inbox always has them). A kind never
+        # chosen shows the general choice above.
+        self.notice_kinds = notices.kinds_for(user)
+        for kind in self.notice_kinds:
+            chosen = user.notice_channels.get(kind.code) if isinstance(user.notice_channels, dict) else None
+            for channel, general in (
+                (Channel.EMAIL, user.notify_by_email),
+                (Channel.SMS, user.notify_by_sms),
+            ):
+                self.fields[f"notice_{kind.code}_{channel}"] = forms.BooleanField(
+                    label=f"{kind.label} · {Channel(channel).label}",
+                    required=False,
+                    initial=channel in chosen if isinstance(chosen, list) else general,
+                )
+
+    @property
+    def notice_rows(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:
+        """One row per kind of notice: its name and its email and SMS boxes."""
+        return [
+            (str(kind.label), self[f"notice_{kind.code}_email"], self[f"notice_{kind.code}_sms"])
+            for kind in self.notice_kinds
+        ]
+
+    def _chosen(self, channel: str) -> bool:
+        return any(self.cleaned_data.get(f"notice_{kind.code}_{channel}") for kind in self.notice_kinds)
+
+    def save(self, commit: bool = True) -> User:
+        user = super().save(commit=False)
+        channels = dict(user.notice_channels) if isinstance(user.notice_channels, dict) else {}
+        for kind in self.notice_kinds:
+            channels[kind.code] = [
+                channel
+                for channel in (Channel.EMAIL, Channel.SMS)
+                if self.cleaned_data.get(f"notice_{kind.code}_{channel}")
+            ]
+        user.notice_channels = channels
+        if commit:
+            user.save()
+        return user
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
-        if cleaned.get("notify_by_email") and not cleaned.get("email"):
+        if (cleaned.get("notify_by_email") or self._chosen(Channel.EMAIL)) and not cleaned.get("email"):
             self.add_error("email", gettext("Give an email address to be reminded by email."))
-        if cleaned.get("notify_by_sms") and not cleaned.get("phone"):
+        if (cleaned.get("notify_by_sms") or self._chosen(Channel.SMS)) and not cleaned.get("phone"):
             self.add_error("phone", gettext("Give a mobile number to be reminded by SMS."))
         if cleaned.get("away_until") and not cleaned.get("delegate") and "delegate" in self.fields:
             self.add_error("delegate", gettext("Choose who receives your reminders while you are away."))

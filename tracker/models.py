@@ -78,6 +78,10 @@ class User(AbstractUser):
         verbose_name=_("delegate"),
         help_text=_("A colleague who receives your reminders while you are away."),
     )
+    # Per kind of notice (responses/notices.py): {"<event kind>": ["email", "sms"]}, the
+    # channels besides the inbox chosen on the settings page. A kind not listed follows
+    # notify_by_email and notify_by_sms.
+    notice_channels = models.JSONField(_("notice channels per kind"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("user")
@@ -133,6 +137,27 @@ class User(AbstractUser):
         if self.notify_by_sms and self.phone:
             channels.append(Channel.SMS)
         return channels
+
+    def channels_for_notice(self, kind: str) -> list[str]:
+        """The channels a notice of ``kind`` goes out on: the inbox always, email and SMS
+        as chosen for that kind (or in general), where an address or number is given."""
+        chosen = self.notice_channels.get(kind) if isinstance(self.notice_channels, dict) else None
+        by_email = Channel.EMAIL in chosen if isinstance(chosen, list) else self.notify_by_email
+        by_sms = Channel.SMS in chosen if isinstance(chosen, list) else self.notify_by_sms
+        channels: list[str] = [Channel.INBOX]
+        if by_email and self.email:
+            channels.append(Channel.EMAIL)
+        if by_sms and self.phone:
+            channels.append(Channel.SMS)
+        return channels
+
+    def stand_in(self, today: date) -> tuple[User, User | None]:
+        """Who receives this person's reminders and notices today, and on whose behalf:
+        their delegate while they are away (design.md §5), else themselves."""
+        delegate = self.delegate
+        if self.is_away(today) and delegate is not None and delegate.is_active:
+            return delegate, self
+        return self, None
 
     @property
     def deputy_profile(self) -> Deputy | None:

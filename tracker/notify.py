@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 
 from tracker.models import Channel, Notification
@@ -24,6 +25,10 @@ from tracker.sms import send_sms
 if TYPE_CHECKING:
     from responses.models import Reminder
     from tracker.models import User
+
+
+# A promise named in a reminder: its text cut to this many characters.
+PROMISE_CHARS = 30
 
 
 @dataclass(frozen=True)
@@ -51,10 +56,18 @@ def describe(reminder: Reminder, today: date) -> Item:
         when = gettext("due today")
     else:
         when = ngettext("%(n)d day overdue", "%(n)d days overdue", -days) % {"n": -days}
+    what = str(obligation.get_kind_display())
+    commitment = getattr(obligation, "commitment", None)
+    if commitment is not None:
+        # Several promises of one reply fall due together: say which one this is.
+        what = gettext("%(what)s: %(promise)s") % {
+            "what": what,
+            "promise": Truncator(commitment.description).chars(PROMISE_CHARS),
+        }
     return Item(
         number=proposal.number,
         title=proposal.title,
-        what=str(obligation.get_kind_display()),
+        what=what,
         department=str(obligation.department or ""),
         due_on=reminder.due_on,
         days_left=days,

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from tracker import security
+from tracker import notices, security
 from tracker.forms import ReminderSettingsForm
 from tracker.http import AuthenticatedHttpRequest
 from tracker.mfa import mfa_required
@@ -139,13 +139,15 @@ class PasswordResetView(auth_views.PasswordResetView):
 @login_required
 @require_safe
 def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The signed-in user's reminders, newest first; ?unread=1 shows only unread ones."""
+    """The signed-in user's reminders and notices, newest first; ?unread=1 shows only unread ones."""
     notifications = Notification.objects.filter(recipient=request.user)
     unread_only = request.GET.get("unread") == "1"
     if unread_only:
         notifications = notifications.unread()
-    context = {"unread_only": unread_only}
+    context: dict[str, Any] = {"unread_only": unread_only}
     context.update(paginate(request, notifications, per_page=30))
+    # Handover notices are rendered now, in the reader's language (tracker.notices).
+    notices.prepare_inbox(list(context["page_obj"]))
     return render(request, "tracker/inbox.html", context)
 
 

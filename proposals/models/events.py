@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tracker.appendonly import AppendOnlyModel, AppendOnlyQuerySet
+from tracker.notices import event_recorded
 
 if TYPE_CHECKING:
     from proposals.models.assignments import Assignment
@@ -166,14 +167,15 @@ class ProposalEvent(AppendOnlyModel):
         reason: str = "",
         **data: Any,
     ) -> ProposalEvent:
-        """Append one event; ``data`` holds the kind's values (codes, dates, ids), not text."""
+        """Append one event; ``data`` holds the kind's values (codes, dates, ids), not text.
+        The notices its kind calls for are recorded with it (tracker.notices)."""
         if assignment is not None:
             proposal_id = assignment.proposal_id
             department_id = department_id or assignment.department_id
         else:
             assert proposal is not None
             proposal_id = proposal.pk
-        return cls.objects.create(
+        event = cls.objects.create(
             proposal_id=proposal_id,
             assignment=assignment,
             department_id=department_id,
@@ -184,6 +186,10 @@ class ProposalEvent(AppendOnlyModel):
             reason=reason,
             data=_json(data),
         )
+        # The handover notices of this kind (responses/notices.py) are recorded here, in
+        # the transition's transaction: they exist exactly when the event does.
+        event_recorded(event)
+        return event
 
     def _status_label(self, value: str) -> str:
         from proposals.models import Assignment, Proposal

@@ -18,6 +18,7 @@ from responses.models.letters import (
     LetterImportFile,
     letter_path,
 )
+from responses.models.notices import Notice, NoticeQuerySet
 from responses.models.obligations import Obligation, ObligationQuerySet, obligation_dues
 from responses.models.reminders import Reminder, ReminderQuerySet, ScanRun, next_send_time
 from responses.models.replies import CoOpinion, Reply, ReplyQuerySet
@@ -51,6 +52,8 @@ __all__ = [
     "Feedback",
     "LetterImport",
     "LetterImportFile",
+    "Notice",
+    "NoticeQuerySet",
     "Obligation",
     "ObligationQuerySet",
     "ProgressReport",

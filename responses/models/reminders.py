@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -10,27 +10,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tracker.deadlines import is_working_day
 from tracker.models import Channel, Notification
+from tracker.notices import next_send_time  # noqa: F401 - re-exported (responses.models)
 from tracker.stages import stage_label
-
-
-def next_send_time(now: datetime) -> datetime:
-    """Email and SMS wait for working hours on a working day (quiet hours, design.md §5);
-    the in-app inbox is always current."""
-    hours = settings.REMINDER_SEND_HOURS
-    if hours is None:
-        return now
-    start, end = hours
-    local = timezone.localtime(now)
-    day = local.date()
-    if is_working_day(day) and start <= local.hour < end:
-        return now
-    if not (is_working_day(day) and local.hour < start):
-        day += timedelta(days=1)
-        while not is_working_day(day):
-            day += timedelta(days=1)
-    return timezone.make_aware(datetime.combine(day, time(start)))
 
 
 class ReminderQuerySet(models.QuerySet["Reminder"]):

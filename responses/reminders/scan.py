@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from proposals.models import Assignment, ProposalEvent
+from responses import notices
 from responses.models import Obligation, Reminder, ScanRun
 from responses.reminders import delivery
 from responses.reminders.audience import Audience
@@ -78,7 +79,10 @@ def run_scan(*, today: date | None = None, batch: int = 200, max_batches: int | 
         scan.rounds_closed += closed
     # Queued once every batch is committed: one digest per person per scan.
     delivery.enqueue_on_commit(recorded)
-    scan.redispatched = redispatch_stale(timezone.now())
+    now = timezone.now()
+    # Handover notices too: those a lost worker or broker left, and email and SMS held
+    # for quiet hours whose time has come.
+    scan.redispatched = redispatch_stale(now) + notices.redispatch_stale(now)
     # Whatever the broker refused since the last drain goes out now rather than in up to
     # 30 s, and the scan still drains when beat's outbox task is not scheduled.
     drained = outbox.drain()

@@ -16,7 +16,7 @@ from django.test import TransactionTestCase
 from proposals.models import Congress, Department, Deputy, Proposal, Session
 from responses.models import Reminder
 from responses.reminders.scan import run_scan
-from tests.responses.reminder_helpers import at
+from tests.responses.reminder_helpers import at, reminders_only
 from tracker.models import Notification, Role, User
 
 ASSIGNED = date(2025, 3, 10)
@@ -39,6 +39,7 @@ class ConcurrentScanTests(TransactionTestCase):
                     f"clerk{d}", email=f"clerk{d}@example.cn", department=department
                 )
                 clerk.groups.add(Group.objects.get_or_create(name=Role.DEPT_CLERK)[0])
+                reminders_only()
                 for n in range(25):
                     proposal = Proposal.objects.create(
                         congress=congress,

@@ -27,7 +27,7 @@ from responses.reminders import delivery
 from responses.reminders.delivery import deliver
 from responses.reminders.scan import run_scan
 from tests.base import TrackerTestCase
-from tests.responses.reminder_helpers import at, scan
+from tests.responses.reminder_helpers import at, reminders_only, scan
 from tracker.models import Role, User
 from tracker.workflow import deadlines_changed
 
@@ -44,6 +44,7 @@ class RearmTestCase(TrackerTestCase):
         super().setUpTestData()
         cls.clerk.email = CLERK_EMAIL
         cls.clerk.save()
+        reminders_only()
         with time_machine.travel(at(ASSIGNED, 9), tick=False):
             cls.proposal = cls.make_assigned(with_co=False, assigned_on=ASSIGNED)
             cls.assignment = cls.lead_assignment(cls.proposal)
@@ -250,6 +251,7 @@ class CarryOverRacesDeliveryTests(TransactionTestCase):
         department = Department.objects.create(name="龙岗区发展和改革局")
         self.clerk = User.objects.create_user("clerk", email=CLERK_EMAIL, department=department)
         self.clerk.groups.add(Group.objects.get_or_create(name=Role.DEPT_CLERK)[0])
+        reminders_only()
         with time_machine.travel(at(ASSIGNED, 9), tick=False):
             proposal = Proposal.objects.create(
                 congress=congress,

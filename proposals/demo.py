@@ -29,6 +29,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from proposals.models import Assignment, Category, Congress, Contact, Department, Deputy, Proposal, Session
+from responses.demo_consultation import add_consultation_demo
 from responses.models import Commitment, CoOpinion, Feedback, Reply
 from tracker import duties
 from tracker.mfa import TOTP_NAME
@@ -1095,6 +1096,7 @@ class DemoBuilder:
                 continue
             self._suggestion(spec, recess_sequence)
             summary.created += 1
+        add_consultation_demo(self)
         summary.statuses = Counter(
             Proposal.objects.filter(congress=self.congress).values_list("status", flat=True)
         )

@@ -1,18 +1,18 @@
 """沟通率 and 面商率 per unit (issue 14), against a hand-counted fixture.
 
-    lead_dept  p1 lead, face-to-face meeting     contacted, met
-               p2 lead, phone only               contacted
-               p3 lead, no contact               —
-    co_dept    p4 lead, site visit               contacted, met
-               (p1's co-handling part: a forum — a co-handler's contact is not counted)
-    other_dept p5 lead, a letter                 contacted
-               p6 lead, withdrawn and moved to co_dept after a meeting — the withdrawn part
-                  is not counted; co_dept's new part has no contact
+lead_dept  p1 lead, face-to-face meeting     contacted, met
+           p2 lead, phone only               contacted
+           p3 lead, no contact               —
+co_dept    p4 lead, site visit               contacted, met
+           (p1's co-handling part: a forum — a co-handler's contact is not counted)
+other_dept p5 lead, a letter                 contacted
+           p6 lead, withdrawn and moved to co_dept after a meeting — the withdrawn part
+              is not counted; co_dept's new part has no contact
 
-    lead_dept 3 assigned, 2 contacted (67 %), 1 met (33 %)
-    co_dept   2 assigned, 1 contacted (50 %), 1 met (50 %)
-    other     1 assigned, 1 contacted (100 %), 0 met (0 %)
-    all       6 assigned, 4 contacted (67 %), 2 met (33 %)
+lead_dept 3 assigned, 2 contacted (67 %), 1 met (33 %)
+co_dept   2 assigned, 1 contacted (50 %), 1 met (50 %)
+other     1 assigned, 1 contacted (100 %), 0 met (0 %)
+all       6 assigned, 4 contacted (67 %), 2 met (33 %)
 """
 
 from __future__ import annotations

@@ -53,7 +53,7 @@ from responses.models import Commitment, CoOpinion, Feedback, Reminder, Reply
 from responses.reminders.health import health as reminder_health
 from responses.reminders.scan import remind_now as remind_obligation_now
 from responses.review import build_review, review_workbook
-from tracker.actions import is_fresh, perform
+from tracker.actions import form_errors, is_fresh, perform
 from tracker.paging import paginate
 from tracker.params import query_int, query_text
 from tracker.uploads import bounded_upload
@@ -405,11 +405,14 @@ def feedback_give(request: HttpRequest, pk: int) -> HttpResponse:
     reply = get_reply_for_user(request, pk, "rate")
     refusal = reply.workflow.refusal(reply, "rate", request.user)
     if refusal:
-        messages.info(request, refusal)
+        (messages.error if request.method == "POST" else messages.info)(request, refusal)
         return redirect(reply)
     two_part = reply.assignment.proposal.congress.two_part_rating
     form = FeedbackForm(request.POST if request.method == "POST" else None, two_part=two_part)
-    if form.is_bound and form.is_valid():
+    if form.is_bound and not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("responses:feedback", pk=reply.pk)
+    if form.is_bound:
         data = form.cleaned_data
         try:
             Feedback.give(

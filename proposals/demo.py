@@ -31,6 +31,7 @@ from django.utils.translation import gettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from proposals.models import Assignment, Category, Congress, Contact, Department, Deputy, Proposal, Session
+from responses.demo_consultation import add_consultation_demo
 from responses.models import Commitment, CoOpinion, Feedback, Reply
 from responses.supervision_demo import load_supervision_demo
 from tracker import duties
@@ -1189,6 +1190,7 @@ class DemoBuilder:
             self._suggestion(spec, recess_sequence)
             summary.created += 1
         load_supervision_demo(self)
+        add_consultation_demo(self)
         summary.statuses = Counter(
             Proposal.objects.filter(congress=self.congress).values_list("status", flat=True)
         )

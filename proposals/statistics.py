@@ -49,6 +49,11 @@ round (a re-handled assignment starts round 2, and its round-1 reply is history)
   today), ``commitments_kept`` (confirmed fulfilled).
 - Key suggestions (重点建议): ``key_assigned``, ``key_replied``, ``key_open_overdue``,
   the assignments above restricted to key suggestions.
+- ``contacted`` (沟通): responsible assignments with at least one contact with the
+  deputies logged (any method, any stage); ``met`` (面商): those with a face-to-face
+  contact (a meeting, a site visit with the deputies, a forum they attended:
+  Contact.FACE_TO_FACE_METHODS). ``contact_rate`` (沟通率) = contacted / assigned;
+  ``meeting_rate`` (面商率) = met / assigned.
 """
 
 from __future__ import annotations
@@ -73,7 +78,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from proposals.models import Assignment, Department, Proposal, Session
+from proposals.models import Assignment, Contact, Department, Proposal, Session
 from responses.models import Commitment, Feedback, Reply
 
 GRADES = ("A", "B", "C", "D")
@@ -160,6 +165,8 @@ class Figures:
     key_assigned: int = 0
     key_replied: int = 0
     key_open_overdue: int = 0
+    contacted: int = 0
+    met: int = 0
     department: Department | None = None
     rank: int | None = None
 
@@ -190,6 +197,14 @@ class Figures:
     @property
     def unsatisfied_rate(self) -> float | None:
         return _rate(self.ratings["unsatisfied"], self.rated)
+
+    @property
+    def contact_rate(self) -> float | None:
+        return _rate(self.contacted, self.assigned)
+
+    @property
+    def meeting_rate(self) -> float | None:
+        return _rate(self.met, self.assigned)
 
 
 @dataclass(frozen=True)
@@ -341,6 +356,7 @@ def has_commitment(name: str, today: date, *, department: Department | None = No
 def _assignment_aggregates(today: date) -> dict[str, Any]:
     open_ = Q(status__in=Assignment.OPEN_STATUSES)
     key = Q(proposal__is_key=True)
+    contacts = Contact.objects.filter(assignment=OuterRef("pk"))
     return {
         "assigned": Count("pk"),
         "open": Count("pk", filter=open_),
@@ -350,6 +366,8 @@ def _assignment_aggregates(today: date) -> dict[str, Any]:
         "key_assigned": Count("pk", filter=key),
         "key_replied": Count("pk", filter=key & Q(status=Assignment.Status.REPLIED)),
         "key_open_overdue": Count("pk", filter=key & open_ & Q(due_on__lt=today)),
+        "contacted": Count("pk", filter=Q(Exists(contacts))),
+        "met": Count("pk", filter=Q(Exists(contacts.filter(method__in=Contact.FACE_TO_FACE_METHODS)))),
     }
 
 
@@ -494,6 +512,8 @@ _COUNTS = (
     "key_assigned",
     "key_replied",
     "key_open_overdue",
+    "contacted",
+    "met",
 )
 
 

@@ -278,6 +278,10 @@ def _dashboard_xlsx(
             [_("Key suggestions assigned"), fig.key_assigned],
             [_("Key suggestions replied"), fig.key_replied],
             [_("Key suggestions overdue"), fig.key_open_overdue],
+            [_("Contacted the deputies"), fig.contacted],
+            [_("Contact rate (沟通率)"), _percent(fig.contact_rate)],
+            [_("Met the deputies face to face"), fig.met],
+            [_("Face-to-face rate (面商率)"), _percent(fig.meeting_rate)],
         ],
     )
     departments = Sheet(
@@ -301,6 +305,10 @@ def _dashboard_xlsx(
             Column.number(_("Commitments open")),
             Column.number(_("Commitments overdue")),
             Column.number(_("Commitments kept")),
+            Column.number(_("Contacted the deputies")),
+            Column.number(_("Contact rate (沟通率)"), 10, "0.0%"),
+            Column.number(_("Met the deputies face to face")),
+            Column.number(_("Face-to-face rate (面商率)"), 10, "0.0%"),
         ],
         (
             [
@@ -322,6 +330,10 @@ def _dashboard_xlsx(
                 row.commitments_open,
                 row.commitments_overdue,
                 row.commitments_kept,
+                row.contacted,
+                _percent(row.contact_rate),
+                row.met,
+                _percent(row.meeting_rate),
             ]
             for row in table
         ),

@@ -18,7 +18,7 @@ from django.db import models
 from django.utils.translation import gettext, pgettext
 
 from proposals.models import Assignment, Contact, Department, Proposal, ProposalEvent, Rule
-from responses.models import Commitment, Feedback, Obligation, Reply
+from responses.models import Commitment, Consultation, Feedback, Obligation, Reply
 from tracker.deadlines import explain_basis
 from tracker.stages import stage_label
 
@@ -30,6 +30,7 @@ _STATES: dict[str, type] = {
     Kind.STATUS: Proposal.Status,
     Kind.REGRADED: Reply.Grade,
     Kind.FEEDBACK: Feedback.Rating,
+    Kind.CONSULTATION_ANSWERED: Consultation.Consent,
     Kind.PROGRESS_REPORTED: Commitment.Status,
     Kind.COMMITMENT_CLAIMED: Commitment.Status,
     Kind.COMMITMENT_CONFIRMED: Commitment.Status,
@@ -184,7 +185,36 @@ def _sent(data: dict[str, Any], names: Names) -> str:
 
 
 def _feedback(data: dict[str, Any], names: Names) -> str:
-    return str(data.get("deputy", ""))
+    if not data.get("communication"):
+        return str(data.get("deputy", ""))
+    return gettext("%(deputy)s; communication: %(communication)s") % {
+        "deputy": data.get("deputy", ""),
+        "communication": label(Feedback.Rating, data["communication"]),
+    }
+
+
+def _consultation_sent(data: dict[str, Any], names: Names) -> str:
+    text = gettext("sending %(sequence)s to %(deputy)s") % {
+        "sequence": data.get("sequence", ""),
+        "deputy": data.get("deputy", ""),
+    }
+    if data.get("answer_due_on"):
+        text += pgettext("clause separator", "; ") + gettext("answer awaited until %(date)s") % {
+            "date": _iso(data["answer_due_on"])
+        }
+    if data.get("replaces"):
+        text += pgettext("clause separator", "; ") + gettext("replaces sending %(sequence)s") % {
+            "sequence": _list(str(n) for n in data["replaces"])
+        }
+    return text
+
+
+def _consultation_answered(data: dict[str, Any], names: Names) -> str:
+    return gettext("%(deputy)s on sending %(sequence)s: %(consent)s") % {
+        "deputy": data.get("deputy", ""),
+        "sequence": data.get("sequence", ""),
+        "consent": label(Consultation.Consent, data.get("consent", "")),
+    }
 
 
 def _rehandling(data: dict[str, Any], names: Names) -> str:
@@ -281,6 +311,8 @@ DETAIL: dict[str, Callable[[dict[str, Any], Names], str]] = {
     Kind.CONTACT: _contact,
     Kind.SENT: _sent,
     Kind.FEEDBACK: _feedback,
+    Kind.CONSULTATION_SENT: _consultation_sent,
+    Kind.CONSULTATION_ANSWERED: _consultation_answered,
     Kind.REHANDLING: _rehandling,
     Kind.STATUS: _status,
     Kind.FEEDBACK_LAPSED: _lapsed,

@@ -51,7 +51,7 @@ from proposals.forms import (
 from proposals.models import Assignment, Contact, Department, Deputy, Proposal, ProposalEvent, Relation
 from proposals.related import related_suggestions
 from proposals.timeline import timeline
-from responses.models import CoOpinion, Feedback, Obligation, Reply
+from responses.models import Consultation, CoOpinion, Feedback, Obligation, Reply
 from tracker.actions import perform
 from tracker.paging import capped_count, count_label, paginate
 from tracker.workflow import InvalidTransition
@@ -340,8 +340,16 @@ def _progress_context(request: HttpRequest, proposal: Proposal) -> dict[str, Any
         .order_by(_role_order(), "pk")
     )
     reply_due_on = _reply_due_on(assignments)
+    drafts = (
+        Consultation.objects.awaiting_for(deputy)
+        .filter(reply__assignment__proposal=proposal)
+        .select_related("reply__assignment__department")
+        if deputy is not None
+        else []
+    )
     return {
         "proposal": proposal,
+        "drafts_to_answer": list(drafts),
         "co_signers": list(proposal.co_signers.all()),
         "assignments": assignments,
         "next_due_on": reply_due_on,

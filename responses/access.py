@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
 from proposals.access import require_action
-from responses.models import Commitment, Evidence, Feedback, Reply
+from responses.models import Commitment, Consultation, Evidence, Feedback, Reply
 
 if TYPE_CHECKING:
     from tracker.models import User
@@ -40,6 +40,26 @@ def get_feedback_for_user(request: HttpRequest, pk: int, *actions: str) -> Feedb
     if actions:
         require_action(request, feedback, *actions)
     return feedback
+
+
+def get_consultation_for_user(request: HttpRequest, pk: int, *actions: str) -> Consultation:
+    """A draft sent to the lead deputy: for staff, the replying unit and that deputy (404
+    for everyone else, co-signers included: a draft is not theirs to read)."""
+    queryset = Consultation.objects.visible_to(request.user).select_related(
+        "deputy",
+        "sent_by",
+        "reply",
+        "reply__assignment",
+        "reply__assignment__department",
+        "reply__assignment__proposal",
+        "reply__assignment__proposal__congress",
+        "reply__assignment__proposal__session",
+        "reply__assignment__proposal__lead_deputy",
+    )
+    consultation = get_object_or_404(queryset, pk=pk)
+    if actions:
+        require_action(request, consultation, *actions)
+    return consultation
 
 
 def visible_commitments(user: User) -> QuerySet[Commitment]:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from proposals.models import Congress, Department
-from responses.models import Commitment, Feedback, Reply
+from responses.models import Commitment, Consultation, Feedback, Reply
 from tracker.forms import PastDateField
 from tracker.params import AsciiIntegerField
 from tracker.uploads import BoundedFileField
@@ -163,7 +163,44 @@ class RegradeForm(forms.Form):
         self.fields["grade"].choices = grade_choices(congress)
 
 
+class ConsultForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note to the deputy"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Optional: what changed, or what you would like the deputy to look at."),
+    )
+
+
+class ConsultationAnswerForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Your comments on the draft"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    consent = forms.ChoiceField(
+        label=_("May the reply be published (主动公开)?"),
+        choices=Consultation.Consent.choices,
+        widget=forms.RadioSelect,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("consent") == Consultation.Consent.NO and not cleaned.get("comment", "").strip():
+            self.add_error("comment", gettext("Please say why the reply should not be published."))
+        return cleaned
+
+
 class FeedbackForm(forms.Form):
+    """The deputy's rating; in two parts where the congress rates communication and result apart."""
+
+    communication = forms.ChoiceField(
+        label=_("How the unit communicated with you"),
+        choices=Feedback.Rating.choices,
+        widget=forms.RadioSelect,
+    )
     rating = forms.ChoiceField(
         label=_("Your rating"), choices=Feedback.Rating.choices, widget=forms.RadioSelect
     )
@@ -175,9 +212,17 @@ class FeedbackForm(forms.Form):
         help_text=_("Required when unsatisfied: say what is unsatisfactory."),
     )
 
+    def __init__(self, *args: Any, two_part: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if two_part:
+            self.fields["rating"].label = _("What the unit achieved")
+        else:
+            del self.fields["communication"]
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        if cleaned.get("rating") == Feedback.Rating.UNSATISFIED and not cleaned.get("comment", "").strip():
+        ratings = (cleaned.get("rating"), cleaned.get("communication"))
+        if Feedback.Rating.UNSATISFIED in ratings and not cleaned.get("comment", "").strip():
             self.add_error("comment", gettext("Please say what is unsatisfactory."))
         return cleaned
 

@@ -19,11 +19,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from proposals.access import get_assignment_for_user, require, user_may
+from proposals.access import get_assignment_for_user, require, require_action, user_may
 from proposals.models import Assignment, Proposal, ProposalEvent, Session
 from proposals.timeline import timeline
 from responses.access import (
     get_commitment_for_user,
+    get_consultation_for_user,
     get_evidence_for_user,
     get_feedback_for_user,
     get_reply_for_user,
@@ -37,6 +38,8 @@ from responses.forms import (
     CommitmentCommentForm,
     CommitmentFormSet,
     CommitmentReasonForm,
+    ConsultationAnswerForm,
+    ConsultForm,
     CoOpinionForm,
     DecideForm,
     FeedbackForm,
@@ -51,7 +54,7 @@ from responses.reminders.health import health as reminder_health
 from responses.reminders.listing import reminder_items
 from responses.reminders.scan import remind_now as remind_obligation_now
 from responses.review import build_review, review_workbook
-from tracker.actions import is_fresh, perform
+from tracker.actions import form_errors, is_fresh, perform
 from tracker.paging import paginate
 from tracker.params import query_int, query_text
 from tracker.uploads import bounded_upload
@@ -258,6 +261,10 @@ def _drafting_context(
         "contacts": assignment.contacts.select_related("recorded_by"),
         "earlier_replies": earlier,
         "has_co_signers": proposal.co_signers.exists(),
+        "consultations": reply.consultation_rounds() if reply is not None else [],
+        "consultation_required": proposal.congress.requires_consultation(is_key=proposal.is_key),
+        "contact_problem": reply.contact_problem() if reply is not None else None,
+        "contact_gate": proposal.congress.contact_before_reply,
     }
 
 
@@ -288,13 +295,36 @@ def _actions_context(request: HttpRequest, reply: Reply) -> dict[str, Any]:
     is_staff = user_may(request, "staff")
     feedback = list(reply.feedback.select_related("deputy", "decided_by"))
     can_edit = "edit" in actions
+    may_read_drafting = is_staff or own_department
+    taking_part = (
+        [
+            problem
+            for problem in (reply.contact_problem(), reply.consent_problem())
+            if problem and reply.status in Reply.EDITABLE
+        ]
+        if can_edit
+        else []
+    )
+    approve_refusal = (
+        reply.workflow.refusal(reply, "approve", user)
+        if "return" in actions and "approve" not in actions
+        else None
+    )
     return {
+        "consultations": reply.consultation_rounds() if may_read_drafting else [],
+        "consultation_required": reply.consultation_required,
+        "can_consult": "consult" in actions,
+        "consult_refusal": (
+            reply.workflow.refusal(reply, "consult", user) if can_edit and "consult" not in actions else None
+        ),
+        "consult_form": ConsultForm(),
+        "approve_refusal": approve_refusal,
         "assignment": assignment,
         "actions": actions,
         "own_department": own_department,
         "show_department_grade": True,
         "can_edit": can_edit,
-        "problems": reply.problems() if can_edit else [],
+        "problems": reply.problems() + taking_part if can_edit else [],
         "can_approve": "approve" in actions or "return" in actions,
         "can_regrade": "regrade" in actions,
         "can_rate": "rate" in actions,
@@ -312,7 +342,7 @@ def _actions_context(request: HttpRequest, reply: Reply) -> dict[str, Any]:
         "approve_form": ApproveForm(initial={"sent_on": timezone.localdate()}),
         "return_form": ReturnForm(),
         "regrade_form": RegradeForm(congress=assignment.proposal.congress),
-        "feedback_form": FeedbackForm(),
+        "feedback_form": FeedbackForm(two_part=assignment.proposal.congress.two_part_rating),
     }
 
 
@@ -369,15 +399,89 @@ def reply_regrade(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def feedback_give(request: HttpRequest, pk: int) -> HttpResponse:
+    """The deputy's own rating page (collected by the congress, not the unit); the
+    progress page's "rate this reply" link opens it."""
     reply = get_reply_for_user(request, pk, "rate")
+    refusal = reply.workflow.refusal(reply, "rate", request.user)
+    if refusal:
+        (messages.error if request.method == "POST" else messages.info)(request, refusal)
+        return redirect(reply)
+    two_part = reply.assignment.proposal.congress.two_part_rating
+    form = FeedbackForm(request.POST if request.method == "POST" else None, two_part=two_part)
+    if form.is_bound and not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("responses:feedback", pk=reply.pk)
+    if form.is_bound:
+        data = form.cleaned_data
+        try:
+            Feedback.give(
+                reply,
+                by=request.user,
+                rating=data["rating"],
+                communication=data.get("communication", ""),
+                comment=data["comment"],
+            )
+        except InvalidTransition as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Thank you; your feedback was recorded."))
+        return redirect(reply)
+    context = letter_context(reply, show_phones=reply.assignment.proposal.may_see_phones(request.user))
+    context.update({"form": form, "two_part": two_part})
+    return render(request, "responses/feedback_form.html", context)
+
+
+# -- consultation on the draft (征询意见) -------------------------------------------
+
+
+@login_required
+@require_POST
+def reply_consult(request: HttpRequest, pk: int) -> HttpResponse:
+    reply = get_reply_for_user(request, pk, "consult")
     return perform(
         request,
-        lambda data: Feedback.give(reply, by=request.user, rating=data["rating"], comment=data["comment"]),
-        form=FeedbackForm(request.POST),
-        success=_("Thank you; your feedback was recorded."),
+        lambda data: reply.consult(by=request.user, note=data["note"]),
+        form=ConsultForm(request.POST),
+        success=_("The draft was sent to the lead deputy for comment."),
         then=reply,
+        fresh=reply,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def consultation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The draft as the lead deputy received it; the deputy answers here (on a phone)."""
+    consultation = get_consultation_for_user(request, pk)
+    if request.method == "POST":
+        require_action(request, consultation, "answer")
+        return perform(
+            request,
+            lambda data: consultation.answer(
+                by=request.user, comment=data["comment"], consent=data["consent"]
+            ),
+            form=ConsultationAnswerForm(request.POST),
+            success=_("Thank you; the unit sees your comments."),
+            then=consultation,
+            fresh=consultation,
+        )
+    reply = consultation.reply
+    proposal = reply.assignment.proposal
+    return render(
+        request,
+        "responses/consultation_detail.html",
+        {
+            "consultation": consultation,
+            "reply": reply,
+            "proposal": proposal,
+            "assignment": reply.assignment,
+            "can_answer": "answer" in consultation.actions(request.user),
+            "form": ConsultationAnswerForm(),
+            "others": [c for c in reply.consultation_rounds() if c.pk != consultation.pk],
+            "show_phones": proposal.may_see_phones(request.user),
+        },
     )
 
 

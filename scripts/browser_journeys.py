@@ -8,6 +8,9 @@ deputy's rating, once at 1366 px and once at 390 px, each as the people who do i
   clerk      signs for the lead part and drafts a B reply with a promise
   leader     approves and sends the reply (审签并发出)
   deputy     reads the reply and rates it (on a phone at 390 px)
+  consult    the lead deputy comments on a key suggestion's draft and consents to its
+             publication; keyleader: the leader sends it; rate2: the deputy follows the
+             progress page's link and rates in two parts (at 390 px; at 1366 px they only look)
   public     reads the published replies, a suggestion's progress and the statistics
   admin      opens the admin site
   supervision staff create a supervision theme (重点督办) of three suggestions from two
@@ -393,12 +396,62 @@ def deputy_rates(visit: Visit, s: Suggestion) -> None:
     visit.go(s.url)
     visit.click("main a[href^='/responses/']:has-text('查看')")
     page = visit.page
+    if page.locator("input[name=communication]").count():  # the demo congress rates in two parts
+        page.check("input[name=communication][value=satisfied]")
     page.check("input[name=rating][value=satisfied]")
     page.fill("textarea[name=comment]", "答复具体，期待驿站早日建成。")
     visit.showcase("rating", at="form[action$='/feedback/']")
     visit.click("form[action$='/feedback/'] [type=submit]", expect_message=True)
     visit.go("/responses/commitments/")
     visit.showcase("promises")
+
+
+# The demo's key suggestion whose draft reply awaits 陈寿's comments (responses/demo_consultation.py).
+KEY_SUGGESTION = "20250095"
+
+
+def deputy_answers_draft(visit: Visit, s: Suggestion) -> None:
+    """The lead deputy reads the draft and, on the phone, comments and consents to
+    publication (at desk width the draft is only read, so that the phone run finds it)."""
+    visit.sign_in("deputy")
+    visit.go("/proposals/mine/")
+    visit.click(f"main a:has-text('{KEY_SUGGESTION}')")
+    visit.click("main a[href^='/responses/consultations/']")
+    if visit.width != "phone":
+        return
+    page = visit.page
+    page.fill("textarea[name=comment]", "同意答复内容，建议写明养老护理院的开工时间。")
+    page.check("input[name=consent][value=yes]")
+    visit.click("main form [type=submit]", expect_message=True)
+
+
+def leader_sends_consulted_reply(visit: Visit, s: Suggestion) -> None:
+    """The leader reads the deputy's comment and, once answered (the phone run), sends."""
+    visit.sign_in("leader")
+    visit.go("/proposals/queue/")
+    visit.click(f"main a:has-text('{KEY_SUGGESTION}')")
+    visit.click("main a[href^='/responses/']:has-text('查看')")
+    if visit.width != "phone":
+        return
+    if "同意答复内容" not in visit.page.content():
+        visit._fail("the deputy's comment is not on the approval page")
+    visit.page.once("dialog", lambda dialog: dialog.accept())
+    visit.click("form[action$='/approve/'] button", expect_message=True)
+
+
+def deputy_rates_in_two_parts(visit: Visit, s: Suggestion) -> None:
+    """The deputy follows the progress page's "rate this reply" link and rates in two parts."""
+    visit.sign_in("deputy")
+    visit.go("/proposals/mine/")
+    visit.click(f"main a:has-text('{KEY_SUGGESTION}')")
+    if visit.width != "phone":
+        return
+    visit.click("main a[href$='/feedback/']")
+    page = visit.page
+    page.check("input[name=communication][value=satisfied]")
+    page.check("input[name=rating][value=basically]")
+    page.fill("textarea[name=comment]", "沟通充分；期待养老护理院早日开工。")
+    visit.click("main form[action$='/feedback/'] [type=submit]", expect_message=True)
 
 
 def public_reads(visit: Visit, s: Suggestion) -> None:
@@ -492,6 +545,9 @@ JOURNEYS: list[tuple[str, Callable[[Visit, Suggestion], None]]] = [
     ("clerk", clerk_drafts_reply),
     ("leader", leader_sends_reply),
     ("deputy", deputy_rates),
+    ("consult", deputy_answers_draft),
+    ("keyleader", leader_sends_consulted_reply),
+    ("rate2", deputy_rates_in_two_parts),
     ("public", public_reads),
     ("admin", admin_opens_admin),
     ("supervision", supervision),

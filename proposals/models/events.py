@@ -107,6 +107,8 @@ class ProposalEvent(AppendOnlyModel):
         COMMITMENT_REJECTED = "commitment_rejected", _("commitment fulfilment rejected")
         COMMITMENT_NOT_FULFILLED = "commitment_not_fulfilled", _("commitment closed, not fulfilled")
         DEADLINE_RECOMPUTED = "deadline_recomputed", _("deadline recomputed")
+        CONSULTATION_SENT = "consultation_sent", _("draft reply sent to the lead deputy for comment")
+        CONSULTATION_ANSWERED = "consultation_answered", _("lead deputy answered on the draft reply")
 
     # A unit's own handling, read by staff and that unit only (ProposalEventQuerySet.visible_to).
     INTERNAL_KINDS = (
@@ -116,6 +118,8 @@ class ProposalEvent(AppendOnlyModel):
         Kind.CHANGE_REQUESTED,
         Kind.CHANGE_REFUSED,
         Kind.REMINDED,
+        Kind.CONSULTATION_SENT,
+        Kind.CONSULTATION_ANSWERED,
     )
 
     proposal = models.ForeignKey("proposals.Proposal", on_delete=models.PROTECT, related_name="events")

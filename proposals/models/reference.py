@@ -53,6 +53,14 @@ def normalise_number(raw: str) -> str:
     return unicodedata.normalize("NFKC", raw or "").strip()
 
 
+class ConsultationRule(models.TextChoices):
+    """Which draft replies a congress sends to the lead deputy before they are sent."""
+
+    OFF = "off", _("none")
+    KEY = "key", _("key suggestions (重点建议)")
+    ALL = "all", _("every suggestion")
+
+
 class Congress(models.Model):
     """A people's congress (national, provincial, city or district) with its own rules."""
 
@@ -135,6 +143,39 @@ class Congress(models.Model):
         validators=[RegexValidator(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")],
         help_text=_("A supervision theme's report is due on this day of the following year (MM-DD)."),
     )
+    # Taking part before the reply (issue 14): consultation on the draft, the contact gate
+    # and the two-part rating. Configuration per congress, never constants.
+    consultation = models.CharField(
+        _("consultation on the draft reply (征询意见)"),
+        max_length=3,
+        choices=ConsultationRule.choices,
+        default=ConsultationRule.KEY,
+        help_text=_(
+            "Which suggestions' draft replies go to the lead deputy for comment and publication "
+            "consent before the leader may send them."
+        ),
+    )
+    consultation_wait_days = models.PositiveSmallIntegerField(
+        _("wait for the deputy's answer (working days)"),
+        default=5,
+        help_text=_(
+            "Sending waits at most this many working days after the draft went to the lead deputy; "
+            "0: until the deputy answers."
+        ),
+    )
+    contact_before_reply = models.BooleanField(
+        _("contact before the reply is submitted"),
+        default=False,
+        help_text=_(
+            "On: a reply can be submitted for approval only after a contact with the deputies is "
+            "logged; for a key suggestion, a face-to-face meeting (面商)."
+        ),
+    )
+    two_part_rating = models.BooleanField(
+        _("two-part rating (双测评)"),
+        default=False,
+        help_text=_("On: deputies rate how the unit communicated and what it achieved separately."),
+    )
     require_mfa_for_clerks = models.BooleanField(
         _("two-step verification for department clerks"),
         default=False,
@@ -205,6 +246,12 @@ class Congress(models.Model):
                 code="bad_number",
             )
         return number
+
+    def requires_consultation(self, *, is_key: bool) -> bool:
+        """Whether a draft reply must go to the lead deputy before it is sent."""
+        return self.consultation == ConsultationRule.ALL or (
+            self.consultation == ConsultationRule.KEY and is_key
+        )
 
     def grades(self) -> list[str]:
         return list(self.grade_scale)

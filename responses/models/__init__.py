@@ -10,6 +10,7 @@ from responses.models.commitments import (
     ProgressReport,
     evidence_path,
 )
+from responses.models.consultations import Consultation, ConsultationQuerySet
 from responses.models.feedback import Feedback, close_round_if_settled
 from responses.models.letters import (
     ArchivedLetter,
@@ -48,6 +49,8 @@ __all__ = [
     "Commitment",
     "CommitmentComment",
     "CommitmentQuerySet",
+    "Consultation",
+    "ConsultationQuerySet",
     "Evidence",
     "Feedback",
     "LetterImport",

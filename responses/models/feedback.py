@@ -56,7 +56,13 @@ class Feedback(models.Model):
     deputy = models.ForeignKey(
         Deputy, on_delete=models.PROTECT, related_name="feedback", verbose_name=_("deputy")
     )
+    # With the congress's two-part rating (双测评), ``rating`` is the rating of what the
+    # unit achieved (it counts in 满意率 and decides re-handling) and ``communication``
+    # the rating of how the unit communicated; otherwise ``communication`` is empty.
     rating = models.CharField(_("rating"), max_length=12, choices=Rating.choices)
+    communication = models.CharField(
+        _("rating of the communication"), max_length=12, choices=Rating.choices, blank=True
+    )
     comment = models.TextField(_("comment"), blank=True)
     created_at = models.DateTimeField(_("given at"), default=timezone.now)
     decision = models.CharField(_("staff decision"), max_length=12, choices=Decision.choices, blank=True)
@@ -75,6 +81,10 @@ class Feedback(models.Model):
             models.CheckConstraint(
                 condition=Q(rating__in=["satisfied", "basically", "unsatisfied"]),
                 name="responses_feedback_rating_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(communication__in=["", "satisfied", "basically", "unsatisfied"]),
+                name="responses_feedback_communication_valid",
             ),
             models.CheckConstraint(
                 condition=Q(decision__in=["", "pending", "rehandling", "declined"]),
@@ -116,14 +126,22 @@ class Feedback(models.Model):
     # -- transitions ----------------------------------------------------------
 
     @classmethod
-    def give(cls, reply: Reply, *, by: User, rating: str, comment: str = "") -> Feedback:
-        """A deputy of the suggestion rates a sent reply; a satisfied round closes."""
+    def give(
+        cls, reply: Reply, *, by: User, rating: str, comment: str = "", communication: str = ""
+    ) -> Feedback:
+        """A deputy of the suggestion rates a sent reply (in two parts where the congress
+        says so: ``communication`` and ``rating``, what was achieved); a satisfied round closes."""
         reply.workflow.check(reply, "rate", by)
         deputy = reply.deputy_of(by)
         assert deputy is not None  # the "rate" row allows only the suggestion's deputies
         if rating not in cls.Rating.values:
             raise InvalidTransition(gettext("Choose a rating."))
-        if rating == cls.Rating.UNSATISFIED and not comment.strip():
+        if reply.assignment.proposal.congress.two_part_rating:
+            if communication not in cls.Rating.values:
+                raise InvalidTransition(gettext("Rate how the unit communicated with you."))
+        else:
+            communication = ""
+        if cls.Rating.UNSATISFIED in (rating, communication) and not comment.strip():
             raise InvalidTransition(gettext("Please say what is unsatisfactory."))
         try:
             with transaction.atomic():
@@ -132,6 +150,7 @@ class Feedback(models.Model):
                     reply=reply,
                     deputy=deputy,
                     rating=rating,
+                    communication=communication,
                     comment=comment,
                     decision=cls.Decision.PENDING if rating == cls.Rating.UNSATISFIED else cls.Decision.NONE,
                 )
@@ -142,6 +161,7 @@ class Feedback(models.Model):
                     to_status=rating,
                     reason=comment,
                     rating=rating,
+                    communication=communication or None,
                     deputy=deputy.name,
                 )
                 deadlines_changed(reply)

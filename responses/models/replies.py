@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from proposals.models import Assignment, Deputy, Proposal, ProposalEvent, Rule
+from proposals.models import Assignment, Contact, Deputy, Proposal, ProposalEvent, Rule
 from tracker.validators import refuse_future
 from tracker.workflow import (
     STAFF,
@@ -31,6 +31,7 @@ from tracker.workflow import (
 )
 
 if TYPE_CHECKING:
+    from responses.models.consultations import Consultation
     from tracker.models import User
 
 
@@ -151,6 +152,43 @@ def _window_passed_in_silence(reply: Reply, user: User | None, today: date) -> s
     if reply.feedback.exists():
         return gettext("This reply has been rated.")
     return None
+
+
+def _deputy_reachable(reply: Reply, user: User | None, today: date) -> str | None:
+    """The lead deputy signs in to the system"""
+    lead = reply.assignment.proposal.lead_deputy
+    if lead.user_id is None or not lead.is_active:
+        return gettext(
+            "The lead deputy has no account in the system; consult them in person and log the contact."
+        )
+    return None
+
+
+def _changed_since_sent(reply: Reply, user: User | None, today: date) -> str | None:
+    """Changed since it was last sent to the deputy"""
+    waiting = reply.awaiting_consultation()
+    if waiting is not None and (waiting.body, waiting.grade, waiting.publicity) == (
+        reply.body,
+        reply.grade,
+        reply.publicity,
+    ):
+        return gettext("This draft is already with the lead deputy; change it before sending it again.")
+    return None
+
+
+def _deputy_contacted(reply: Reply, user: User | None, today: date) -> str | None:
+    """Where the congress requires it, a contact with the deputies is logged (key: face-to-face)"""
+    return reply.contact_problem()
+
+
+def _consultation_settled(reply: Reply, user: User | None, today: date) -> str | None:
+    """Where consultation is required or was asked, the lead deputy answered or the wait passed"""
+    return reply.consultation_problem(today)
+
+
+def _publication_consented(reply: Reply, user: User | None, today: date) -> str | None:
+    """Published only with the lead deputy's consent"""
+    return reply.consent_problem()
 
 
 class Reply(models.Model):
@@ -331,6 +369,85 @@ class Reply(models.Model):
     def deputy_of(self, user: User) -> Deputy | None:
         return self.assignment.proposal.deputy_of(user)
 
+    # -- taking part: contact gate, consultation, consent (issue 14) -----------------
+
+    def consultation_rounds(self) -> list[Consultation]:
+        """Every sending of this draft to the lead deputy, oldest first (cached per object)."""
+        rounds = getattr(self, "_consultation_rounds", None)
+        if rounds is None:
+            rounds = list(
+                self.consultations.select_related("deputy", "sent_by", "answered_by").order_by("sequence")
+            )
+            self._consultation_rounds = rounds
+        return rounds
+
+    def forget_consultations(self) -> None:
+        self.__dict__.pop("_consultation_rounds", None)
+
+    def awaiting_consultation(self) -> Consultation | None:
+        return next((c for c in self.consultation_rounds() if c.status == c.Status.AWAITING), None)
+
+    def latest_answer(self) -> Consultation | None:
+        """The deputy's latest answer on this draft, if any."""
+        answered = [c for c in self.consultation_rounds() if c.status == c.Status.ANSWERED]
+        return answered[-1] if answered else None
+
+    @property
+    def consultation_required(self) -> bool:
+        proposal = self.assignment.proposal
+        return proposal.congress.requires_consultation(is_key=proposal.is_key)
+
+    def contact_problem(self) -> str | None:
+        """What the congress's contact gate still asks before submitting, or None."""
+        proposal = self.assignment.proposal
+        if not proposal.congress.contact_before_reply:
+            return None
+        contacts = self.assignment.contacts.all()
+        if proposal.is_key:
+            if not contacts.filter(method__in=Contact.FACE_TO_FACE_METHODS).exists():
+                return gettext(
+                    "This is a key suggestion: log a face-to-face meeting (面商) with the deputies "
+                    "before submitting the reply."
+                )
+        elif not contacts.exists():
+            return gettext("Log a contact with the deputies before submitting the reply.")
+        return None
+
+    def consultation_problem(self, today: date | None = None) -> str | None:
+        """Why sending must wait for the lead deputy, or None."""
+        today = today or timezone.localdate()
+        rounds = self.consultation_rounds()
+        if not rounds:
+            lead = self.assignment.proposal.lead_deputy
+            # A deputy without an account is consulted in person (a logged contact).
+            if self.consultation_required and lead.user_id is not None and lead.is_active:
+                return gettext(
+                    "The congress asks for the lead deputy's comment first: the clerk sends the draft "
+                    "to the lead deputy."
+                )
+            return None
+        latest = rounds[-1]
+        if latest.status != latest.Status.AWAITING or latest.is_overdue(today):
+            return None
+        if latest.answer_due_on is None:
+            return gettext("The draft is with the lead deputy; sending waits for their answer.")
+        return gettext(
+            "The draft is with the lead deputy; sending waits for their answer until %(date)s."
+        ) % {"date": latest.answer_due_on}
+
+    def consent_problem(self) -> str | None:
+        """A reply the lead deputy asked not to publish cannot be 主动公开."""
+        answer = self.latest_answer()
+        if (
+            answer is not None
+            and answer.consent == answer.Consent.NO
+            and self.publicity == self.Publicity.PUBLIC
+        ):
+            return gettext(
+                "The lead deputy did not consent to publication: choose 依申请公开 or 不予公开 and say why."
+            )
+        return None
+
     # -- the workflow ---------------------------------------------------------
 
     EDITABLE = frozenset({Status.DRAFT, Status.RETURNED})
@@ -339,14 +456,27 @@ class Reply(models.Model):
         (
             Transition("edit", EDITABLE, None, (UNIT,), refused=_not_editable),
             Transition(
-                "submit", EDITABLE, Status.SUBMITTED, (UNIT,), guards=(_complete,), refused=_not_editable
+                "consult",
+                EDITABLE,
+                None,
+                (UNIT,),
+                guards=(_complete, _deputy_reachable, _changed_since_sent),
+                refused=_not_editable,
+            ),
+            Transition(
+                "submit",
+                EDITABLE,
+                Status.SUBMITTED,
+                (UNIT,),
+                guards=(_complete, _deputy_contacted, _publication_consented),
+                refused=_not_editable,
             ),
             Transition(
                 "approve",
                 frozenset({Status.SUBMITTED}),
                 Status.SENT,
                 (UNIT_LEADER,),
-                guards=(_complete,),
+                guards=(_complete, _consultation_settled, _publication_consented),
                 refused=lambda r: gettext("Only a submitted reply can be approved."),
             ),
             Transition(
@@ -408,6 +538,12 @@ class Reply(models.Model):
         self.assignment._lock_proposal()
         if not Reply.objects.filter(pk=self.pk, status__in=self.EDITABLE).exists():
             raise Conflict(stale_message(self))
+
+    def consult(self, *, by: User, note: str = "") -> Consultation:
+        """The clerk sends the draft to the lead deputy for comment and publication consent."""
+        from responses.models.consultations import Consultation
+
+        return Consultation.send(self, by=by, note=note)
 
     def submit(self, *, by: User) -> None:
         """A clerk submits the draft to the department's leader."""

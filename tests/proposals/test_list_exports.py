@@ -133,7 +133,11 @@ class SuggestionExportContentTests(ExportTestCase):
         proposal = self.make_assigned(
             co_signers=[self.other_deputy], is_key=True, supervising_leader="王副主任"
         )
-        self.make_sent(proposal, grade="A")
+        reply = self.make_draft(proposal, grade="A")
+        # A key suggestion's draft goes to the lead deputy first (the congress's default).
+        reply.consult(by=self.clerk).answer(by=self.deputy_user, comment="", consent="yes")
+        reply.submit(by=self.clerk)
+        reply.approve(by=self.leader)
         (row,) = self.rows(self.export(LIST_URL, self.staff))
         self.assertEqual(row[4:8], ("陈寿", "王芳", "龙岗区发展和改革局", "龙岗区住房和建设局"))
         self.assertEqual((row[9], row[14]), ("Yes", "A"))

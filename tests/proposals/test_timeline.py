@@ -143,6 +143,8 @@ class EveryKindTests(TrackerTestCase):
                 due_on=date(2025, 3, 31),
                 department=cls.lead_dept,
             )
+            consultation = reply.consult(by=cls.clerk, note="请陈寿代表审阅答复稿。")
+            consultation.answer(by=cls.deputy_user, comment="同意答复内容。", consent="yes")
             reply.submit(by=cls.clerk)
             reply.return_to_clerk(by=cls.leader, comment="请补充改造时间表。")
             reply.submit(by=cls.clerk)

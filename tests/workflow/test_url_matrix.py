@@ -27,7 +27,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from proposals.models import DeadlineRule, Deputy, Proposal, Rule, SpreadsheetImport
-from responses.models import ArchivedLetter, LetterImport, LetterImportFile
+from responses.models import ArchivedLetter, Consultation, LetterImport, LetterImportFile
 from tests.base import make_user
 from tests.proposals.test_spreadsheet_import import row as sheet_row
 from tests.proposals.test_spreadsheet_import import stage, workbook
@@ -164,7 +164,11 @@ MATRIX: dict[str, tuple[Any, ...]] = {
     "responses:reply_approve R2B":    POST_ONLY,
     "responses:reply_return R2B":     POST_ONLY,
     "responses:reply_regrade R1":     POST_ONLY,
-    "responses:feedback R1":          POST_ONLY,
+    # The deputy's own rating page: its deputies who have not rated (王芳 has: back to the reply).
+    "responses:feedback R1":          (LOGIN,  403,   403,   403,   403,   404,   404,   404,   200,   MOVED, 404,   403,   403),
+    "responses:reply_consult R2B":    POST_ONLY,
+    # A draft sent to the lead deputy: staff, the replying unit and that deputy only.
+    "responses:consultation K2B":     (LOGIN,  200,   404,   404,   404,   200,   404,   404,   200,   404,   404,   404,   200),
     "responses:feedback_decide F1":   POST_ONLY,
     # Promises
     "responses:commitments":          SIGNED_IN,
@@ -304,6 +308,7 @@ class UrlMatrixTests(PersonaFixture):
     letter: ArchivedLetter
     notification: Notification
     supervision: dict[str, Any]
+    consultation: Consultation
 
     @classmethod
     def setUpTestData(cls) -> None:
@@ -343,6 +348,8 @@ class UrlMatrixTests(PersonaFixture):
             imported_by=cls.staff,
         )
         cls.notification = Notification.objects.get(recipient=cls.b_clerk)
+        # 交通局 sends its returned draft to 陈寿 for comment (征询意见).
+        cls.consultation = cls.r2_b.consult(by=cls.b_clerk, note="请审阅修改后的答复稿")
         # Two-step verification and sign-in records, one of each, for their admin pages.
         TOTPDevice.objects.create(user=cls.leader, name="authenticator")
         StaticDevice.objects.create(user=cls.leader, name="recovery codes")
@@ -374,6 +381,7 @@ class UrlMatrixTests(PersonaFixture):
             "C4": self.c4,
             "E1": self.e1,
             "F1": self.unsatisfied,
+            "K2B": self.consultation,
             "N": self.notification,
             "L3": self.letter,
             "LI": self.letters,

@@ -1,4 +1,4 @@
-"""Delivery backends for scripts/fault_reminders.py and fault_notices.py: the product's file backends, slowed down.
+"""Delivery backends for scripts/fault_reminders.py and fault_notices.py, slowed down.
 
 The workers of the fault-injection run load these (EMAIL_BACKEND / SMS_BACKEND) instead
 of Django's file email backend and ``tracker.sms.FileSmsBackend``. The message is written

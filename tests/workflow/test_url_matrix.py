@@ -347,7 +347,7 @@ class UrlMatrixTests(PersonaFixture):
             department=cls.dept_d,
             imported_by=cls.staff,
         )
-        cls.notification = Notification.objects.get(recipient=cls.b_clerk)
+        cls.notification = Notification.objects.filter(recipient=cls.b_clerk).order_by("pk").first()
         # 交通局 sends its returned draft to 陈寿 for comment (征询意见).
         cls.consultation = cls.r2_b.consult(by=cls.b_clerk, note="请审阅修改后的答复稿")
         # Two-step verification and sign-in records, one of each, for their admin pages.

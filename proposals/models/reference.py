@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from datetime import date
@@ -257,7 +258,13 @@ class Congress(models.Model):
         return list(self.grade_scale)
 
     def reminder_stages(self) -> ReminderStages:
-        return ReminderStages(parse_reminder_days(self.reminder_days), self.reminder_repeat_days)
+        return _reminder_stages(self.reminder_days, self.reminder_repeat_days)
+
+
+@functools.lru_cache(maxsize=64)
+def _reminder_stages(days: str, repeat: int) -> ReminderStages:
+    """Parsed once per setting: the reminder scan asks for every due row."""
+    return ReminderStages(parse_reminder_days(days), repeat)
 
 
 class DeadlineRule(models.Model):

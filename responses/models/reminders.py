@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +17,82 @@ from tracker.models import Channel, Notification
 from tracker.notices import next_send_time  # noqa: F401 - re-exported (responses.models)
 from tracker.stages import stage_label
 
+if TYPE_CHECKING:
+    from responses.models.obligations import Obligation
+    from tracker.models import User
+
+
+class ReminderRow(NamedTuple):
+    """One reminder of a stage before it is stored: who, as what, on which channel, from when."""
+
+    recipient_id: int
+    on_behalf_of_id: int | None
+    audience: str
+    channel: str
+    send_after: datetime
+
+
+class Claim(NamedTuple):
+    """What ``Obligation.claim`` took: the stage reached and who hears about it.
+
+    ``rows`` is shared between the obligations of a scan batch with the same audience (the
+    same unit and stage), so that a batch's reminders are built once per audience and
+    inserted with one statement (``ReminderQuerySet.record``).
+    """
+
+    stage: int | None
+    rows: tuple[ReminderRow, ...]
+
+    def reminders(self, obligation: Obligation, *, now: datetime, by: User | None = None) -> list[Reminder]:
+        """The rows as unsaved Reminder instances (staff's "remind now", and SQLite)."""
+        if self.stage is None:
+            return []
+        return [
+            Reminder(
+                obligation=obligation,
+                version=obligation.version,
+                stage=self.stage,
+                due_on=obligation.due_on,
+                recipient_id=row.recipient_id,
+                on_behalf_of_id=row.on_behalf_of_id,
+                audience=row.audience,
+                channel=row.channel,
+                send_after=row.send_after,
+                created_at=now,
+                requested_by=by,
+            )
+            for row in self.rows
+        ]
+
+
+# (recipient id, channel) → (earliest send_after, reminders recorded) of one insert.
+Recorded = dict[tuple[int, str], tuple[datetime, int]]
+
+_RECORD_SQL = """
+WITH claimed AS (
+    SELECT * FROM json_to_recordset(%s::json) AS c (
+        obligation_id bigint, version integer, stage smallint, due_on date, audience_key integer, n integer
+    )
+), people AS (
+    SELECT * FROM json_to_recordset(%s::json) AS p (
+        audience_key integer, recipient_id bigint, on_behalf_of_id bigint, audience varchar,
+        channel varchar, send_after timestamptz, n integer
+    )
+), inserted AS (
+    INSERT INTO responses_reminder (
+        obligation_id, version, stage, due_on, recipient_id, on_behalf_of_id, audience, channel,
+        status, send_after, created_at, attempts, last_error
+    )
+    SELECT c.obligation_id, c.version, c.stage, c.due_on, p.recipient_id, p.on_behalf_of_id,
+           p.audience, p.channel, %s, p.send_after, %s, 0, ''
+    FROM claimed c JOIN people p USING (audience_key)
+    ORDER BY c.n, p.n
+    ON CONFLICT (obligation_id, version, stage, recipient_id, channel) DO NOTHING
+    RETURNING recipient_id, channel, send_after
+)
+SELECT recipient_id, channel, min(send_after), count(*) FROM inserted GROUP BY recipient_id, channel
+"""
+
 
 class ReminderQuerySet(models.QuerySet["Reminder"]):
     def pending(self) -> ReminderQuerySet:
@@ -21,6 +100,80 @@ class ReminderQuerySet(models.QuerySet["Reminder"]):
 
     def deliverable(self, now: datetime) -> ReminderQuerySet:
         return self.filter(status=Reminder.Status.PENDING, send_after__lte=now)
+
+    def record(self, claims: Sequence[tuple[Obligation, Claim]], *, now: datetime) -> Recorded:
+        """Store the reminders of claimed stages; a reminder already stored (the unique
+        key ``responses_reminder_once``) is left as it is, so the key stays the claim.
+
+        On PostgreSQL one ``INSERT … SELECT`` for the whole batch: the obligations and
+        the distinct audiences go in as arrays and are joined in the database, so a scan
+        of 10,000 due deadlines builds no Reminder objects (bench/bench_reminder_scan.py).
+        Returns, per person and channel, the earliest time something recorded may be
+        sent and how many reminders were recorded.
+        """
+        if not claims:
+            return {}
+        if connection.vendor != "postgresql":
+            return self._record_objects(claims, now=now)
+        # Each distinct audience once, numbered; each obligation names its audience's
+        # number. JSON rather than arrays: one string to pass instead of an element each.
+        keys: dict[tuple[ReminderRow, ...], int] = {}
+        claimed: list[dict[str, object]] = []
+        for obligation, claim in claims:
+            if claim.rows:
+                key = keys.setdefault(claim.rows, len(keys))
+                claimed.append(
+                    {
+                        "obligation_id": obligation.pk,
+                        "version": obligation.version,
+                        "stage": claim.stage,
+                        "due_on": obligation.due_on.isoformat(),
+                        "audience_key": key,
+                        "n": len(claimed),
+                    }
+                )
+        if not claimed:
+            return {}
+        people = [
+            {
+                "audience_key": key,
+                "recipient_id": row.recipient_id,
+                "on_behalf_of_id": row.on_behalf_of_id,
+                "audience": row.audience,
+                "channel": row.channel,
+                "send_after": row.send_after.isoformat(),
+                "n": n,
+            }
+            for rows, key in keys.items()
+            for n, row in enumerate(rows)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _RECORD_SQL, [json.dumps(claimed), json.dumps(people), Reminder.Status.PENDING, now]
+            )
+            return {(recipient, channel): (earliest, count) for recipient, channel, earliest, count in cursor}
+
+    def _record_objects(self, claims: Sequence[tuple[Obligation, Claim]], *, now: datetime) -> Recorded:
+        """Elsewhere than PostgreSQL: Reminder objects, leaving out those already stored
+        (read first, so that the count is of what this call recorded)."""
+        reminders = [r for obligation, claim in claims for r in claim.reminders(obligation, now=now)]
+        stored = set(
+            self.filter(obligation__in=[o for o, _claim in claims]).values_list(
+                "obligation_id", "version", "stage", "recipient_id", "channel"
+            )
+        )
+        reminders = [
+            r
+            for r in reminders
+            if (r.obligation_id, r.version, r.stage, r.recipient_id, r.channel) not in stored
+        ]
+        self.bulk_create(reminders, ignore_conflicts=True, batch_size=1000)
+        recorded: Recorded = {}
+        for r in reminders:
+            key = (r.recipient_id, r.channel)
+            earliest, count = recorded.get(key, (r.send_after, 0))
+            recorded[key] = (min(earliest, r.send_after), count + 1)
+        return recorded
 
 
 class Reminder(models.Model):
@@ -48,6 +201,8 @@ class Reminder(models.Model):
         on_delete=models.PROTECT,
         related_name="reminders",
         verbose_name=_("obligation"),
+        # responses_reminder_once starts with it: a second index only slowed the scan's insert.
+        db_index=False,
     )
     version = models.PositiveIntegerField(_("deadline version"))
     stage = models.SmallIntegerField(_("stage (days from the due date)"))
@@ -65,6 +220,7 @@ class Reminder(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("as delegate of"),
+        db_index=False,  # nothing looks reminders up by it; users are never deleted
     )
     audience = models.CharField(_("reminded as"), max_length=12, choices=Audience.choices)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)

@@ -28,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from proposals.demo_submissions import add_online_submissions
 from proposals.models import Assignment, Category, Congress, Contact, Department, Deputy, Proposal, Session
 from responses.models import Commitment, CoOpinion, Feedback, Reply
 from tracker import duties
@@ -1098,6 +1099,7 @@ class DemoBuilder:
         summary.statuses = Counter(
             Proposal.objects.filter(congress=self.congress).values_list("status", flat=True)
         )
+        add_online_submissions(self)
         summary.archived_letters = self._archive_seed_letter()
         summary.accounts = sorted(self.usernames)
         open_proposals = Proposal.objects.filter(congress=self.congress).open()

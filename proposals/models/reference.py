@@ -120,6 +120,14 @@ class Congress(models.Model):
             "(counted apart from 满意). Off: staff are reminded to chase the deputy instead."
         ),
     )
+    cosign_window_days = models.PositiveSmallIntegerField(
+        _("co-signers answer within (days)"),
+        default=3,
+        help_text=_(
+            "联名确认期限: calendar days an invited deputy has to confirm or decline co-signing a "
+            "suggestion submitted online; an invitation left unanswered counts as declined."
+        ),
+    )
     require_mfa_for_clerks = models.BooleanField(
         _("two-step verification for department clerks"),
         default=False,

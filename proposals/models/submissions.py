@@ -698,11 +698,11 @@ class CoSignInvitation(models.Model):
             self.submission = self.submission.lock()
             self.status = CoSignInvitation.objects.values_list("status", flat=True).get(pk=self.pk)
             self.workflow.check(self, name, by, today=today)
-            self._answer(name, by=by)
+            self._answer(name, by=by, today=today)
 
-    def _answer(self, name: str, *, by: User | None) -> None:
+    def _answer(self, name: str, *, by: User | None, today: date | None = None) -> None:
         """Take ``name`` and record its event (inside the transaction that locked the submission)."""
-        transition = self.workflow.check(self, name, None)
+        transition = self.workflow.check(self, name, None, today=today)
         from_status = self.status
         try:
             guarded_update(self, transition, expected=from_status, fields={"answered_at": timezone.now()})

@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models.functions import Length
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from proposals.models import Category, Congress, Deputy, Exclusion, Proposal, Session
 
@@ -73,7 +74,12 @@ class WithdrawForm(forms.Form):
 
 
 class CosignForm(forms.Form):
-    answer = forms.ChoiceField(choices=[("confirm", _("Confirm")), ("decline", _("Decline"))])
+    answer = forms.ChoiceField(
+        choices=[
+            ("confirm", pgettext_lazy("co-sign", "Confirm")),
+            ("decline", pgettext_lazy("co-sign", "Decline")),
+        ]
+    )
 
 
 def suggested_number(session: Session) -> str:

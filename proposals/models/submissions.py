@@ -25,7 +25,7 @@ from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from proposals.models.events import _json
@@ -82,9 +82,9 @@ class Exclusion(models.Model):
         Congress, on_delete=models.PROTECT, related_name="exclusions", verbose_name=_("congress")
     )
     text = models.CharField(_("matter excluded"), max_length=200)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(pgettext_lazy("online submission", "position"), default=0)
     # A matter the office stops using stays on the submissions it was given for.
-    is_active = models.BooleanField(_("in use"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("online submission", "in use"), default=True)
 
     objects = ExclusionQuerySet.as_manager()
 
@@ -198,14 +198,14 @@ class Submission(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     cosign_due_on = models.DateField(_("co-signers answer by"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_at = models.DateTimeField(pgettext_lazy("online submission", "decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("decided by"),
+        verbose_name=pgettext_lazy("online submission", "decided by"),
     )
     proposal = models.OneToOneField(
         Proposal,
@@ -223,9 +223,9 @@ class Submission(models.Model):
         related_name="+",
         verbose_name=_("not taken because"),
     )
-    return_reason = models.TextField(_("explanation"), blank=True)
+    return_reason = models.TextField(pgettext_lazy("online submission", "explanation"), blank=True)
     created_at = models.DateTimeField(_("drafted at"), default=timezone.now)
-    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    updated_at = models.DateTimeField(pgettext_lazy("online submission", "updated at"), default=timezone.now)
 
     objects = SubmissionQuerySet.as_manager()
 
@@ -613,11 +613,11 @@ class CoSignInvitation(models.Model):
     """A deputy invited to co-sign an online submission (联名), and their answer."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("awaiting answer")
-        CONFIRMED = "confirmed", _("confirmed")
-        DECLINED = "declined", _("declined")
+        PENDING = "pending", pgettext_lazy("online submission", "awaiting answer")
+        CONFIRMED = "confirmed", pgettext_lazy("online submission", "confirmed")
+        DECLINED = "declined", pgettext_lazy("online submission", "declined")
         LAPSED = "lapsed", _("not answered in time")
-        CANCELLED = "cancelled", _("cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("online submission", "cancelled")
 
     submission = models.ForeignKey(
         Submission, on_delete=models.PROTECT, related_name="invitations", verbose_name=_("online submission")
@@ -723,14 +723,14 @@ class SubmissionEvent(AppendOnlyModel):
     """Append-only trail of an online submission: who did what, when, from, to and why."""
 
     class Kind(models.TextChoices):
-        DRAFTED = "drafted", _("drafted")
+        DRAFTED = "drafted", pgettext_lazy("online submission", "drafted")
         EDITED = "edited", _("draft edited")
         INVITED = "invited", _("co-signers invited")
         COSIGN_CONFIRMED = "cosign_confirmed", _("co-signer confirmed")
         COSIGN_DECLINED = "cosign_declined", _("co-signer declined")
         COSIGN_LAPSED = "cosign_lapsed", _("co-signer did not answer in time")
         COSIGN_CANCELLED = "cosign_cancelled", _("invitation cancelled")
-        SUBMITTED = "submitted", _("submitted")
+        SUBMITTED = "submitted", pgettext_lazy("online submission", "submitted")
         ACCEPTED = "accepted", _("accepted and numbered")
         RETURNED = "returned", _("returned (不予立案)")
         WITHDRAWN = "withdrawn", _("withdrawn")

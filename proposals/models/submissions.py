@@ -167,9 +167,9 @@ class Submission(models.Model):
         DRAFT = "draft", _("draft")
         INVITING = "inviting", _("awaiting co-signers")
         SUBMITTED = "submitted", _("submitted, awaiting acceptance")
-        ACCEPTED = "accepted", _("accepted")
+        ACCEPTED = "accepted", pgettext_lazy("online submission", "accepted")
         RETURNED = "returned", _("returned (不予立案)")
-        WITHDRAWN = "withdrawn", _("withdrawn")
+        WITHDRAWN = "withdrawn", pgettext_lazy("online submission", "withdrawn")
 
     congress = models.ForeignKey(
         Congress, on_delete=models.PROTECT, related_name="submissions", verbose_name=_("congress")
@@ -733,7 +733,7 @@ class SubmissionEvent(AppendOnlyModel):
         SUBMITTED = "submitted", pgettext_lazy("online submission", "submitted")
         ACCEPTED = "accepted", _("accepted and numbered")
         RETURNED = "returned", _("returned (不予立案)")
-        WITHDRAWN = "withdrawn", _("withdrawn")
+        WITHDRAWN = "withdrawn", pgettext_lazy("online submission", "withdrawn")
 
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="events")
     invitation = models.ForeignKey(

@@ -313,3 +313,34 @@ class TodoTests(SubmissionViewCase):
 
     def test_a_deputy_lands_on_it(self) -> None:
         self.assertRedirects(self.get(self.deputy_user, "home"), reverse("proposals:todo"))
+
+
+class TodoQueryTests(SubmissionViewCase):
+    def count_queries(self) -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        self.as_user(self.other_deputy_user)
+        self.client.get(reverse("proposals:todo"))
+        with CaptureQueriesContext(connection) as queries:
+            self.client.get(reverse("proposals:todo"))
+        return len(queries)
+
+    def test_invitations_drafts_and_promises_add_no_query_per_row(self) -> None:
+        def more(n: int) -> None:
+            for i in range(n):
+                Submission.draft(
+                    by=self.deputy_user,
+                    session=self.session,
+                    title=f"建议{i}",
+                    body="正文",
+                    co_signers=[self.other_deputy],
+                ).invite(by=self.deputy_user)
+                Submission.draft(
+                    by=self.other_deputy_user, session=self.session, title=f"草稿{i}", body="正文"
+                )
+
+        more(1)
+        one = self.count_queries()
+        more(3)
+        self.assertEqual(self.count_queries(), one)

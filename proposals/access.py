@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
-from proposals.models import Assignment, Proposal
+from proposals.models import Assignment, Proposal, Submission
 
 Actor = Literal["staff", "department", "leader", "deputy"]
 
@@ -65,3 +65,15 @@ def get_assignment_for_user(request: HttpRequest, pk: int, *actions: str) -> Ass
     if actions:
         require_action(request, assignment, *actions)
     return assignment
+
+
+def get_submission_for_user(request: HttpRequest, pk: int, *actions: str) -> Submission:
+    """An online submission the user may see (its lead deputy, an invited co-signer, staff
+    once it is submitted), else 404; 403 when ``actions`` are never theirs to take."""
+    queryset = Submission.objects.visible_to(request.user).select_related(
+        "congress", "session", "category", "category__parent", "lead_deputy", "proposal", "exclusion"
+    )
+    submission = get_object_or_404(queryset, pk=pk)
+    if actions:
+        require_action(request, submission, *actions)
+    return submission

@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from proposals import recompute
-from proposals.models import Category, Congress, DeadlineRule, Department, Deputy, Session
+from proposals.models import Category, Congress, DeadlineRule, Department, Deputy, Exclusion, Session
 from tracker.mfa import forget_clerk_rule
 from tracker.workflow import InvalidTransition
 
@@ -78,10 +78,19 @@ class DeadlineRuleInline(KeepHistory, admin.TabularInline):
     extra = 0
 
 
+class ExclusionInline(KeepHistory, admin.TabularInline):
+    """The matters the congress does not take as suggestions (不予立案), offered to staff
+    returning an online submission. A matter no longer used is switched off, not deleted."""
+
+    model = Exclusion
+    extra = 0
+    can_delete = False
+
+
 @admin.register(Congress)
 class CongressAdmin(KeepHistory, admin.ModelAdmin):
     list_display = ("name", "short_name", "grade_scale", "number_pattern")
-    inlines = [DeadlineRuleInline]
+    inlines = [DeadlineRuleInline, ExclusionInline]
     actions = ["recompute_open_deadlines"]
 
     def save_model(self, request: HttpRequest, obj: Congress, form: Any, change: bool) -> None:

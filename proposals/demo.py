@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from proposals.demo_submissions import add_online_submissions
 from proposals.models import Assignment, Category, Congress, Contact, Department, Deputy, Proposal, Session
 from responses.demo_consultation import add_consultation_demo
 from responses.models import Commitment, CoOpinion, Feedback, Reply
@@ -1194,6 +1195,7 @@ class DemoBuilder:
         summary.statuses = Counter(
             Proposal.objects.filter(congress=self.congress).values_list("status", flat=True)
         )
+        add_online_submissions(self)
         summary.archived_letters = self._archive_seed_letter()
         summary.accounts = sorted(self.usernames)
         open_proposals = Proposal.objects.filter(congress=self.congress).open()

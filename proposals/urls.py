@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from proposals import import_views, views
+from proposals import import_views, submission_views, views
 
 app_name = "proposals"
 
@@ -17,6 +17,17 @@ urlpatterns = [
     path("import/<int:pk>/confirm/", import_views.import_confirm, name="import_confirm"),
     path("import/<int:pk>/discard/", import_views.import_discard, name="import_discard"),
     path("import/<int:pk>/retry/", import_views.import_retry, name="import_retry"),
+    path("todo/", submission_views.todo, name="todo"),
+    path("submissions/", submission_views.submission_list, name="submissions"),
+    path("submissions/new/", submission_views.submission_create, name="submission_create"),
+    path("submissions/<int:pk>/", submission_views.submission_detail, name="submission"),
+    path("submissions/<int:pk>/edit/", submission_views.submission_edit, name="submission_edit"),
+    path("submissions/<int:pk>/invite/", submission_views.submission_invite, name="submission_invite"),
+    path("submissions/<int:pk>/submit/", submission_views.submission_submit, name="submission_submit"),
+    path("submissions/<int:pk>/withdraw/", submission_views.submission_withdraw, name="submission_withdraw"),
+    path("submissions/<int:pk>/accept/", submission_views.submission_accept, name="submission_accept"),
+    path("submissions/<int:pk>/return/", submission_views.submission_return, name="submission_return"),
+    path("submissions/<int:pk>/cosign/", submission_views.submission_cosign, name="submission_cosign"),
     path("<int:pk>/", views.proposal_detail, name="detail"),
     path("<int:pk>/assign/", views.proposal_assign, name="assign"),
     path("<int:pk>/edit/", views.proposal_edit, name="edit"),

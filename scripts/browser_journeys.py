@@ -11,6 +11,8 @@ deputy's rating, once at 1366 px and once at 390 px, each as the people who do i
   consult    the lead deputy comments on a key suggestion's draft and consents to its
              publication; keyleader: the leader sends it; rate2: the deputy follows the
              progress page's link and rates in two parts (at 390 px; at 1366 px they only look)
+  online     a deputy drafts a suggestion with two co-signers, who confirm; he submits it
+             and staff accept it, giving it its number (phone width only)
   public     reads the published replies, a suggestion's progress and the statistics
   admin      opens the admin site
   supervision staff create a supervision theme (重点督办) of three suggestions from two
@@ -539,6 +541,48 @@ def supervision(visit: Visit, s: Suggestion) -> None:
         unit.close()
 
 
+def deputies_submit_online(visit: Visit, s: Suggestion) -> None:
+    """陈寿 drafts a suggestion on his phone and invites 张三 and 李四, who confirm on theirs;
+    he submits it; staff accept it and it gets its number (代表网上提交建议)."""
+    title = f"关于在坪山河碧道沿线增设母婴室的建议（{s.number}）"
+    visit.sign_in("deputy")  # a deputy lands on 待我处理
+    page = visit.page
+    visit.click("main a[href$='/submissions/new/']")
+    page.select_option("#id_category", index=1)
+    page.fill("#id_title", title)
+    page.fill("#id_body", "坪山河碧道沿线人流量大，但缺少母婴室，哺乳期家长出行不便。建议增设母婴室。")
+    page.check(".cosigner-choices label:has-text('张三') input")
+    page.check(".cosigner-choices label:has-text('李四') input")
+    visit.click("main form [type=submit]", expect_message=True)
+    url = urlsplit(page.url).path
+    if not re.fullmatch(r"/proposals/submissions/\d+/", url):
+        raise AssertionError(f"the draft was not saved: {page.url}")
+    visit.click("form[action$='/invite/'] button", expect_message=True)
+    browser = visit.context.browser
+    for username in ("deputy-a", "deputy-b"):
+        co_signer = Visit(visit.run, browser, visit.journey, visit.width)
+        try:
+            co_signer.sign_in(username)
+            co_signer.click(f"main #invitations a:has-text('{title}')")
+            co_signer.click("form[action$='/cosign/'] button[value=confirm]", expect_message=True)
+        finally:
+            co_signer.close()
+    visit.go(url)
+    visit.click("form[action$='/submit/'] button", expect_message=True)
+    staff = Visit(visit.run, browser, visit.journey, visit.width)
+    try:
+        staff.sign_in("staff")
+        staff.go("/proposals/submissions/")
+        staff.click(f"main a:has-text('{title}')")
+        staff.click("form[action$='/accept/'] button", expect_message=True)
+        number = staff.page.locator("main .page-header").inner_text()
+        if "已立案" not in number:
+            staff._fail("the accepted submission shows no number")
+        staff.click("main .page-header a[href^='/proposals/']")
+    finally:
+        staff.close()
+
+
 JOURNEYS: list[tuple[str, Callable[[Visit, Suggestion], None]]] = [
     ("staff", staff_logs_and_assigns),
     ("cohandler", co_handler_sends_opinion),
@@ -548,10 +592,15 @@ JOURNEYS: list[tuple[str, Callable[[Visit, Suggestion], None]]] = [
     ("consult", deputy_answers_draft),
     ("keyleader", leader_sends_consulted_reply),
     ("rate2", deputy_rates_in_two_parts),
+    ("online", deputies_submit_online),
     ("public", public_reads),
     ("admin", admin_opens_admin),
     ("supervision", supervision),
 ]
+
+
+# Journeys made on a phone only (a deputy's).
+PHONE_ONLY = {"online"}
 
 
 def walk(run: Run, widths: list[str], only: set[str]) -> None:
@@ -565,7 +614,7 @@ def walk(run: Run, widths: list[str], only: set[str]) -> None:
         for n, width in enumerate(widths):
             suggestion = Suggestion(number=f"2026{stamp + n}")
             for name, journey in JOURNEYS:
-                if only and name not in only:
+                if (only and name not in only) or (name in PHONE_ONLY and width != "phone"):
                     continue
                 visit = Visit(run, browser, name, width)
                 started = time.monotonic()

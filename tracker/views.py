@@ -37,7 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.is_department_user:
         return redirect("proposals:queue")
     if user.deputy_profile is not None:
-        return redirect("proposals:mine")
+        return redirect("proposals:todo")
     return redirect("public:reply_list")
 
 

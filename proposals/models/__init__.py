@@ -32,6 +32,13 @@ from proposals.models.reference import (
     normalise_number,
 )
 from proposals.models.subjects import SubjectTerm, SubjectTermQuerySet
+from proposals.models.submissions import (
+    SHENZHEN_EXCLUSIONS,
+    CoSignInvitation,
+    Exclusion,
+    Submission,
+    SubmissionEvent,
+)
 from tracker.workflow import InvalidTransition
 
 __all__ = [
@@ -41,6 +48,11 @@ __all__ = [
     "RELATED_MAX_TERMS",
     "RELATED_MIN_COMMON",
     "RELATED_MIN_SHARE",
+    "SHENZHEN_EXCLUSIONS",
+    "CoSignInvitation",
+    "Exclusion",
+    "Submission",
+    "SubmissionEvent",
     "Assignment",
     "AssignmentQuerySet",
     "Category",

@@ -177,6 +177,14 @@ class Congress(models.Model):
         default=False,
         help_text=_("On: deputies rate how the unit communicated and what it achieved separately."),
     )
+    cosign_window_days = models.PositiveSmallIntegerField(
+        _("co-signers answer within (days)"),
+        default=3,
+        help_text=_(
+            "联名确认期限: calendar days an invited deputy has to confirm or decline co-signing a "
+            "suggestion submitted online; an invitation left unanswered counts as declined."
+        ),
+    )
     require_mfa_for_clerks = models.BooleanField(
         _("two-step verification for department clerks"),
         default=False,

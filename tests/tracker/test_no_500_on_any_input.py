@@ -37,6 +37,8 @@ PAGES: dict[str, tuple[list[str], list[str | None]]] = {
     "proposals:list": ([*ProposalFilter.base_filters, *LIST], ["staff", "clerk"]),
     "proposals:queue": (LIST, ["clerk"]),
     "proposals:mine": (LIST, ["deputy_user"]),
+    "proposals:todo": (["page"], ["deputy_user"]),
+    "proposals:submissions": (["page", "per_page"], ["staff", "deputy_user"]),
     "search:search": (["q", "in", "page"], SIGNED_IN),
     "stats:dashboard": (["year", "session", "department", "format"], ["staff", "clerk"]),
     "responses:reminders": ([*ReminderFilter.base_filters, *LIST], ["staff"]),

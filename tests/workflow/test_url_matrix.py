@@ -26,7 +26,7 @@ from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from proposals.models import DeadlineRule, Deputy, Proposal, Rule, SpreadsheetImport
+from proposals.models import DeadlineRule, Deputy, Proposal, Rule, SpreadsheetImport, Submission
 from responses.models import ArchivedLetter, Consultation, LetterImport, LetterImportFile
 from tests.base import make_user
 from tests.proposals.test_spreadsheet_import import row as sheet_row
@@ -129,6 +129,21 @@ MATRIX: dict[str, tuple[Any, ...]] = {
     "proposals:list ?format=xlsx":    (LOGIN,  200,   200,   200,   200,   200,   200,   200,   403,   403,   403,   200,   200),
     "proposals:queue ?format=xlsx":   (LOGIN,  403,   200,   200,   200,   200,   200,   200,   403,   403,   403,   200,   403),
     "proposals:mine":                 (LOGIN,  403,   403,   403,   403,   403,   403,   403,   200,   200,   200,   200,   403),
+    # Suggestions submitted online: SUB1 is 陈寿's, awaiting his co-signer 王芳 (a draft to
+    # everyone else, staff included); SUB2 is 王芳's, submitted and waiting for staff.
+    "proposals:todo":                 (LOGIN,  403,   403,   403,   403,   403,   403,   403,   200,   200,   200,   200,   403),
+    "proposals:submissions":          (LOGIN,  200,   403,   403,   403,   403,   403,   403,   200,   200,   200,   200,   200),
+    "proposals:submission_create":    (LOGIN,  403,   403,   403,   403,   403,   403,   403,   200,   200,   200,   200,   403),
+    "proposals:submission SUB1":      (LOGIN,  404,   404,   404,   404,   404,   404,   404,   200,   200,   404,   404,   404),
+    "proposals:submission SUB2":      (LOGIN,  200,   404,   404,   404,   404,   404,   404,   404,   200,   404,   404,   200),
+    # Invitations are out: the draft can no longer be edited (back to it with a message).
+    "proposals:submission_edit SUB1": (LOGIN,  404,   404,   404,   404,   404,   404,   404,   MOVED, 403,   404,   404,   404),
+    "proposals:submission_invite SUB1": POST_ONLY,
+    "proposals:submission_submit SUB1": POST_ONLY,
+    "proposals:submission_withdraw SUB1": POST_ONLY,
+    "proposals:submission_cosign SUB1": POST_ONLY,
+    "proposals:submission_accept SUB2": POST_ONLY,
+    "proposals:submission_return SUB2": POST_ONLY,
     "proposals:import":               STAFF_ONLY,
     "proposals:import_detail XI":     STAFF_ONLY,
     "proposals:import_confirm XI":    POST_ONLY,
@@ -309,6 +324,8 @@ class UrlMatrixTests(PersonaFixture):
     notification: Notification
     supervision: dict[str, Any]
     consultation: Consultation
+    sub1: Submission
+    sub2: Submission
 
     @classmethod
     def setUpTestData(cls) -> None:
@@ -350,6 +367,18 @@ class UrlMatrixTests(PersonaFixture):
         cls.notification = Notification.objects.filter(recipient=cls.b_clerk).order_by("pk").first()
         # 交通局 sends its returned draft to 陈寿 for comment (征询意见).
         cls.consultation = cls.r2_b.consult(by=cls.b_clerk, note="请审阅修改后的答复稿")
+        cls.sub1 = Submission.draft(
+            by=cls.deputy_user,
+            session=cls.session,
+            title="关于坪山河碧道增设便民驿站的建议",
+            body="正文",
+            co_signers=[cls.other_deputy],
+        )
+        cls.sub1.invite(by=cls.deputy_user)
+        cls.sub2 = Submission.draft(
+            by=cls.other_deputy_user, session=cls.session, title="关于龙岗河截污的建议", body="正文"
+        )
+        cls.sub2.submit(by=cls.other_deputy_user)
         # Two-step verification and sign-in records, one of each, for their admin pages.
         TOTPDevice.objects.create(user=cls.leader, name="authenticator")
         StaticDevice.objects.create(user=cls.leader, name="recovery codes")
@@ -387,6 +416,8 @@ class UrlMatrixTests(PersonaFixture):
             "LI": self.letters,
             "XI": self.sheet,
             **self.supervision,
+            "SUB1": self.sub1,
+            "SUB2": self.sub2,
         }
 
     def admin_objects(self) -> dict[type[Any], Any]:

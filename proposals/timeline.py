@@ -15,10 +15,10 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext, ngettext, pgettext
 
 from proposals.models import Assignment, Contact, Department, Proposal, ProposalEvent, Rule
-from responses.models import Commitment, Feedback, Obligation, Reply
+from responses.models import Commitment, Feedback, Obligation, Publication, Reply
 from tracker.deadlines import explain_basis
 from tracker.stages import stage_label
 
@@ -241,6 +241,20 @@ def _commitment(data: dict[str, Any], names: Names) -> str:
     return " · ".join(str(part) for part in parts if part)
 
 
+def _publication(data: dict[str, Any], names: Names) -> str:
+    parts = [label(Publication.Form, data["form"])] if data.get("form") else []
+    if data.get("removed"):
+        parts.append(
+            ngettext(
+                "%(n)d item of personal data removed", "%(n)d items of personal data removed", data["removed"]
+            )
+            % {"n": data["removed"]}
+        )
+    if data.get("edited"):
+        parts.append(gettext("text corrected by staff"))
+    return gettext("; ").join(parts)
+
+
 def _field_name(name: str) -> str:
     try:
         field = Proposal._meta.get_field(name)
@@ -292,6 +306,8 @@ DETAIL: dict[str, Callable[[dict[str, Any], Names], str]] = {
     Kind.COMMITMENT_NOT_FULFILLED: _commitment,
     Kind.EDITED: _edited,
     Kind.DEADLINE_RECOMPUTED: _recomputed,
+    Kind.PUBLICATION_PROPOSED: _publication,
+    Kind.PUBLISHED: _publication,
 }
 
 # Kinds that store no data: the heading, the change of state and the reason a person
@@ -306,6 +322,8 @@ NO_DETAIL: dict[str, str] = {
     Kind.RETURNED: "the leader's comment is the event's reason",
     Kind.REGRADED: "the old and new grades are the change of state; staff's reason is the reason",
     Kind.REHANDLING_DECLINED: "staff's reason is the event's reason",
+    Kind.WITHHELD: "staff's reason is the event's reason",
+    Kind.PUBLICATION_REOPENED: "staff's reason is the event's reason",
 }
 
 

@@ -106,6 +106,10 @@ class ProposalEvent(AppendOnlyModel):
         COMMITMENT_REJECTED = "commitment_rejected", _("commitment fulfilment rejected")
         COMMITMENT_NOT_FULFILLED = "commitment_not_fulfilled", _("commitment closed, not fulfilled")
         DEADLINE_RECOMPUTED = "deadline_recomputed", _("deadline recomputed")
+        PUBLICATION_PROPOSED = "publication_proposed", _("publication proposed")
+        PUBLISHED = "published", _("reply published")
+        WITHHELD = "withheld", _("reply withheld from publication")
+        PUBLICATION_REOPENED = "publication_reopened", _("publication decision reopened")
 
     # A unit's own handling, read by staff and that unit only (ProposalEventQuerySet.visible_to).
     INTERNAL_KINDS = (
@@ -115,6 +119,7 @@ class ProposalEvent(AppendOnlyModel):
         Kind.CHANGE_REQUESTED,
         Kind.CHANGE_REFUSED,
         Kind.REMINDED,
+        Kind.PUBLICATION_PROPOSED,
     )
 
     proposal = models.ForeignKey("proposals.Proposal", on_delete=models.PROTECT, related_name="events")

@@ -19,6 +19,7 @@ from responses.models.letters import (
     letter_path,
 )
 from responses.models.obligations import Obligation, ObligationQuerySet, obligation_dues
+from responses.models.publications import Publication, PublicationQuerySet, publication_rates
 from responses.models.reminders import Reminder, ReminderQuerySet, ScanRun, next_send_time
 from responses.models.replies import CoOpinion, Reply, ReplyQuerySet
 
@@ -36,6 +37,8 @@ __all__ = [
     "Obligation",
     "ObligationQuerySet",
     "ProgressReport",
+    "Publication",
+    "PublicationQuerySet",
     "Reminder",
     "ReminderQuerySet",
     "Reply",
@@ -46,4 +49,5 @@ __all__ = [
     "letter_path",
     "next_send_time",
     "obligation_dues",
+    "publication_rates",
 ]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from proposals.models import Assignment, Department, Proposal
 from responses.models.commitments import Commitment
+from responses.models.publications import Publication
 from responses.models.reminders import Reminder, next_send_time
 from responses.models.replies import Reply
 from tracker.models import Channel
@@ -58,7 +59,12 @@ def obligation_dues(source: Source) -> dict[str, date | None]:
             and r.assignment.proposal.status == Proposal.Status.REPLIED
             and not r.feedback.exists()
         )
-        return {K.FEEDBACK: r.feedback_due_on if waiting else None}
+        publication = getattr(r, "publication", None) if r.status == Reply.Status.SENT else None
+        awaiting = publication is not None and publication.status == Publication.Status.PROPOSED
+        return {
+            K.FEEDBACK: r.feedback_due_on if waiting else None,
+            K.PUBLICATION: publication.due_on if awaiting and publication else None,
+        }
     c = source
     open_ = c.status == Commitment.Status.OPEN and c.reply.status == Reply.Status.SENT
     # Progress reports are asked for until the promise itself falls due; from then on the
@@ -196,6 +202,7 @@ class Obligation(models.Model):
         FEEDBACK = "feedback", _("deputy feedback window")
         COMMITMENT = "commitment", _("commitment due")
         PROGRESS_REPORT = "progress_report", _("commitment progress report")
+        PUBLICATION = "publication", _("reply publication")
 
     kind = models.CharField(_("obligation"), max_length=20, choices=Kind.choices)
     proposal = models.ForeignKey(
@@ -260,6 +267,7 @@ class Obligation(models.Model):
                         "feedback",
                         "commitment",
                         "progress_report",
+                        "publication",
                     ]
                 ),
                 name="responses_obligation_kind_valid",

@@ -41,6 +41,9 @@ class Audience:
                 people.append((deputy_user, Reminder.Audience.DEPUTY))
             if stage > 0:
                 people += [(u, Reminder.Audience.STAFF) for u in self.staff()]
+        elif obligation.kind == Obligation.Kind.PUBLICATION:
+            # Staff decide on publication (the unit has proposed with the reply).
+            people += [(u, Reminder.Audience.STAFF) for u in self.staff()]
         else:
             clerks, leaders = self.department(obligation.department_id)
             people += [(u, Reminder.Audience.CLERK) for u in clerks]

@@ -181,7 +181,9 @@ class Personas:
         """Staff publish a sent reply (since publication is staff's decision, 国办发〔2014〕46号,
         a sent reply is not public until then), with the redaction step's text unless given."""
         publication = reply.publication
-        publication.publish(form, text if text is not None else publication.redaction(form).text, by=cls.staff)
+        publication.publish(
+            form, text if text is not None else publication.redaction(form).text, by=cls.staff
+        )
         reply.refresh_from_db()
         return reply
 

@@ -31,7 +31,9 @@ class OpenDataTests(TrackerTestCase):
     def setUpTestData(cls) -> None:
         super().setUpTestData()
         cls.b_reply = cls.make_published(cls.make_assigned(title="关于发展新质生产力的建议"), grade="B")
-        cls.a_reply = cls.make_published(cls.make_assigned(title='=HYPERLINK("http://x")关于坪山河碧道的建议'))
+        cls.a_reply = cls.make_published(
+            cls.make_assigned(title='=HYPERLINK("http://x")关于坪山河碧道的建议')
+        )
 
     def csv_rows(self, query: str = "") -> list[list[str]]:
         text = content(self.client.get(CSV_URL + query))

@@ -294,7 +294,10 @@ class ProposePublicationForm(forms.Form):
 class PublishForm(forms.Form):
     form = forms.ChoiceField(
         label=_("Publish as"),
-        choices=[(Publication.Form.FULL, _("full text")), (Publication.Form.SUMMARY, _("summary"))],
+        choices=[
+            (Publication.Form.FULL, Publication.Form.FULL.label),
+            (Publication.Form.SUMMARY, Publication.Form.SUMMARY.label),
+        ],
     )
     text = forms.CharField(
         label=_("Text to publish"),

@@ -112,10 +112,12 @@ _LABELLED_ADDRESS = re.compile(
     r"(?:家庭住址|通讯地址|联系地址|住址|地址|住所)\s*[：:]\s*(?P<value>[^，,。；;）)\n]+)"
 )
 # A street address with a house number (坪西路 alone is a road, not someone's address),
-# or a flat in a residential estate.
+# or a flat in a residential estate. Where the road's name starts cannot be told without
+# a gazetteer: up to the punctuation before it, at most 4 characters (and the district
+# names before them); staff see the span marked and correct it.
 _STREET_ADDRESS = re.compile(
-    r"[\u4e00-\u9fff]{2,12}(?:路|街|大道|巷|村)\d+(?:-\d+)?号(?:[\dA-Za-z\-]+(?:栋|座|楼|单元|室|房))*"
-    r"|[\u4e00-\u9fff]{2,12}(?:小区|花园|公寓|苑)\d+(?:栋|座)\d*(?:单元)?\d+(?:室|房)"
+    r"(?:[\u4e00-\u9fff]{2,4}(?:省|市|区|县|镇|街道))*[\u4e00-\u9fff]{2,4}(?:路|街|大道|巷|村)\d+(?:-\d+)?号(?:[\dA-Za-z\-]+(?:栋|座|楼|单元|室|房))*"
+    r"|[\u4e00-\u9fff]{2,6}(?:小区|花园|公寓|苑)\d+(?:栋|座)\d*(?:单元)?\d+(?:室|房)"
 )
 # A contact person named in the text: "联系人：龙岗区发展和改革局杨郁波".
 # The last word of a unit's name before a person's (局, 委员会, 办公室, 政府, 中心…).

@@ -22,11 +22,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from proposals.models import ProposalEvent, Rule
-from responses.models.replies import UNIT, Reply
+from responses.models.replies import Reply
 from tracker.privacy import Redaction, redact
-from tracker.workflow import STAFF, InvalidTransition, Workflow, deadlines_changed, guarded_update
+from tracker.workflow import STAFF, InvalidTransition, Workflow, deadlines_changed, guarded_update, unit
 from tracker.workflow import Transition as T
 
 if TYPE_CHECKING:
@@ -51,6 +52,15 @@ class PublicationQuerySet(models.QuerySet["Publication"]):
         return self.awaiting().filter(due_on__lt=today)
 
 
+UNIT = unit(
+    "the replying department",
+    lambda p: p.reply.assignment.department_id,
+    lambda p: (
+        gettext("Only %(department)s can do this.") % {"department": p.reply.assignment.department.name}
+    ),
+)
+
+
 def _has_text(publication: Publication, user: User | None, today: date) -> str | None:
     """Something to publish: the reply's text, or the summary for a summary."""
     if not publication.reply.body.strip():
@@ -67,8 +77,8 @@ class Publication(models.Model):
         WITHHELD = "withheld", _("withheld")
 
     class Form(models.TextChoices):
-        FULL = "full", _("full text")
-        SUMMARY = "summary", _("summary")
+        FULL = "full", pgettext_lazy("publication", "full text")
+        SUMMARY = "summary", pgettext_lazy("publication", "summary")
         WITHHOLD = "withhold", _("not published (confidential)")
 
     reply = models.OneToOneField(

@@ -29,6 +29,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from proposals.models import Assignment, Category, Congress, Contact, Department, Deputy, Proposal, Session
+from responses.demo import decide_demo_publications
 from responses.models import Commitment, CoOpinion, Feedback, Reply
 from tracker import duties
 from tracker.mfa import TOTP_NAME
@@ -1098,6 +1099,7 @@ class DemoBuilder:
         summary.statuses = Counter(
             Proposal.objects.filter(congress=self.congress).values_list("status", flat=True)
         )
+        decide_demo_publications(self.congress, staff=self.staff)
         summary.archived_letters = self._archive_seed_letter()
         summary.accounts = sorted(self.usernames)
         open_proposals = Proposal.objects.filter(congress=self.congress).open()

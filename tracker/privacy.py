@@ -180,7 +180,8 @@ def find_personal_data(text: str, *, names: Iterable[str] = (), keep: Iterable[s
         add(Kind.ADDRESS, match.start("value"), match.end("value"))
     for match in _STREET_ADDRESS.finditer(text):
         add(Kind.ADDRESS, match.start(), match.end())
-    wanted = {n.strip() for n in names if n and n.strip()} - kept
+    # A contact named with their unit ("龙岗区发展和改革局杨郁波"): the unit's name stays.
+    wanted = {_UNIT_SUFFIX.sub("", n.strip()) or n.strip() for n in names if n and n.strip()} - kept
     for match in _CONTACT_PERSON.finditer(text):
         value = match.group("value")
         if value in kept or any(name in value for name in wanted):

@@ -93,6 +93,10 @@ class PersonalDataTests(SimpleTestCase):
         text = redact("陈寿代表与李四同志座谈，联系人：陈寿", names=["李四", "陈寿"], keep=["陈寿"]).text
         self.assertEqual(text, "陈寿代表与〔姓名已删除〕同志座谈，联系人：陈寿")
 
+    def test_it_keeps_the_unit_of_a_contact_named_with_it(self) -> None:
+        text = redact("请联系龙岗区发展和改革局杨郁波。", names=["龙岗区发展和改革局杨郁波"]).text
+        self.assertEqual(text, "请联系龙岗区发展和改革局〔姓名已删除〕。")
+
     def test_it_leaves_text_without_personal_data_as_it_is(self) -> None:
         text = "截至目前，我市累计创建国家级绿色工厂108家。"
         self.assertEqual(redact(text).text, text)

@@ -35,6 +35,10 @@ _STATES: dict[str, type] = {
     Kind.COMMITMENT_CONFIRMED: Commitment.Status,
     Kind.COMMITMENT_REJECTED: Commitment.Status,
     Kind.COMMITMENT_NOT_FULFILLED: Commitment.Status,
+    Kind.PUBLICATION_PROPOSED: Publication.Status,
+    Kind.PUBLISHED: Publication.Status,
+    Kind.WITHHELD: Publication.Status,
+    Kind.PUBLICATION_REOPENED: Publication.Status,
 }
 
 

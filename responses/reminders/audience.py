@@ -42,8 +42,10 @@ class Audience:
             if stage > 0:
                 people += [(u, Reminder.Audience.STAFF) for u in self.staff()]
         elif obligation.kind == Obligation.Kind.PUBLICATION:
-            # Staff decide on publication (the unit has proposed with the reply).
-            people += [(u, Reminder.Audience.STAFF) for u in self.staff()]
+            # Staff decide on publication (the unit proposed it with the reply); they are
+            # told on the due day and while it is overdue, not weeks ahead for every reply.
+            if stage >= 0:
+                people += [(u, Reminder.Audience.STAFF) for u in self.staff()]
         else:
             clerks, leaders = self.department(obligation.department_id)
             people += [(u, Reminder.Audience.CLERK) for u in clerks]

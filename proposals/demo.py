@@ -33,6 +33,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from proposals.demo_submissions import add_online_submissions
 from proposals.models import Assignment, Category, Congress, Contact, Department, Deputy, Proposal, Session
 from responses.demo_consultation import add_consultation_demo
+from responses.demo import decide_demo_publications
 from responses.models import Commitment, CoOpinion, Feedback, Reply
 from responses.supervision_demo import load_supervision_demo
 from tracker import duties
@@ -1196,6 +1197,7 @@ class DemoBuilder:
             Proposal.objects.filter(congress=self.congress).values_list("status", flat=True)
         )
         add_online_submissions(self)
+        decide_demo_publications(self.congress, staff=self.staff)
         summary.archived_letters = self._archive_seed_letter()
         summary.accounts = sorted(self.usernames)
         open_proposals = Proposal.objects.filter(congress=self.congress).open()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from proposals.models import RELATED_LIMIT, Proposal
@@ -49,24 +49,29 @@ def _commitment_count(**status: str) -> Coalesce:
 
 
 def related_suggestions(
-    proposal: Proposal, *, user: User, limit: int = RELATED_LIMIT
+    proposal: Proposal, *, user: User, limit: int = RELATED_LIMIT, before_year: int | None = None
 ) -> list[RelatedSuggestion]:
     """Up to ``limit`` suggestions the user may see on the same subject as ``proposal``, most
     related first, each with the grades of its sent replies and its commitments kept.
 
     Five queries however many are found (three when none is): the number of suggestions,
     the document frequencies of the terms, the ranking, the suggestions found with their
-    commitment counts, and the grades.
+    commitment counts, and the grades. ``before_year``: only suggestions of sessions
+    before that year (the earlier years of a recurring subject, 年年提).
     """
-    ranked = (
-        Proposal.objects.visible_to(user)
-        .related_to(proposal, limit=limit)
-        .select_related("session")
-        .annotate(
-            n_commitments=_commitment_count(),
-            n_kept=_commitment_count(status=Commitment.Status.FULFILLED),
-            n_not_kept=_commitment_count(status=Commitment.Status.NOT_FULFILLED),
-        )
+    candidates = Proposal.objects.visible_to(user)
+    if before_year is not None:
+        candidates = candidates.filter(session__year__lt=before_year)
+    return described(candidates.related_to(proposal, limit=limit))
+
+
+def described(proposals: QuerySet[Proposal]) -> list[RelatedSuggestion]:
+    """Each suggestion with the grades of its sent replies and its commitments kept, in
+    the queryset's order (two queries)."""
+    ranked = proposals.select_related("session").annotate(
+        n_commitments=_commitment_count(),
+        n_kept=_commitment_count(status=Commitment.Status.FULFILLED),
+        n_not_kept=_commitment_count(status=Commitment.Status.NOT_FULFILLED),
     )
     rows = {
         p.pk: RelatedSuggestion(p, p.n_commitments, p.n_kept, p.n_not_kept)  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ these views only choose the scope, turn counts into bar widths and links, and re
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_safe
 from proposals import statistics
 from proposals.models import Department, Session
 from proposals.statistics import Figures, MonthPoint, Scope
+from responses.models import Publication, publication_rates
 from tracker.params import cleaned_query
 from tracker.xlsx import Column, Sheet, build_workbook, dated_filename, wants_xlsx, xlsx_response
 
@@ -243,8 +245,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "trend_chart": _trend_chart(trend),
         "today": today,
         "export_query": urlencode({**scope.query(), "format": "xlsx"}),
+        "publication": _publication_rates(scope, today),
     }
     return render(request, "stats/dashboard.html", context)
+
+
+def _publication_rates(scope: Scope, today: date) -> dict[str, Any]:
+    """The publication rate (上网率) of the replies sent in the scope (two queries)."""
+    publications = Publication.objects.filter(scope.proposal_filter("reply__assignment__proposal__"))
+    if scope.department is not None:
+        publications = publications.filter(reply__assignment__department=scope.department)
+    return publication_rates(publications, today=today)
 
 
 def _percent(value: float | None) -> float | None:

@@ -15,10 +15,11 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext, ngettext, pgettext
 
 from proposals.models import Assignment, Contact, Department, Proposal, ProposalEvent, Rule
 from responses.models import Commitment, Consultation, Feedback, Obligation, Reply
+from responses.models import Commitment, Feedback, Obligation, Publication, Reply
 from tracker.deadlines import explain_basis
 from tracker.stages import stage_label
 
@@ -36,6 +37,10 @@ _STATES: dict[str, type] = {
     Kind.COMMITMENT_CONFIRMED: Commitment.Status,
     Kind.COMMITMENT_REJECTED: Commitment.Status,
     Kind.COMMITMENT_NOT_FULFILLED: Commitment.Status,
+    Kind.PUBLICATION_PROPOSED: Publication.Status,
+    Kind.PUBLISHED: Publication.Status,
+    Kind.WITHHELD: Publication.Status,
+    Kind.PUBLICATION_REOPENED: Publication.Status,
 }
 
 
@@ -271,6 +276,20 @@ def _commitment(data: dict[str, Any], names: Names) -> str:
     return " · ".join(str(part) for part in parts if part)
 
 
+def _publication(data: dict[str, Any], names: Names) -> str:
+    parts = [label(Publication.Form, data["form"])] if data.get("form") else []
+    if data.get("removed"):
+        parts.append(
+            ngettext(
+                "%(n)d item of personal data removed", "%(n)d items of personal data removed", data["removed"]
+            )
+            % {"n": data["removed"]}
+        )
+    if data.get("edited"):
+        parts.append(gettext("text corrected by staff"))
+    return gettext("; ").join(parts)
+
+
 def _field_name(name: str) -> str:
     try:
         field = Proposal._meta.get_field(name)
@@ -324,6 +343,8 @@ DETAIL: dict[str, Callable[[dict[str, Any], Names], str]] = {
     Kind.COMMITMENT_NOT_FULFILLED: _commitment,
     Kind.EDITED: _edited,
     Kind.DEADLINE_RECOMPUTED: _recomputed,
+    Kind.PUBLICATION_PROPOSED: _publication,
+    Kind.PUBLISHED: _publication,
 }
 
 # Kinds that store no data: the heading, the change of state and the reason a person
@@ -338,6 +359,8 @@ NO_DETAIL: dict[str, str] = {
     Kind.RETURNED: "the leader's comment is the event's reason",
     Kind.REGRADED: "the old and new grades are the change of state; staff's reason is the reason",
     Kind.REHANDLING_DECLINED: "staff's reason is the event's reason",
+    Kind.WITHHELD: "staff's reason is the event's reason",
+    Kind.PUBLICATION_REOPENED: "staff's reason is the event's reason",
 }
 
 

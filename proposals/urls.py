@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from proposals import import_views, submission_views, views
+from proposals import import_views, recurring_views, views
 
 app_name = "proposals"
 
@@ -11,6 +12,7 @@ urlpatterns = [
     path("new/", views.proposal_create, name="create"),
     path("queue/", views.queue, name="queue"),
     path("mine/", views.my_proposals, name="mine"),
+    path("recurring/", recurring_views.recurring_list, name="recurring"),
     path("choices/<slug:kind>/", views.choices, name="choices"),
     path("import/", import_views.import_upload, name="import"),
     path("import/<int:pk>/", import_views.import_detail, name="import_detail"),

@@ -49,6 +49,7 @@ from proposals.forms import (
     ReasonForm,
 )
 from proposals.models import Assignment, Contact, Department, Deputy, Proposal, ProposalEvent, Relation
+from proposals.recurring import earlier_years
 from proposals.related import related_suggestions
 from proposals.timeline import timeline
 from responses.models import Consultation, CoOpinion, Feedback, Obligation, Reply
@@ -182,8 +183,21 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc)
         else:
             messages.success(request, _("Suggestion No. %(number)s is logged.") % {"number": proposal.number})
+            _flag_recurring(request, proposal)
             return redirect(proposal)
     return render(request, "proposals/proposal_form.html", {"form": form})
+
+
+def _flag_recurring(request: HttpRequest, proposal: Proposal) -> None:
+    """At intake: say so when the subject was raised in earlier years (年年提)."""
+    earlier = earlier_years(proposal, user=request.user)
+    if earlier:
+        years = sorted({row.proposal.session.year for row in earlier})
+        messages.warning(
+            request,
+            _("Recurring suggestion (年年提): the same subject was raised in %(years)s.")
+            % {"years": "、".join(str(y) for y in years)},
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -318,6 +332,7 @@ def _detail_context(request: HttpRequest, proposal: Proposal) -> dict[str, Any]:
         "actions": actions,
         "close_form": ReasonForm(auto_id="id_close_%s") if "close" in actions else None,
         "related": related_suggestions(proposal, user=user),
+        "earlier": earlier_years(proposal, user=user),
     }
 
 

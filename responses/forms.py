@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from proposals.models import Congress, Department
 from responses.models import Commitment, Consultation, Feedback, Reply
+from responses.models import Commitment, Feedback, Publication, Reply
 from tracker.forms import PastDateField
 from tracker.params import AsciiIntegerField
 from tracker.uploads import BoundedFileField
@@ -304,3 +305,53 @@ class CommitmentReasonForm(forms.Form):
 
 class CommitmentCommentForm(forms.Form):
     body = forms.CharField(label=_("Your comment"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+# -- publication (上网公开) ---------------------------------------------------------------
+
+
+class ProposePublicationForm(forms.Form):
+    form = forms.ChoiceField(
+        label=_("Publish as"), choices=Publication.Form.choices, widget=forms.RadioSelect
+    )
+    summary = forms.CharField(
+        label=_("Summary to publish"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=20000,
+        help_text=_("Required for a summary: what the public reads instead of the letter."),
+    )
+    reason = forms.CharField(
+        label=_("Reason for not publishing"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("form") == Publication.Form.SUMMARY and not cleaned.get("summary", "").strip():
+            self.add_error("summary", gettext("Write the summary to be published."))
+        if cleaned.get("form") == Publication.Form.WITHHOLD and not cleaned.get("reason", "").strip():
+            self.add_error("reason", gettext("Say why the reply should not be published."))
+        return cleaned
+
+
+class PublishForm(forms.Form):
+    form = forms.ChoiceField(
+        label=_("Publish as"),
+        choices=[
+            (Publication.Form.FULL, Publication.Form.FULL.label),
+            (Publication.Form.SUMMARY, Publication.Form.SUMMARY.label),
+        ],
+    )
+    text = forms.CharField(
+        label=_("Text to publish"),
+        widget=forms.Textarea(attrs={"rows": 18}),
+        max_length=100000,
+        help_text=_("Personal data found has been replaced by markers; correct the text before publishing."),
+    )
+
+
+class PublicationReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)

@@ -66,9 +66,15 @@ def reply_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def public_reply_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The public site: only replies published as 主动公开 (others are the same 404)."""
     reply = get_object_or_404(
-        Reply.objects.published().select_related(
-            "assignment__department", "assignment__proposal__session", "assignment__proposal__lead_deputy"
+        Reply.objects.published()
+        # A summary is published instead of the letter: no letter to download.
+        .filter(publication__form="full")
+        .select_related(
+            "publication",
+            "assignment__department",
+            "assignment__proposal__session",
+            "assignment__proposal__lead_deputy",
         ),
         pk=pk,
     )
-    return _pdf_response(request, reply, show_phones=False)  # public: never in full
+    return _pdf_response(request, reply.publication.public_copy(), show_phones=False)

@@ -73,6 +73,7 @@ STAGE_OF_STATUS = {
 
 def _published() -> ReplyQuerySet:
     return Reply.objects.published().select_related(
+        "publication",
         "assignment__department",
         "assignment__proposal",
         "assignment__proposal__congress",
@@ -96,7 +97,13 @@ def reply_list(request: HttpRequest) -> HttpResponse:
 def reply_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Drafts, replies not published and unknown ids are all the same 404.
     reply = get_object_or_404(_published(), pk=pk)
-    return render(request, "public/reply_detail.html", letter_context(reply, show_phones=False))
+    return render(request, "public/reply_detail.html", public_letter_context(reply))
+
+
+def public_letter_context(reply: Reply) -> dict[str, Any]:
+    context = letter_context(reply.publication.public_copy(), show_phones=False)
+    context.update(public_copy=True, publication=reply.publication)
+    return context
 
 
 # -- a suggestion's progress by number ------------------------------------------
@@ -201,6 +208,7 @@ def _progress_context(proposal: Proposal) -> dict[str, Any]:
 def _export_rows(request: HttpRequest) -> Iterator[dict[str, str]]:
     """The filtered published replies as open data rows, read a chunk at a time."""
     published = Reply.objects.published().select_related(
+        "publication",
         "assignment__department",
         "assignment__proposal__congress",
         "assignment__proposal__session",
@@ -209,7 +217,7 @@ def _export_rows(request: HttpRequest) -> Iterator[dict[str, str]]:
         "pk",
         "grade",
         "sent_on",
-        "body",
+        "publication__text",
         "assignment__role",
         "assignment__department__name",
         "assignment__proposal__number",
@@ -234,7 +242,8 @@ def _export_rows(request: HttpRequest) -> Iterator[dict[str, str]]:
             "grade": reply.grade,
             "sent_on": reply.sent_on.isoformat(),
             "url": f"{prefix}{reply.pk}{suffix}",
-            "body": mask_phones(reply.body),
+            # The text staff published: personal data removed (or the summary).
+            "body": mask_phones(reply.publication.text),
         }
 
 

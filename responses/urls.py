@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from responses import archive_views, letter_views, views
+from responses import archive_views, letter_views, publication_views, views
 
 app_name = "responses"
 
@@ -32,6 +32,18 @@ urlpatterns = [
     path("commitments/<int:pk>/comment/", views.commitment_comment, name="commitment_comment"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
     path("assignments/<int:pk>/remind/", views.remind_now, name="remind_now"),
+    path("publication/", publication_views.publication_list, name="publications"),
+    path("publication/<int:pk>/", publication_views.publication_detail, name="publication_detail"),
+    path("publication/<int:pk>/propose/", publication_views.publication_propose, name="publication_propose"),
+    path("publication/<int:pk>/publish/", publication_views.publication_publish, name="publication_publish"),
+    path(
+        "publication/<int:pk>/withhold/", publication_views.publication_withhold, name="publication_withhold"
+    ),
+    path(
+        "publication/<int:pk>/reconsider/",
+        publication_views.publication_reconsider,
+        name="publication_reconsider",
+    ),
     path("letters/", archive_views.archived_letter_list, name="archived_letters"),
     path("letters/<int:pk>/", archive_views.archived_letter_detail, name="archived_letter"),
     path("letters/<int:pk>/file/", archive_views.archived_letter_file, name="archived_letter_file"),

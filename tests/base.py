@@ -176,6 +176,22 @@ class Personas:
         reply.approve(by=cls.leader)
         return reply
 
+    @classmethod
+    def publish(cls, reply: Reply, *, form: str = "full", text: str | None = None) -> Reply:
+        """Staff publish a sent reply (since publication is staff's decision, 国办发〔2014〕46号,
+        a sent reply is not public until then), with the redaction step's text unless given."""
+        publication = reply.publication
+        publication.publish(
+            form, text if text is not None else publication.redaction(form).text, by=cls.staff
+        )
+        reply.refresh_from_db()
+        return reply
+
+    @classmethod
+    def make_published(cls, proposal: Proposal, *, grade: str = "A", **overrides: Any) -> Reply:
+        """A sent reply that staff published as full text."""
+        return cls.publish(cls.make_sent(proposal, grade=grade, **overrides))
+
     @staticmethod
     def keep_promises(reply: Reply) -> None:
         """Mark every commitment of a sent reply confirmed kept (for tests that re-grade B → A)."""

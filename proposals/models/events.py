@@ -109,6 +109,10 @@ class ProposalEvent(AppendOnlyModel):
         DEADLINE_RECOMPUTED = "deadline_recomputed", _("deadline recomputed")
         CONSULTATION_SENT = "consultation_sent", _("draft reply sent to the lead deputy for comment")
         CONSULTATION_ANSWERED = "consultation_answered", _("lead deputy answered on the draft reply")
+        PUBLICATION_PROPOSED = "publication_proposed", _("publication proposed")
+        PUBLISHED = "published", _("reply published")
+        WITHHELD = "withheld", _("reply withheld from publication")
+        PUBLICATION_REOPENED = "publication_reopened", _("publication decision reopened")
 
     # A unit's own handling, read by staff and that unit only (ProposalEventQuerySet.visible_to).
     INTERNAL_KINDS = (
@@ -120,6 +124,7 @@ class ProposalEvent(AppendOnlyModel):
         Kind.REMINDED,
         Kind.CONSULTATION_SENT,
         Kind.CONSULTATION_ANSWERED,
+        Kind.PUBLICATION_PROPOSED,
     )
 
     proposal = models.ForeignKey("proposals.Proposal", on_delete=models.PROTECT, related_name="events")

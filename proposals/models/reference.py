@@ -30,6 +30,7 @@ class Rule(models.TextChoices):
     FEEDBACK = "feedback", _("deputy feedback")
     REHANDLING = "rehandling", _("re-handling after 不满意")
     PROGRESS_REPORT = "progress_report", _("commitment progress report")
+    PUBLICATION = "publication", _("publish the reply (上网公开)")
 
 
 # The defaults of design.md §4 (Deputies Law and common local rules); each congress
@@ -43,6 +44,8 @@ DEFAULT_RULES: dict[str, tuple[int, str]] = {
     Rule.FEEDBACK: (20, Unit.WORKING_DAYS),
     Rule.REHANDLING: (1, Unit.CALENDAR_MONTHS),
     Rule.PROGRESS_REPORT: (3, Unit.CALENDAR_MONTHS),
+    # 国办发〔2014〕46号: replies published within 20 working days of being sent.
+    Rule.PUBLICATION: (20, Unit.WORKING_DAYS),
 }
 
 

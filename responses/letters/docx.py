@@ -255,7 +255,8 @@ def letter_content(reply: Reply, *, show_phones: bool) -> Letter:
         signed_by=department,
         date=chinese_date(sent_on) if sent_on else "",
         date_iso=sent_on.isoformat() if sent_on else "",
-        contact=f"（联系人：{reply.contact_name}，电话：{phone}）",
+        # A published copy names no contact person (Publication.public_copy).
+        contact=f"（联系人：{reply.contact_name}，电话：{phone}）" if reply.contact_name or phone else "",
         grade=f"办理结果：{reply.grade}",
         publicity=f"公开方式：{PUBLICITY_WORDS[reply.publicity]}",
         copy_to=reply.copy_to_list,
@@ -316,8 +317,9 @@ def letter_docx(reply: Reply, *, show_phones: bool) -> bytes:
         dated = _paragraph(document, letter.date, align=WD_ALIGN_PARAGRAPH.RIGHT)
         dated.paragraph_format.right_indent = 4 * CHAR
 
-    contact = _paragraph(document, letter.contact, indent=True)
-    contact.paragraph_format.space_before = LINE
+    if letter.contact:
+        contact = _paragraph(document, letter.contact, indent=True)
+        contact.paragraph_format.space_before = LINE
     _paragraph(document, letter.grade)
     _paragraph(document, letter.publicity)
     if letter.copy_to:

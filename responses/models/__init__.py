@@ -21,6 +21,7 @@ from responses.models.letters import (
 )
 from responses.models.notices import Notice, NoticeQuerySet
 from responses.models.obligations import Obligation, ObligationQuerySet, obligation_dues
+from responses.models.publications import Publication, PublicationQuerySet, publication_rates
 from responses.models.reminders import Reminder, ReminderQuerySet, ScanRun, next_send_time
 from responses.models.replies import CoOpinion, Reply, ReplyQuerySet
 from responses.models.supervision import (
@@ -60,6 +61,8 @@ __all__ = [
     "Obligation",
     "ObligationQuerySet",
     "ProgressReport",
+    "Publication",
+    "PublicationQuerySet",
     "Reminder",
     "ReminderQuerySet",
     "Reply",
@@ -70,4 +73,5 @@ __all__ = [
     "letter_path",
     "next_send_time",
     "obligation_dues",
+    "publication_rates",
 ]

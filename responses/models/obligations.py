@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from proposals.models import Assignment, Department, Proposal
 from responses.models.commitments import Commitment
+from responses.models.publications import Publication
 from responses.models.reminders import Claim, Reminder
 from responses.models.replies import Reply
 from responses.models.supervision import SupervisionAction
@@ -58,7 +59,12 @@ def obligation_dues(source: Source) -> dict[str, date | None]:
             and r.assignment.proposal.status == Proposal.Status.REPLIED
             and not r.feedback.exists()
         )
-        return {K.FEEDBACK: r.feedback_due_on if waiting else None}
+        publication = getattr(r, "publication", None) if r.status == Reply.Status.SENT else None
+        awaiting = publication is not None and publication.status == Publication.Status.PROPOSED
+        return {
+            K.FEEDBACK: r.feedback_due_on if waiting else None,
+            K.PUBLICATION: publication.due_on if awaiting and publication else None,
+        }
     if isinstance(source, SupervisionAction):
         return {
             K.SUPERVISION_ACTION: source.due_on if source.status == SupervisionAction.Status.OPEN else None
@@ -222,6 +228,7 @@ class Obligation(models.Model):
         COMMITMENT = "commitment", _("commitment due")
         PROGRESS_REPORT = "progress_report", _("commitment progress report")
         SUPERVISION_ACTION = "supervision_action", _("action agreed in supervision")
+        PUBLICATION = "publication", _("reply publication")
 
     kind = models.CharField(_("obligation"), max_length=20, choices=Kind.choices)
     proposal = models.ForeignKey(
@@ -296,6 +303,7 @@ class Obligation(models.Model):
                         "commitment",
                         "progress_report",
                         "supervision_action",
+                        "publication",
                     ]
                 ),
                 name="responses_obligation_kind_valid",

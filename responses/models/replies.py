@@ -78,8 +78,9 @@ class ReplyQuerySet(models.QuerySet["Reply"]):
         return self.filter(sent_and_visible)
 
     def published(self) -> ReplyQuerySet:
-        """Replies the public may read: sent and marked 主动公开."""
-        return self.filter(status=Reply.Status.SENT, publicity=Reply.Publicity.PUBLIC)
+        """Replies the public may read: sent, and published by congress staff
+        (responses.models.publications; the unit's choice of 公开方式 is only its proposal)."""
+        return self.filter(status=Reply.Status.SENT, publication__status="published")
 
     def sent(self) -> ReplyQuerySet:
         return self.filter(status=Reply.Status.SENT)
@@ -274,14 +275,6 @@ class Reply(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(status="sent") | Q(sent_on__isnull=False), name="responses_reply_sent_has_date"
-            ),
-        ]
-        indexes = [
-            # The public list: published replies, newest first.
-            models.Index(
-                fields=["-sent_on"],
-                condition=Q(status="sent", publicity="public"),
-                name="reply_published_idx",
             ),
         ]
 
@@ -556,6 +549,7 @@ class Reply(models.Model):
     def approve(self, *, by: User, sent_on: date | None = None) -> None:
         """The department's leader signs off the reply and it is sent (签发)."""
         from responses.models.commitments import Commitment
+        from responses.models.publications import Publication
 
         transition = self.workflow.check(self, "approve", by)
         sent_on = sent_on or timezone.localdate()
@@ -580,6 +574,7 @@ class Reply(models.Model):
             self.assignment.reply_sent(by=by, grade=self.grade, sent_on=sent_on)
             self.assignment.proposal.refresh_grade()
             self.commitments.filter(status=Commitment.Status.OPEN).update(report_due_on=report_due)
+            Publication.open_for(self, by=by)
             deadlines_changed(self)
             for commitment in self.commitments.filter(status=Commitment.Status.OPEN):
                 deadlines_changed(commitment)

@@ -58,8 +58,8 @@ class Audience:
     ) -> tuple[ReminderRow, ...]:
         """The reminders of a stage: each person of ``for_stage`` on each of their channels.
 
-        Obligations with the same inputs to ``for_stage`` (congress, kind, unit, stage,
-        supervisor, deputy) share one answer: the people are looked up once per scan and
+        Obligations with the same inputs to ``for_stage`` (congress, kind of obligation, unit,
+        stage, supervisor or theme leader, deputy) share one answer: the people are looked up once per scan and
         day, their rows once per ``now`` (a scan batch passes one ``now`` for all its rows).
         """
         proposal = obligation.proposal
@@ -70,7 +70,7 @@ class Audience:
             theme = obligation.action_id is not None  # a supervision theme's action: its leader
             if theme and obligation.action is not None:
                 supervisor = obligation.action.theme.supervisor_id
-            key = (today, proposal.congress_id, False, stage, obligation.department_id, theme, supervisor)
+            key = (today, proposal.congress_id, obligation.kind, stage, obligation.department_id, theme, supervisor)
         if self._rows_at != (today, now):
             self._rows, self._rows_at = {}, (today, now)
         rows = self._rows.get(key)
@@ -120,6 +120,11 @@ class Audience:
             if stage <= 0 and deputy_user is not None:
                 people.append((deputy_user, Reminder.Audience.DEPUTY))
             if stage > 0:
+                people += [(u, Reminder.Audience.STAFF) for u in self.staff()]
+        elif obligation.kind == Obligation.Kind.PUBLICATION:
+            # Staff decide on publication (the unit proposed it with the reply); they are
+            # told on the due day and while it is overdue, not weeks ahead for every reply.
+            if stage >= 0:
                 people += [(u, Reminder.Audience.STAFF) for u in self.staff()]
         else:
             clerks, leaders = self.department(obligation.department_id)

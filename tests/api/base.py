@@ -44,7 +44,7 @@ class ApiTestCase(TrackerTestCase):
         super().setUpTestData()
         cls.other_leader = make_user("other_leader", Role.DEPT_LEADER, department=cls.other_dept)
         cls.p1 = cls.make_assigned(title="关于推动坪西路改造的建议")
-        cls.r1 = cls.make_sent(cls.p1, grade="B")
+        cls.r1 = cls.make_published(cls.p1, grade="B")
         cls.p2 = cls.make_assigned(with_co=False, title="关于加快坪山枢纽建设的建议")
         cls.r2 = cls.make_sent(
             cls.p2, grade="B", publicity=Reply.Publicity.NOT_PUBLIC, publicity_reason="规划尚未批复"

@@ -54,7 +54,10 @@ class ReplyFieldTests(ApiTestCase):
     def test_it_shows_anonymous_readers_the_letter_as_the_public_site_does(self) -> None:
         data = self.get(detail(self.r1.pk)).json()
         self.assertEqual(data["grade"], "B")
-        self.assertEqual(data["contact_name"], "杨郁波")
+        # Was "杨郁波": the public reads what staff published, without the contact person
+        # (国办发〔2014〕46号), as on the public site.
+        self.assertEqual((data["contact_name"], data["contact_phone"]), ("", ""))
+        self.assertEqual(data["body"], self.r1.publication.text)
         self.assertEqual(data["copy_to"], ["市人大常委会选联工委", "市政府督查室"])
         self.assertEqual([c["description"] for c in data["commitments"]], ["完成坪西路改造可研报告审批"])
         for field in ("status", "feedback", "department_grade", "publicity_reason", "submitted_at"):

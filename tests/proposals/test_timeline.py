@@ -197,6 +197,12 @@ class EveryKindTests(TrackerTestCase):
             )
             Feedback.give(second, by=cls.other_deputy_user, rating=Feedback.Rating.BASICALLY)
             again.decline_rehandling(by=cls.staff, reason="已明确2025年一季度动工，无需重新办理。")
+            # Publication (上网公开): proposed, published, withheld, reopened.
+            publication = second.publication
+            publication.propose("summary", by=cls.clerk, summary="坪西路改造将于2025年一季度动工。")
+            publication.publish("summary", "坪西路改造将于2025年一季度动工。", by=cls.staff)
+            publication.withhold(by=cls.staff, reason="动工时间尚待市里批复")
+            publication.reconsider(by=cls.staff, reason="动工时间已批复")
         # A second suggestion closes in silence, the other way a round ends.
         cls.congress.silence_closes_round = True
         cls.congress.save(update_fields=["silence_closes_round"])

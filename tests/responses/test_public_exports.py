@@ -30,8 +30,10 @@ class OpenDataTests(TrackerTestCase):
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
-        cls.b_reply = cls.make_sent(cls.make_assigned(title="关于发展新质生产力的建议"), grade="B")
-        cls.a_reply = cls.make_sent(cls.make_assigned(title='=HYPERLINK("http://x")关于坪山河碧道的建议'))
+        cls.b_reply = cls.make_published(cls.make_assigned(title="关于发展新质生产力的建议"), grade="B")
+        cls.a_reply = cls.make_published(
+            cls.make_assigned(title='=HYPERLINK("http://x")关于坪山河碧道的建议')
+        )
 
     def csv_rows(self, query: str = "") -> list[list[str]]:
         text = content(self.client.get(CSV_URL + query))
@@ -100,7 +102,7 @@ class OpenDataTests(TrackerTestCase):
         with self.assertNumQueries(2):
             content(self.client.get(JSON_URL))
         for _ in range(3):
-            self.make_sent(self.make_assigned())
+            self.make_published(self.make_assigned())
         with self.assertNumQueries(2):
             self.assertEqual(content(self.client.get(JSON_URL)).count('"number"'), 5)
 

@@ -65,7 +65,7 @@ class UnpublishedRepliesStayHiddenTests(TrackerTestCase):
     def setUpTestData(cls) -> None:
         super().setUpTestData()
         # One published reply, so that every page and download has something to show.
-        cls.published = cls.make_sent(cls.make_assigned(title="关于发展新质生产力的建议"), grade="A")
+        cls.published = cls.make_published(cls.make_assigned(title="关于发展新质生产力的建议"), grade="A")
         cls.hidden = {}
         for kind, make in KINDS.items():
             proposal = cls.make_assigned(title=SECRET_TITLE)

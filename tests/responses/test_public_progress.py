@@ -59,7 +59,7 @@ class ProgressPageTests(TrackerTestCase):
         self.assertEqual([s["key"] for s in stages if s["current"]], ["handling"])
 
     def test_it_links_the_published_reply_with_its_date(self) -> None:
-        reply = self.make_sent(self.make_assigned(), grade="B")
+        reply = self.make_published(self.make_assigned(), grade="B")
         response = self.client.get(progress_url(reply.assignment.proposal.number))
         self.assertEqual(response.context["stage"], "replied")
         self.assertContains(response, reverse("public:reply_detail", args=[reply.pk]))
@@ -95,7 +95,7 @@ class ProgressPageTests(TrackerTestCase):
             stage="before",
             summary="电话沟通坪西路",
         )
-        reply = self.make_sent(proposal, publicity="public")
+        reply = self.make_published(proposal, publicity="public")
         Feedback.give(reply, by=self.deputy_user, rating=Feedback.Rating.UNSATISFIED, comment="仍未动工")
         response = self.client.get(progress_url(proposal.number))
         for hidden in ("2024-12-31", "涉及多部门协调", "电话沟通坪西路", "仍未动工", "88180952", "杨郁波"):
@@ -104,7 +104,7 @@ class ProgressPageTests(TrackerTestCase):
     def test_it_names_the_deputies_only_once_a_reply_is_published(self) -> None:
         proposal = self.make_assigned(co_signers=[self.other_deputy])
         self.assertNotContains(self.client.get(progress_url(proposal.number)), self.deputy.name)
-        self.make_sent(proposal)
+        self.make_published(proposal)
         self.assertContains(self.client.get(progress_url(proposal.number)), "陈寿 and other deputies")
 
     def test_it_shows_the_same_page_to_a_signed_in_user(self) -> None:
@@ -123,9 +123,9 @@ class ProgressPageTests(TrackerTestCase):
 
     def test_it_runs_a_fixed_number_of_queries(self) -> None:
         one = self.make_assigned(with_co=False)
-        self.make_sent(one)
+        self.make_published(one)
         many = self.make_assigned()
-        self.make_sent(many)
+        self.make_published(many)
         for proposal in (one, many):
             with self.subTest(units=proposal.assignments.count()), self.assertNumQueries(5):
                 self.client.get(progress_url(proposal.number))

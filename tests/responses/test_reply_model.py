@@ -226,8 +226,11 @@ class VisibilityTests(TrackerTestCase):
         self.assertIn(reply, Reply.objects.visible_to(self.deputy_user))
         self.assertNotIn(reply, Reply.objects.visible_to(self.other_deputy_user))
 
-    def test_it_publishes_only_sent_public_replies(self) -> None:
-        sent = self.make_sent(self.make_assigned())
+    def test_it_publishes_only_sent_replies_staff_published(self) -> None:
+        # Was: sent and 主动公开. The unit's choice is now a proposal; staff decide
+        # (responses.Publication, 国办发〔2014〕46号).
+        sent = self.publish(self.make_sent(self.make_assigned()))
+        self.make_sent(self.make_assigned())  # awaiting staff's decision
         self.make_draft(self.make_assigned())
         self.make_sent(
             self.make_assigned(), publicity=Reply.Publicity.ON_REQUEST, publicity_reason="涉及规划"

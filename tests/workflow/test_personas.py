@@ -231,6 +231,9 @@ class PersonaFixture(TrackerTestCase):
             cls.r4 = cls.draft(cls.a4_e, cls.e_clerk, grade="B", promise="建成坪西社康中心并投入使用")
             cls.r4.submit(by=cls.e_clerk)
             cls.r4.approve(by=cls.e_leader)
+            # Staff publish R1 (国办发〔2014〕46号); R4's publication awaits their decision.
+            publication = cls.r1.publication
+            publication.publish("full", publication.redaction().text, by=cls.staff)
         cls.c1 = cls.r1.commitments.get()
         cls.c4 = cls.r4.commitments.get()
 

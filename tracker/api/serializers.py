@@ -264,6 +264,10 @@ class ReplySerializer(AudienceSerializer):
         }
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
+        if not self.context["request"].user.is_authenticated:
+            # The public reads what staff published (responses.Publication): personal
+            # data removed, or the summary, and no contact person.
+            instance = instance.publication.public_copy()
         data = super().to_representation(instance)
         # The contact's phone and any phone in the letter: in full only for staff and the
         # units handling the suggestion (ReplyViewSet fetches what the rule reads).

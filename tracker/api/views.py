@@ -119,7 +119,7 @@ class ReplyViewSet(viewsets.ReadOnlyModelViewSet):
         replies = (
             Reply.objects.visible_to(user).with_phone_rule_for(user)
             if user.is_authenticated
-            else Reply.objects.published()
+            else Reply.objects.published().select_related("publication")
         )
         return (
             replies.select_related(

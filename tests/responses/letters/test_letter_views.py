@@ -19,7 +19,7 @@ class LetterDownloadTests(TrackerTestCase):
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
-        cls.sent = cls.make_sent(cls.make_assigned(number="20240493", co_signers=[cls.other_deputy]))
+        cls.sent = cls.make_published(cls.make_assigned(number="20240493", co_signers=[cls.other_deputy]))
         cls.draft = cls.make_draft(cls.make_assigned())
 
     def docx_as(self, user: User | None, reply: Reply | None = None) -> int:
@@ -57,7 +57,7 @@ class LetterDownloadTests(TrackerTestCase):
         self.assertEqual(self.docx_as(self.deputy_user), 200)
 
     def test_it_hides_the_letter_from_another_department_and_another_deputy(self) -> None:
-        unrelated = self.make_sent(self.make_assigned(with_co=False))
+        unrelated = self.make_published(self.make_assigned(with_co=False))
         self.assertEqual(self.docx_as(self.outsider), 404)
         self.assertEqual(self.docx_as(self.other_deputy_user, unrelated), 404)
 
@@ -104,7 +104,7 @@ class LetterDownloadTests(TrackerTestCase):
 
 class PublicLetterTests(TrackerTestCase):
     def test_it_serves_the_pdf_of_a_published_reply_without_sign_in(self) -> None:
-        reply = self.make_sent(self.make_assigned(with_co=False))
+        reply = self.make_published(self.make_assigned(with_co=False))
         response = self.client.get(reverse("public:reply_pdf", args=[reply.pk]))
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response["Content-Type"], "application/pdf")
@@ -118,6 +118,6 @@ class PublicLetterTests(TrackerTestCase):
         self.assertEqual(self.client.get(reverse("public:reply_pdf", args=[reply.pk])).status_code, 404)
 
     def test_it_links_the_pdf_from_the_public_page(self) -> None:
-        reply = self.make_sent(self.make_assigned(with_co=False))
+        reply = self.make_published(self.make_assigned(with_co=False))
         page = self.client.get(reverse("public:reply_detail", args=[reply.pk]))
         self.assertContains(page, reverse("public:reply_pdf", args=[reply.pk]))

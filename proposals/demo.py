@@ -32,8 +32,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from proposals.demo_submissions import add_online_submissions
 from proposals.models import Assignment, Category, Congress, Contact, Department, Deputy, Proposal, Session
-from responses.demo_consultation import add_consultation_demo
 from responses.demo import decide_demo_publications
+from responses.demo_consultation import add_consultation_demo
 from responses.models import Commitment, CoOpinion, Feedback, Reply
 from responses.supervision_demo import load_supervision_demo
 from tracker import duties

@@ -18,8 +18,7 @@ from django.db import models
 from django.utils.translation import gettext, ngettext, pgettext
 
 from proposals.models import Assignment, Contact, Department, Proposal, ProposalEvent, Rule
-from responses.models import Commitment, Consultation, Feedback, Obligation, Reply
-from responses.models import Commitment, Feedback, Obligation, Publication, Reply
+from responses.models import Commitment, Consultation, Feedback, Obligation, Publication, Reply
 from tracker.deadlines import explain_basis
 from tracker.stages import stage_label
 

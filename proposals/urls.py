@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from proposals import import_views, submission_views, views
-from proposals import import_views, recurring_views, views
+from proposals import import_views, recurring_views, submission_views, views
 
 app_name = "proposals"
 

@@ -15,8 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from proposals.models import Congress, Department
-from responses.models import Commitment, Consultation, Feedback, Reply
-from responses.models import Commitment, Feedback, Publication, Reply
+from responses.models import Commitment, Consultation, Feedback, Publication, Reply
 from tracker.forms import PastDateField
 from tracker.params import AsciiIntegerField
 from tracker.uploads import BoundedFileField

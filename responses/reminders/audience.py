@@ -59,8 +59,8 @@ class Audience:
         """The reminders of a stage: each person of ``for_stage`` on each of their channels.
 
         Obligations with the same inputs to ``for_stage`` (congress, kind of obligation, unit,
-        stage, supervisor or theme leader, deputy) share one answer: the people are looked up once per scan and
-        day, their rows once per ``now`` (a scan batch passes one ``now`` for all its rows).
+        stage, supervisor or theme leader, deputy) share one answer: the people are looked up
+        once per scan and day, their rows once per ``now`` (a scan batch passes one ``now`` for all its rows).
         """
         proposal = obligation.proposal
         if obligation.kind == Obligation.Kind.FEEDBACK:
@@ -70,7 +70,15 @@ class Audience:
             theme = obligation.action_id is not None  # a supervision theme's action: its leader
             if theme and obligation.action is not None:
                 supervisor = obligation.action.theme.supervisor_id
-            key = (today, proposal.congress_id, obligation.kind, stage, obligation.department_id, theme, supervisor)
+            key = (
+                today,
+                proposal.congress_id,
+                obligation.kind,
+                stage,
+                obligation.department_id,
+                theme,
+                supervisor,
+            )
         if self._rows_at != (today, now):
             self._rows, self._rows_at = {}, (today, now)
         rows = self._rows.get(key)

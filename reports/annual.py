@@ -69,6 +69,15 @@ def scope_label(scope: Scope) -> str:
     return _("All sessions")
 
 
+def _period(scope: Scope) -> str:
+    """The period as a report's title names it: 2024年, or the session's name."""
+    if scope.session is not None:
+        return scope.session.name
+    if scope.year is not None:
+        return _("the year %(year)s") % {"year": scope.year}
+    return _("All sessions")
+
+
 def congress_of(scope: Scope) -> Congress | None:
     """The congress whose template and scheme apply: the session's, or for a year the
     congress of that year's sessions (the first, should there be several)."""
@@ -285,6 +294,7 @@ class AnnualReport:
         return {
             "congress": str(self.congress or ""),
             "scope": self.label,
+            "period": _period(self.scope),
             "today": date_format(self.today, "DATE_FORMAT"),
             "f": figures,
             "grades": [

@@ -40,7 +40,7 @@ from proposals import statistics
 from proposals.models import Department
 from proposals.statistics import Figures, Scope
 from proposals.stats_views import figure_links
-from reports.annual import Communication, communication
+from reports.annual import Communication, communication, percent
 from reports.models import AssessmentAdjustment, AssessmentScheme
 
 COMPONENTS = ("on_time", "satisfaction", "communication", "promises", "rehandling")
@@ -84,6 +84,10 @@ class Component:
     @property
     def raw(self) -> float | None:
         return self.part / self.whole if self.whole else None
+
+    def shown(self) -> dict[str, str]:
+        """The rates as the page writes them (one decimal, a dash for none)."""
+        return {"raw": percent(self.raw), "mean": percent(self.mean), "adjusted": percent(self.adjusted)}
 
 
 @dataclass

@@ -9,21 +9,20 @@ from __future__ import annotations
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.shared import Cm, Pt, RGBColor
 
 from reports.document import DEFAULT_TEMPLATE
 
 
 def _fonts(document: Document) -> None:
-    for name, east_asian, size in (
-        ("Normal", "仿宋_GB2312", 16),
-        ("Heading 1", "黑体", 16),
-        ("Title", "方正小标宋简体", 22),
-    ):
+    """公文 fonts: body 仿宋 三号, headings 黑体, all black (the office's fonts where installed)."""
+    for name, east_asian, size in (("Normal", "仿宋_GB2312", 16), ("Heading 1", "黑体", 16)):
         style = document.styles[name]
         style.font.size = Pt(size)
         style.font.name = "Times New Roman"
-        style.element.rPr.rFonts.set(qn("w:eastAsia"), east_asian)
+        style.font.bold = False
+        style.font.color.rgb = RGBColor(0, 0, 0)
+        style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), east_asian)
 
 
 def build() -> Document:
@@ -34,10 +33,12 @@ def build() -> Document:
     section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
     _fonts(document)
 
-    title = document.add_paragraph(
-        "{{ congress }}关于{{ scope }}代表建议、批评和意见办理情况的报告", style="Title"
-    )
+    title = document.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = title.add_run("{{ congress }}关于{{ period }}代表建议、批评和意见办理情况的报告")
+    run.font.size = Pt(22)
+    run.font.bold = True
+    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "方正小标宋简体")
     date = document.add_paragraph("（{{ today }}）")
     date.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
@@ -47,7 +48,7 @@ def build() -> Document:
 
     document.add_heading("一、基本情况", level=1)
     para(
-        "{{ scope }}，共收到代表建议{{ f.received }}件，交由承办单位办理{{ f.assigned }}件次"
+        "{{ period }}，共收到代表建议{{ f.received }}件，交由承办单位办理{{ f.assigned }}件次"
         "（主办、分办）。截至{{ today }}，已办复{{ f.replied }}件次，办复率{{ f.reply_rate }}；"
         "其中按期办复{{ f.on_time }}件次，按时办复率{{ f.on_time_rate }}，逾期办复{{ f.late }}件次，"
         "尚未办复且已逾期{{ f.open_overdue }}件次。"
@@ -73,6 +74,8 @@ def build() -> Document:
 
     document.add_heading("三、各承办单位办理情况", level=1)
     headers = ["序号", "承办单位", "交办", "办复", "办复率", "按时办复率", "满意率", "重新办理"]
+    table_note = document.add_paragraph("（交办、办复按主办、分办件次计；满意率以代表最终评价计。）")
+    table_note.runs[0].font.size = Pt(12)
     table = document.add_table(rows=4, cols=len(headers))
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, headers, strict=True):
@@ -91,8 +94,13 @@ def build() -> Document:
     for cell, text in zip(table.rows[2].cells, values, strict=True):
         cell.text = text
     table.rows[3].cells[0].text = "{%tr endfor %}"
+    widths = [Cm(1.2), Cm(5.2), Cm(1.4), Cm(1.4), Cm(1.9), Cm(2.1), Cm(1.9), Cm(1.9)]
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width  # the grid LibreOffice reads
     for row in table.rows:
-        for cell in row.cells:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = width
             for p in cell.paragraphs:
                 for run in p.runs:
                     run.font.size = Pt(10.5)

@@ -4,7 +4,7 @@ score adjustments. The figures themselves are never stored (proposals.statistics
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -99,7 +99,7 @@ class ReportTemplate(models.Model):
         return cls.objects.filter(congress=congress, set_aside_at=None).first()
 
 
-def _weight(verbose: str, default: int) -> models.PositiveSmallIntegerField:  # type: ignore[type-arg]
+def _weight(verbose: Any, default: int) -> models.PositiveSmallIntegerField:
     return models.PositiveSmallIntegerField(verbose, default=default, validators=[MaxValueValidator(100)])
 
 

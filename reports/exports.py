@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from reports.assessment import COMPONENTS, UnitScore, component_labels
 from reports.models import AssessmentScheme
@@ -23,15 +24,17 @@ def assessment_workbook(units: list[UnitScore], scheme: AssessmentScheme) -> byt
         Column.number(_("Assigned")),
         Column.text(_("Small volume"), 10),
     ]
+    parts = [
+        (_("part"), "0.0"),
+        (_("whole"), None),
+        (_("own rate"), "0.0%"),
+        (_("mean of all units"), "0.0%"),
+        (_("adjusted rate"), "0.0%"),
+        (_("points"), "0.0"),
+    ]
     for key in COMPONENTS:
-        label = labels[key]
         columns += [
-            Column.number(f"{label}: {_('part')}", 10, "0.0"),
-            Column.number(f"{label}: {_('whole')}", 10),
-            Column.number(f"{label}: {_('own rate')}", 10, "0.0%"),
-            Column.number(f"{label}: {_('mean of all units')}", 10, "0.0%"),
-            Column.number(f"{label}: {_('adjusted rate')}", 10, "0.0%"),
-            Column.number(f"{label}: {_('points')}", 10, "0.0"),
+            Column.number(f"{labels[key]}: {part}", 10, number_format) for part, number_format in parts
         ]
     columns += [
         Column.number(_("Score"), 8, "0.0"),
@@ -59,7 +62,7 @@ def assessment_workbook(units: list[UnitScore], scheme: AssessmentScheme) -> byt
             Column.text(_("Department"), 28),
             Column.number(_("Points"), 8, "0.0"),
             Column.text(_("Reason"), 50),
-            Column.text(_("By"), 14),
+            Column.text(pgettext("adjustment", "By"), 14),
             Column.text(_("When"), 18),
         ],
         (
@@ -74,12 +77,12 @@ def assessment_workbook(units: list[UnitScore], scheme: AssessmentScheme) -> byt
             for a in unit.adjustments
         ),
     )
-    weights = scheme.weights()
+    weights, weight = scheme.weights(), _("Weight")
     scheme_sheet = Sheet(
         _("Scheme"),
         [Column.text(_("Setting"), 36), Column.number(_("Value"), 10)],
         [
-            *[[f"{_('Weight')}: {labels[key]}", weights[key]] for key in COMPONENTS],
+            *[[f"{weight}: {labels[key]}", weights[key]] for key in COMPONENTS],
             [_("Shrinkage strength"), scheme.prior_strength],
             [_("Minimum volume"), scheme.min_volume],
         ],

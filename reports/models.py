@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -164,6 +164,34 @@ class AssessmentScheme(models.Model):
                 return scheme
         return cls(congress=congress)
 
+    SETTINGS = (
+        "weight_on_time",
+        "weight_satisfaction",
+        "weight_communication",
+        "weight_promises",
+        "weight_rehandling",
+        "prior_strength",
+        "min_volume",
+    )
+
+    def settings_values(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in self.SETTINGS}
+
+    @transaction.atomic
+    def change(self, values: dict[str, int], *, by: User) -> AssessmentSchemeChange | None:
+        """Save new settings and record the change (who, when, from, to); None if nothing changed."""
+        before = self.settings_values()
+        if self.pk is not None:
+            before = AssessmentScheme.objects.select_for_update().get(pk=self.pk).settings_values()
+        after = {**before, **{name: values[name] for name in self.SETTINGS if name in values}}
+        if after == before and self.pk is not None:
+            return None
+        for name, value in after.items():
+            setattr(self, name, value)
+        self.updated_by, self.updated_at = by, timezone.now()
+        self.save()
+        return AssessmentSchemeChange.objects.create(scheme=self, changed_by=by, before=before, after=after)
+
     def weights(self) -> dict[str, int]:
         return {
             "on_time": self.weight_on_time,
@@ -172,6 +200,36 @@ class AssessmentScheme(models.Model):
             "promises": self.weight_promises,
             "rehandling": self.weight_rehandling,
         }
+
+
+class AssessmentSchemeChange(AppendOnlyModel):
+    """A change of a congress's scoring scheme: the settings before and after."""
+
+    scheme = models.ForeignKey(
+        AssessmentScheme, on_delete=models.PROTECT, related_name="changes", verbose_name=_("assessment scheme")
+    )
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+    before = models.JSONField(_("before"))
+    after = models.JSONField(_("after"))
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("assessment scheme change")
+        verbose_name_plural = _("assessment scheme changes")
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.scheme} {self.changed_at:%Y-%m-%d %H:%M}"
+
+    def differences(self) -> list[tuple[str, object, object]]:
+        """(setting's label, from, to) for each setting that changed."""
+        return [
+            (str(AssessmentScheme._meta.get_field(name).verbose_name), self.before.get(name), value)
+            for name, value in self.after.items()
+            if self.before.get(name) != value
+        ]
 
 
 class AssessmentAdjustment(AppendOnlyModel):

@@ -87,7 +87,8 @@ def annual_report_docx(request: HttpRequest) -> HttpResponse:
     except (document.TemplateProblem, OSError) as error:
         messages.error(request, _("The report could not be generated: %(error)s") % {"error": error})
         return redirect(_back("reports:annual", scope))
-    filename = f"{_('Annual report')}-{report.label}-{report.today.isoformat()}.docx"
+    name = _("Annual report")
+    filename = f"{name}-{report.label}-{report.today.isoformat()}.docx"
     response = xlsx_response(content, filename)  # the same RFC 5987 filename handling
     response["Content-Type"] = DOCX
     return response
@@ -232,6 +233,7 @@ def assessment_page(request: HttpRequest) -> HttpResponse:
         "congress": congress,
         "scheme": scheme,
         "scheme_form": SchemeForm(instance=scheme),
+        "scheme_changes": list(scheme.changes.select_related("changed_by")[:5]) if scheme.pk else [],
         "adjust_form": AdjustmentForm() if can_adjust else None,
         "units": units,
         "explain": [
@@ -251,10 +253,12 @@ def assessment_scheme(request: HttpRequest, pk: int) -> HttpResponse:
     _form, scope = _scope(request.POST)
     form = SchemeForm(request.POST, instance=AssessmentScheme.for_congress(congress))
     if form.is_valid():
-        scheme = form.save(commit=False)
-        scheme.updated_by, scheme.updated_at = request.user, timezone.now()
-        scheme.save()
-        messages.success(request, _("The scoring scheme is saved."))
+        # The form validated a copy; the change is applied to the row as it is now, locked.
+        scheme = AssessmentScheme.for_congress(congress)
+        if scheme.change(form.cleaned_data, by=request.user) is None:
+            messages.info(request, _("Nothing changed."))
+        else:
+            messages.success(request, _("The scoring scheme is saved."))
     else:
         for errors in form.errors.values():
             for error in errors:

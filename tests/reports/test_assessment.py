@@ -145,6 +145,30 @@ class AssessmentPageTests(StatisticsData):
         lead = assessment.score(Scope(year=2024), scheme)[0]
         self.assertEqual(lead.score, round(100 / 3, 1))
 
+    def test_a_scheme_change_is_recorded_from_and_to(self) -> None:
+        self.client.force_login(self.staff)
+        url = reverse("reports:assessment_scheme", args=[self.congress.pk])
+        data = {
+            "weight_on_time": 40,
+            "weight_satisfaction": 30,
+            "weight_communication": 15,
+            "weight_promises": 15,
+            "weight_rehandling": 10,
+            "prior_strength": 5,
+            "min_volume": 5,
+        }
+        self.client.post(url, data)
+        self.client.post(url, {**data, "min_volume": 10})
+        changes = list(AssessmentScheme.objects.get().changes.order_by("changed_at", "pk"))
+        self.assertEqual(
+            [(c.before["weight_on_time"], c.after["weight_on_time"]) for c in changes], [(30, 40), (40, 40)]
+        )
+        self.assertEqual(
+            (changes[1].before["min_volume"], changes[1].after["min_volume"], changes[1].changed_by),
+            (5, 10, self.staff),
+        )
+        self.assertContains(self.client.get(URL, {"year": 2024}), "5 → 10")
+
     def test_all_zero_weights_are_refused(self) -> None:
         self.client.force_login(self.staff)
         data = {

@@ -206,7 +206,10 @@ class AssessmentSchemeChange(AppendOnlyModel):
     """A change of a congress's scoring scheme: the settings before and after."""
 
     scheme = models.ForeignKey(
-        AssessmentScheme, on_delete=models.PROTECT, related_name="changes", verbose_name=_("assessment scheme")
+        AssessmentScheme,
+        on_delete=models.PROTECT,
+        related_name="changes",
+        verbose_name=_("assessment scheme"),
     )
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     changed_at = models.DateTimeField(default=timezone.now)

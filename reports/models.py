@@ -228,8 +228,9 @@ class AssessmentSchemeChange(AppendOnlyModel):
 
     def differences(self) -> list[tuple[str, object, object]]:
         """(setting's label, from, to) for each setting that changed."""
+        labels = {field.name: str(field.verbose_name) for field in AssessmentScheme._meta.fields}
         return [
-            (str(AssessmentScheme._meta.get_field(name).verbose_name), self.before.get(name), value)
+            (labels.get(name, name), self.before.get(name), value)
             for name, value in self.after.items()
             if self.before.get(name) != value
         ]

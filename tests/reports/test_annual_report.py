@@ -75,6 +75,13 @@ class ReportFiguresTests(StatisticsData):
             [(r.department.name, r.assigned, r.replied, r.on_time, r.rank) for r in table],
         )
 
+    def test_it_runs_a_fixed_number_of_queries(self) -> None:
+        """The statistics summary (six), promises made, contacts, cases and the congress."""
+        ReportCase.objects.create(proposal=self.p1, text="案例", added_by=self.staff)
+        with self.assertNumQueries(10):
+            report = annual.build(Scope(year=2024))
+            report.figures(), report.rows(), report.context()
+
     def test_a_session_scope_counts_that_session(self) -> None:
         values = {f.key: f.value for f in annual.build(Scope(session=self.session_2023)).figures()}
         self.assertEqual((values["received"], values["replied"]), (1, 1))

@@ -55,6 +55,11 @@ class ScoringTests(StatisticsData):
         satisfaction = next(c for c in co.components if c.key == "satisfaction")
         self.assertEqual((satisfaction.raw, satisfaction.adjusted), (None, 0.75))
 
+    def test_it_runs_a_fixed_number_of_queries(self) -> None:
+        """The statistics summary (six), contacts, promises made and adjustments."""
+        with self.assertNumQueries(9):
+            assessment.score(Scope(year=2024), AssessmentScheme(congress=self.congress))
+
     def test_units_below_the_minimum_volume_are_flagged(self) -> None:
         units = self.units(min_volume=3)
         self.assertEqual((units[self.lead_dept.name].small, units[self.co_dept.name].small), (False, True))

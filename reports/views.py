@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -191,7 +191,7 @@ def template_download(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         source = template.file.open("rb")
     except OSError as error:
-        raise PermissionDenied from error  # the file is gone from storage; nothing to hand out
+        raise Http404 from error  # the file is gone from storage
     return FileResponse(source, as_attachment=True, filename=template.original_name, content_type=DOCX)
 
 

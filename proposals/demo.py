@@ -1199,6 +1199,9 @@ class DemoBuilder:
         add_online_submissions(self)
         decide_demo_publications(self.congress, staff=self.staff)
         summary.archived_letters = self._archive_seed_letter()
+        from reports.demo import load_report_demo  # reports sits above proposals
+
+        load_report_demo(self.congress, self.staff)  # reports/demo.py: picked cases, an adjustment
         summary.accounts = sorted(self.usernames)
         open_proposals = Proposal.objects.filter(congress=self.congress).open()
         summary.overdue = open_proposals.overdue(self.today).count()

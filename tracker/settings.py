@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "tracker",
     "proposals",
     "responses",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -42,6 +42,7 @@ urlpatterns = [
     path("public/", include("responses.public_urls")),
     path("statistics/", include("proposals.stats_urls")),
     path("search/", include("proposals.search_urls")),
+    path("reports/", include("reports.urls")),
     path("api/", include("tracker.api.urls")),
 ]
 

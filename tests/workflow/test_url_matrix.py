@@ -253,6 +253,19 @@ MATRIX: dict[str, tuple[Any, ...]] = {
     "stats:dashboard":                (LOGIN,  200,   200,   200,   200,   200,   200,   200,   403,   403,   403,   200,   200),
     "stats:dashboard ?format=xlsx":   (LOGIN,  200,   200,   200,   200,   200,   200,   200,   403,   403,   403,   200,   200),
     "search:search":                  SIGNED_IN,
+    # The annual report and the unit assessment (issue 16): congress staff only.
+    "reports:annual":                 STAFF_ONLY,
+    "reports:annual_docx":            STAFF_ONLY,
+    "reports:case_add":               POST_ONLY,
+    "reports:case_remove S1":         POST_ONLY,
+    "reports:template":               STAFF_ONLY,
+    "reports:template_default":       STAFF_ONLY,
+    "reports:template_download S1":   (LOGIN, 404) + (403,) * 10 + (404,),  # no template uploaded
+    "reports:template_set_aside S1":  POST_ONLY,
+    "reports:assessment":             STAFF_ONLY,
+    "reports:assessment ?format=xlsx": STAFF_ONLY,
+    "reports:assessment_scheme S1":   POST_ONLY,
+    "reports:assessment_adjust":      POST_ONLY,
     # The API: 401 without credentials except for published replies and their promises.
     "api:suggestion-list":            (401,) + (200,) * 12,
     "api:suggestion-detail S1":       (401,    200,   200,   200,   200,   404,   404,   404,   200,   200,   404,   200,   200),

@@ -157,6 +157,35 @@ NOTICES: dict[str, Rule] = {
         link="commitment",
         with_reason=True,
     ),
+    # Taking part before the reply (征询意见): the draft goes to the lead deputy, whose
+    # comment and consent go back to the clerk who drafted it.
+    Kind.CONSULTATION_SENT: Rule(
+        gettext_lazy("A draft reply is sent to me for comment"),
+        gettext_lazy("No. %(number)s: %(department)s asks for your comment on its draft reply"),
+        ("lead_deputy",),
+        link="consultation",
+    ),
+    Kind.CONSULTATION_ANSWERED: Rule(
+        gettext_lazy("The deputy answers on a draft reply"),
+        gettext_lazy("No. %(number)s: the deputy answered on the draft reply"),
+        ("drafter",),
+        link="reply",
+        with_reason=True,
+    ),
+    # Publication (上网公开): staff's decision goes to the replying unit.
+    Kind.PUBLISHED: Rule(
+        gettext_lazy("A reply is published"),
+        gettext_lazy("No. %(number)s: the reply from %(department)s is published"),
+        ("unit",),
+        link="reply",
+    ),
+    Kind.WITHHELD: Rule(
+        gettext_lazy("A reply is withheld from publication"),
+        gettext_lazy("No. %(number)s: the reply from %(department)s is withheld from publication"),
+        ("unit",),
+        link="reply",
+        with_reason=True,
+    ),
     Kind.STATUS: Rule(
         gettext_lazy("A suggestion is closed"),
         gettext_lazy("No. %(number)s is closed"),
@@ -202,6 +231,11 @@ def _deputies(event: ProposalEvent) -> People:
     return [(d.user, Audience.DEPUTY) for d in deputies if d is not None and d.user_id is not None]
 
 
+def _lead_deputy(event: ProposalEvent) -> People:
+    deputy = event.proposal.lead_deputy
+    return [(deputy.user, Audience.DEPUTY)] if deputy is not None and deputy.user_id is not None else []
+
+
 def _lead_unit(event: ProposalEvent) -> People:
     """The clerks of the suggestion's current lead unit (a withdrawn one is no longer told)."""
     lead = (
@@ -229,6 +263,7 @@ AUDIENCES: dict[str, Callable[[ProposalEvent], People]] = {
     "drafter": _drafter,
     "staff": _staff,
     "deputies": _deputies,
+    "lead_deputy": _lead_deputy,
 }
 
 # Which roles each audience reaches: the settings page shows a person the kinds that can
@@ -241,6 +276,7 @@ AUDIENCE_ROLES: dict[str, tuple[str, ...]] = {
     "drafter": (Role.DEPT_CLERK, Role.DEPT_LEADER),
     "staff": (Role.CONGRESS_STAFF,),
     "deputies": (Role.DEPUTY,),
+    "lead_deputy": (Role.DEPUTY,),
 }
 
 
@@ -284,6 +320,11 @@ def _reply_url(event: ProposalEvent) -> str:
     return reply.get_absolute_url() if reply is not None else _assignment_url(event)
 
 
+def _consultation_url(event: ProposalEvent) -> str:
+    pk = event.data.get("consultation")
+    return reverse("responses:consultation", args=[pk]) if pk else _proposal_url(event)
+
+
 def _commitment_url(event: ProposalEvent) -> str:
     pk = event.data.get("commitment")
     return reverse("responses:commitment", args=[pk]) if pk else _assignment_url(event)
@@ -295,6 +336,7 @@ LINKS: dict[str, Callable[[ProposalEvent], str]] = {
     "lead_assignment": _lead_assignment_url,
     "reply": _reply_url,
     "commitment": _commitment_url,
+    "consultation": _consultation_url,
 }
 
 

@@ -121,6 +121,30 @@ class HandoverNoticeTests(TrackerTestCase):
         urls = set(Notice.objects.filter(event__kind=Kind.SENT).values_list("url", flat=True))
         self.assertEqual(urls, {reverse("responses:reply_detail", args=[reply.pk])})
 
+    def test_it_tells_the_lead_deputy_only_of_a_draft_to_comment_on_and_the_drafter_of_the_answer(
+        self,
+    ) -> None:
+        proposal = self.make_assigned(with_co=False, co_signers=[self.other_deputy])
+        reply = self.make_draft(proposal)
+        consultation = reply.consult(by=self.clerk, note="请审阅答复稿")
+        self.assertEqual(inbox(Kind.CONSULTATION_SENT), {"deputy"})  # not the co-signer
+        url = Notice.objects.get(event__kind=Kind.CONSULTATION_SENT, channel="inbox").url
+        self.assertEqual(url, reverse("responses:consultation", args=[consultation.pk]))
+        consultation.answer(by=self.deputy_user, comment="请写明完工时间", consent="yes")
+        self.assertEqual(inbox(Kind.CONSULTATION_ANSWERED), {"clerk"})
+        notice = Notice.objects.get(event__kind=Kind.CONSULTATION_ANSWERED, channel="inbox")
+        self.assertIn("请写明完工时间", notices.describe(notice).body)
+
+    def test_it_tells_the_unit_of_staffs_publication_decision(self) -> None:
+        first = self.make_sent(self.make_assigned(with_co=False))
+        self.publish(first)
+        self.assertEqual(inbox(Kind.PUBLISHED), {"clerk"})
+        second = self.make_sent(self.make_assigned(with_co=False))
+        second.publication.withhold(by=self.staff, reason="涉及尚未公开的规划")
+        self.assertEqual(inbox(Kind.WITHHELD), {"clerk"})
+        notice = Notice.objects.get(event__kind=Kind.WITHHELD, channel="inbox")
+        self.assertIn("涉及尚未公开的规划", notices.describe(notice).body)
+
     def test_it_tells_the_unit_and_staff_of_a_rating(self) -> None:
         reply = self.make_sent(self.make_assigned(with_co=False))
         Feedback.give(reply, by=self.deputy_user, rating=Feedback.Rating.UNSATISFIED, comment="未解决")

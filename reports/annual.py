@@ -6,8 +6,10 @@ page's own queries) and every link from ``stats_views.figure_links`` (the statis
 page's own links), so the report can never disagree with the dashboard. Two figures the
 statistics page does not show are counted here on the same counting unit
 (``statistics.responsible_assignments``): 沟通率 (a contact with the deputies recorded) and
-面商率 (a face-to-face one). Supervision themes and recurring subjects (年年提) are not
-in the report yet: their models do not exist on this branch.
+面商率 (a face-to-face one). The publication rate (上网率) is
+``responses.models.publications.publication_rates``, the statistics page's own; the
+supervision themes are the year's themes (重点督办); the subjects raised three years or
+more running are ``proposals.recurring.recurring_subjects`` (年年提), the staff page's own.
 """
 
 from __future__ import annotations
@@ -24,9 +26,12 @@ from django.utils.translation import gettext as _
 
 from proposals import statistics
 from proposals.models import Congress, Contact, Session
+from proposals.recurring import RecurringSubject, recurring_subjects
 from proposals.statistics import Figures, Scope
 from proposals.stats_views import figure_links
 from reports.models import ReportCase
+from responses.models import Publication, SupervisionTheme
+from responses.models.publications import publication_rates
 
 
 @dataclass
@@ -118,6 +123,13 @@ class AnnualReport:
     talks: dict[int | None, Communication]
     cases: list[ReportCase]
     links: dict[str, str] = field(default_factory=dict)
+    publication: dict[str, Any] = field(default_factory=dict)  # publication_rates()'s overall row
+    themes: list[SupervisionTheme] = field(default_factory=list)
+    recurring: list[RecurringSubject] = field(default_factory=list)
+
+    @property
+    def year(self) -> int | None:
+        return _year(self.scope)
 
     @property
     def label(self) -> str:
@@ -252,6 +264,18 @@ class AnnualReport:
                 _("%(part)s met face to face of %(n)s assigned") % {"part": talk.met, **n},
             ),
             Figure(
+                "publication_rate",
+                _("Publication rate (上网率)"),
+                self.publication.get("rate"),
+                "—" if self.publication.get("rate") is None else f"{self.publication['rate']:.1f}%",
+                reverse("responses:publications"),
+                _("%(published)s published of %(expected)s sent and not withheld")
+                % {
+                    "published": self.publication.get("published", 0),
+                    "expected": self.publication.get("sent", 0) - self.publication.get("withheld", 0),
+                },
+            ),
+            Figure(
                 "key_assigned",
                 _("Key suggestions (重点建议)"),
                 f.key_assigned,
@@ -311,6 +335,25 @@ class AnnualReport:
                 {"number": case.proposal.number, "title": case.proposal.title, "text": case.text}
                 for case in self.cases
             ],
+            "themes": [
+                {
+                    "title": theme.title,
+                    "kind": theme.get_kind_display(),
+                    "leader": theme.supervising_leader or str(theme.supervisor or ""),
+                    "lead_unit": theme.lead_department.name,
+                    "suggestions": theme.suggestion_count,
+                }
+                for theme in self.themes
+            ],
+            "recurring": [
+                {
+                    "number": subject.proposal.number,
+                    "title": subject.proposal.title,
+                    "years": len(subject.years),
+                    "since": subject.years[0],
+                }
+                for subject in self.recurring
+            ],
         }
 
 
@@ -318,9 +361,12 @@ def _rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def build(scope: Scope, *, today: date | None = None) -> AnnualReport:
+def build(scope: Scope, *, today: date | None = None, recurring: bool = False) -> AnnualReport:
     """The report of a scope: the statistics summary (six queries), promises made, the
-    communication counts and the cases (one query each)."""
+    communication counts, the cases and the year's themes (one query each), the
+    publication rate (two). With ``recurring``, the subjects raised three years or more
+    running too (the .docx): three queries per suggestion of the year, so the preview
+    links to the 年年提 page instead of counting them on every view."""
     today = today or timezone.localdate()
     scope = scope.with_department(None)
     fig, table = statistics.summary(scope, today=today)
@@ -337,7 +383,37 @@ def build(scope: Scope, *, today: date | None = None) -> AnnualReport:
         talks=communication(scope),
         cases=cases,
         links=figure_links(scope),
+        publication=publication_rates(
+            Publication.objects.filter(scope.proposal_filter("reply__assignment__proposal__")), today=today
+        )["overall"],
+        themes=_themes(scope),
+        recurring=_recurring(scope) if recurring else [],
     )
+
+
+def _year(scope: Scope) -> int | None:
+    return scope.session.year if scope.session is not None else scope.year
+
+
+def _themes(scope: Scope) -> list[SupervisionTheme]:
+    """The supervision themes of the report's year (one query)."""
+    year = _year(scope)
+    if year is None:
+        return []
+    return list(
+        SupervisionTheme.objects.filter(year=year)
+        .select_related("lead_department", "supervisor")
+        .annotate(suggestion_count=Count("memberships", filter=Q(memberships__removed_at=None)))
+        .order_by("kind", "title")
+    )
+
+
+def _recurring(scope: Scope) -> list[RecurringSubject]:
+    """The subjects raised three years or more running up to the report's year (年年提)."""
+    year, congress = _year(scope), congress_of(scope)
+    if year is None or congress is None:
+        return []
+    return recurring_subjects(congress, year)
 
 
 def case_url(case: ReportCase) -> str:
@@ -365,4 +441,8 @@ def sample_context() -> dict[str, Any]:
     report.table = [unit]
     context["units"] = [{k: v for k, v in row.items() if k != "links"} for row in report.rows()]
     context["cases"] = [{"number": "00000000", "title": Proposal._meta.verbose_name, "text": "……"}]
+    context["themes"] = [
+        {"title": "……", "kind": "重点督办", "leader": "……", "lead_unit": "示例单位", "suggestions": 1}
+    ]
+    context["recurring"] = [{"number": "00000000", "title": "……", "years": 3, "since": 2000}]
     return context

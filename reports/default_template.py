@@ -69,7 +69,7 @@ def build() -> Document:
     )
     para(
         "承办单位与代表沟通率{{ f.contact_rate }}，面商率{{ f.meeting_rate }}。"
-        "重点建议{{ f.key_assigned }}件。"
+        "重点建议{{ f.key_assigned }}件。答复上网率{{ f.publication_rate }}。"
     )
 
     document.add_heading("三、各承办单位办理情况", level=1)
@@ -105,14 +105,37 @@ def build() -> Document:
                 for run in p.runs:
                     run.font.size = Pt(10.5)
 
-    document.add_heading("四、典型案例", level=1)
+    document.add_heading("四、重点督办", level=1)
+    para(
+        "{% if themes %}本年度确定督办专题{{ themes|length }}个：{% else %}本年度未确定督办专题。{% endif %}"
+    )
+    document.add_paragraph("{%p for t in themes %}")
+    para(
+        "（{{ loop.index }}）{{ t.title }}（{{ t.kind }}，督办领导{{ t.leader }}，"
+        "牵头单位{{ t.lead_unit }}，涉及建议{{ t.suggestions }}件）。"
+    )
+    document.add_paragraph("{%p endfor %}")
+
+    document.add_heading("五、连续多年提出的建议", level=1)
+    para(
+        "{% if recurring %}以下事项已连续三年以上被代表提出，需重点研究解决：{% else %}"
+        "没有连续三年以上提出的事项。{% endif %}"
+    )
+    document.add_paragraph("{%p for r in recurring %}")
+    para(
+        "（{{ loop.index }}）第{{ r.number }}号《{{ r.title }}》，"  # the suggestion
+        "自{{ r.since }}年起连续{{ r.years }}年提出。"  # its run
+    )
+    document.add_paragraph("{%p endfor %}")
+
+    document.add_heading("六、典型案例", level=1)
     document.add_paragraph("{%p for c in cases %}")
     case = document.add_paragraph("（{{ loop.index }}）第{{ c.number }}号《{{ c.title }}》")
     case.runs[0].bold = True
     para("{{ c.text }}")
     document.add_paragraph("{%p endfor %}")
 
-    document.add_heading("五、存在的问题和下一步工作", level=1)
+    document.add_heading("七、存在的问题和下一步工作", level=1)
     para("（由办公室根据实际情况撰写。）")
     return document
 

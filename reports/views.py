@@ -76,7 +76,7 @@ def annual_report_docx(request: HttpRequest) -> HttpResponse:
     """The report as a .docx from the congress's template (else the default one)."""
     _require_staff(request)
     _form, scope = _scope(request.GET)
-    report = annual.build(scope)
+    report = annual.build(scope, recurring=True)
     template = ReportTemplate.current_for(report.congress)
     try:
         if template is not None:

@@ -156,3 +156,17 @@ class RecurringPageTests(RecurringTestCase):
         commitment.close_not_fulfilled(by=self.staff, reason="用地未落实，未能按期完成")
         subject = recurring_subjects(self.congress, 2024)[0]
         self.assertEqual([r.commitments_not_kept for r in subject.earlier], [0, 1])
+
+
+class AnnualReportRecurringTests(RecurringTestCase):
+    def test_the_annual_report_lists_the_subjects_raised_three_years_running(self) -> None:
+        from reports import annual
+        from tests.reports.test_annual_report import docx_text
+
+        report = annual.build(annual.Scope(year=2024), recurring=True)
+        self.assertEqual([s.proposal for s in report.recurring], [self.new])
+        self.assertEqual(annual.build(annual.Scope(year=2024)).recurring, [])  # the preview's
+        self.client.force_login(self.staff)
+        text = docx_text(self.client.get(reverse("reports:annual_docx"), {"year": 2024}).content)
+        self.assertIn(f"第{self.new.number}号《{self.new.title}》，自2022年起连续3年提出", text)
+        self.assertNotIn(self.gap_new.title, text)

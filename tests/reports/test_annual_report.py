@@ -76,9 +76,10 @@ class ReportFiguresTests(StatisticsData):
         )
 
     def test_it_runs_a_fixed_number_of_queries(self) -> None:
-        """The statistics summary (six), promises made, contacts, cases and the congress."""
+        """The statistics summary (six), promises made, contacts, cases, the congress, the
+        year's themes and the publication rate (two)."""
         ReportCase.objects.create(proposal=self.p1, text="案例", added_by=self.staff)
-        with self.assertNumQueries(10):
+        with self.assertNumQueries(13):
             report = annual.build(Scope(year=2024))
             report.figures(), report.rows(), report.context()
 
@@ -269,3 +270,50 @@ class DocxTests(StatisticsData):
             self.assertEqual(self.client.get(reverse("reports:annual_docx")).status_code, 403)
             self.assertEqual(self.client.get(reverse("reports:template")).status_code, 403)
             self.assertEqual(self.client.get(reverse("reports:template_default")).status_code, 403)
+
+
+class ThemesAndPublicationTests(StatisticsData):
+    """The year's supervision themes and its publication rate (上网率) are in the report,
+    the rate being the statistics page's own (publication_rates)."""
+
+    def test_the_years_themes_and_publication_rate_are_in_the_preview_and_the_docx(self) -> None:
+        from responses.models import Publication, SupervisionTheme
+        from responses.models.publications import publication_rates
+
+        theme = SupervisionTheme.objects.create(
+            congress=self.congress,
+            title="加快东部交通基础设施建设",
+            year=2024,
+            supervising_leader="市人大常委会副主任",
+            lead_department=self.lead_dept,
+            plan_due_on=date(2024, 5, 31),
+            report_due_on=date(2025, 1, 31),
+            created_by=self.staff,
+        )
+        theme.add_suggestions([self.p1], by=self.staff)
+        SupervisionTheme.objects.create(  # another year's theme stays out
+            congress=self.congress,
+            title="往年的督办专题",
+            year=2023,
+            lead_department=self.lead_dept,
+            plan_due_on=date(2023, 5, 31),
+            report_due_on=date(2024, 1, 31),
+            created_by=self.staff,
+        )
+        report = annual.build(Scope(year=2024))
+        rates = publication_rates(
+            Publication.objects.filter(reply__assignment__proposal__session__year=2024),
+            today=report.today,
+        )["overall"]
+        figure = next(f for f in report.figures() if f.key == "publication_rate")
+        self.assertEqual(figure.value, rates["rate"])
+        self.assertEqual([t.title for t in report.themes], ["加快东部交通基础设施建设"])
+        self.client.force_login(self.staff)
+        page = self.client.get(URL, {"year": 2024}).content.decode()
+        self.assertIn("加快东部交通基础设施建设", page)
+        self.assertNotIn("往年的督办专题", page)
+        text = docx_text(self.client.get(reverse("reports:annual_docx"), {"year": 2024}).content)
+        self.assertIn("（1）加快东部交通基础设施建设（", text)
+        self.assertIn("督办领导市人大常委会副主任，牵头单位龙岗区发展和改革局", text)
+        self.assertIn("涉及建议1件", text)
+        self.assertIn(f"答复上网率{figure.text}", text)

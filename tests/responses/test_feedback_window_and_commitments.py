@@ -99,4 +99,6 @@ class CommitmentTests(TrackerTestCase):
             proposal = self.make_assigned(with_co=False, assigned_on=date(2025, 3, 10))
             reply = self.make_sent(proposal, grade="B")
         scan(self, date(2025, 6, 30))
-        self.assertEqual(self.clerk.notifications.get().url, reply.commitments.get().get_absolute_url())
+        # The reminder's inbox item (not the handover notices of the assignment).
+        reminder = self.clerk.notifications.get(notice__isnull=True)
+        self.assertEqual(reminder.url, reply.commitments.get().get_absolute_url())

@@ -45,5 +45,6 @@ class SignerSnapshotTests(TrackerTestCase):
         self.client.force_login(self.staff)
         page = self.client.get(reverse("responses:reply_detail", args=[self.sent.pk]))
         self.assertContains(page, f'<p class="signature">{OLD_NAME}</p>', html=True)
+        self.publish(self.sent)  # public once staff publish it (国办发〔2014〕46号)
         public = self.client.get(reverse("public:reply_list"))
         self.assertContains(public, OLD_NAME)

@@ -642,6 +642,9 @@ def own_server(database_url: str | None) -> Iterator[str]:
     scratch = Path(tempfile.mkdtemp(prefix="journeys-"))
     env = dict(os.environ)
     env.pop("CELERY_BROKER_URL", None)  # the demo's tasks go to a broker folder in the scratch dir
+    # kombu's filesystem transport does not create its folders (make run does, for var/).
+    for folder in ("broker/processed", "broker/control"):
+        (scratch / folder).mkdir(parents=True, exist_ok=True)
     env.update(
         TRACKER_VAR_DIR=str(scratch),
         STATIC_ROOT=str(scratch / "static"),

@@ -538,10 +538,12 @@ class Run:
         total = OutboxMessage.objects.count()
         unpublished = OutboxMessage.objects.unpublished().count()
         refused = OutboxMessage.objects.exclude(last_error="").count()
+        # A delivery identical to one the drain sent counts as published, merged into it.
+        merged = OutboxMessage.objects.exclude(merged_into=None).count()
         check(unpublished == 0, f"(b) every outbox message was published ({total - unpublished} of {total})")
         print(
             f"       of which {refused} were refused by the stalled broker (the request's one try) and "
-            "published by the drain once Redis answered"
+            f"published by the drain once Redis answered; {merged} went merged into an identical message"
         )
         statuses = dict(Reminder.objects.values_list("status").annotate(n=Count("pk")).order_by())
         recorded = sum(statuses.values())

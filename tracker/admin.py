@@ -310,9 +310,10 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     """Tasks queued through the outbox: which are still waiting for the broker, and why.
     A record only; the drain publishes, prune_outbox deletes old published rows."""
 
-    list_display = ["task", "args", "created_at", "published_at", "attempts", "last_error"]
+    list_display = ["task", "args", "created_at", "published_at", "merged_into", "attempts", "last_error"]
     list_filter = [("published_at", admin.EmptyFieldListFilter), "task"]
-    readonly_fields = ["task", "args", "created_at", "published_at", "attempts", "last_error"]
+    list_select_related = ["merged_into"]
+    readonly_fields = ["task", "args", "created_at", "published_at", "merged_into", "attempts", "last_error"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

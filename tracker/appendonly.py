@@ -1,11 +1,14 @@
 """Tables that only grow: the suggestions' event trail, progress reports, deputies'
-comments on promises and the security log.
+comments on promises, the security log, the online submissions' and supervision themes'
+events, and the assessment scheme's changes and adjustments: every model built on
+``AppendOnlyModel`` (a test checks that each one's table is listed here).
 
 In Python, their QuerySet refuses ``update()`` and ``delete()`` and their rows refuse
 ``save()`` once stored and ``delete()``, on every database. On PostgreSQL, triggers
-(migration responses 0009_append_only_triggers) refuse UPDATE and DELETE in SQL too,
-whoever sends it; the one way out is ``purge_audit``, which may remove security-log rows
-older than AUDIT_RETENTION_DAYS (never fewer than 180 days) and nothing else.
+(migrations responses 0009_append_only_triggers and 0017, reports 0001) refuse UPDATE
+and DELETE in SQL too, whoever sends it; the one way out is ``purge_audit``, which may
+remove security-log rows older than AUDIT_RETENTION_DAYS (never fewer than 180 days) and
+nothing else.
 """
 
 from __future__ import annotations
@@ -25,6 +28,12 @@ APPEND_ONLY_TABLES: tuple[tuple[str, bool], ...] = (
     ("responses_progressreport", False),
     ("responses_commitmentcomment", False),
     ("tracker_securityevent", True),
+    # responses 0017_append_only_submission_supervision_events
+    ("proposals_submissionevent", False),
+    ("responses_supervisionevent", False),
+    # reports 0001_annual_report_and_assessment
+    ("reports_assessmentschemechange", False),
+    ("reports_assessmentadjustment", False),
 )
 
 

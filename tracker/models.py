@@ -369,8 +369,9 @@ class OutboxMessageQuerySet(models.QuerySet["OutboxMessage"]):
 class OutboxMessage(models.Model):
     """A Celery task to hand to the broker, written in the transaction that needs it
     (tracker/outbox.py): the work is on record once the transaction commits, whether or
-    not the broker answers then. Kept after it is published; only the prune_outbox
-    command deletes published rows, and only old ones."""
+    not the broker answers then. Kept after it is published (or merged into an identical
+    message published in its place); only the prune_outbox command deletes published
+    rows, and only old ones."""
 
     task = models.CharField(_("task"), max_length=200)
     args = models.JSONField(_("arguments"), default=list)
@@ -378,6 +379,17 @@ class OutboxMessage(models.Model):
     published_at = models.DateTimeField(_("handed to the broker at"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
+    # Set on a duplicate that a drain did not hand to the broker because an identical
+    # message of a task that may be merged (OUTBOX_COALESCE_TASKS) went in its place; it
+    # carries the same published_at, so prune_outbox deletes the two together.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("merged into"),
+    )
 
     objects = OutboxMessageQuerySet.as_manager()
 

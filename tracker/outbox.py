@@ -16,6 +16,23 @@ broker is down or stalled:
   a message that reached the broker and was lost there, such as a Redis killed with its
   queue, but the import's own state shows the work was never done).
 
+Identical calls of a task listed in OUTBOX_COALESCE_TASKS (the deliveries: one run sends
+everything pending for its person and channel) are merged, never dropped:
+
+- within one transaction, ``enqueue`` keeps one row per distinct call (a sheet importing
+  100 suggestions for one unit queues one delivery per clerk and channel, not 100). Only
+  rows whose savepoint still stands are reused: a rolled-back row is not counted on.
+- a publish (after commit, or by the drain) sends one message for identical rows it has
+  locked, and marks the others published, ``merged_into`` the one sent, in the same
+  transaction; if the broker refuses that message, all of them stay pending. Rows are
+  never merged across transactions at enqueue time: a message already on its way could
+  run before the later transaction commits and miss its rows.
+
+Drains take a PostgreSQL advisory lock for each batch, so two drains never split a set of
+identical rows between them and publish it twice: the second finds the lock taken and
+leaves the work to the first. A request publishing its own rows after commit takes no
+such lock (it must not wait); SKIP LOCKED keeps it and a drain on disjoint rows.
+
 A message can reach the broker more than once (a process that dies between the publish
 and marking the row, a lost queue refilled by a sweep), so every task queued here must
 be idempotent. Those of today are: a reminder delivery marks its rows sent with a
@@ -28,6 +45,7 @@ neither proposals nor responses.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -58,16 +76,63 @@ def enqueue(task_name: str, *args: Any) -> OutboxMessage:
 
 def enqueue_many(task_name: str, calls: Iterable[Sequence[Any]]) -> list[OutboxMessage]:
     """Queue one ``task_name`` call per item of ``calls`` (argument lists) in one write;
-    outside a transaction they are published together as soon as they are written."""
-    rows = [OutboxMessage(task=task_name, args=list(args)) for args in calls]
-    if not rows:
+    outside a transaction they are published together as soon as they are written. For a
+    task of OUTBOX_COALESCE_TASKS, a call identical to one already queued in this
+    transaction adds no row: its row is returned again."""
+    calls = [list(args) for args in calls]
+    if not calls:
         return []
+    coalesce = task_name in settings.OUTBOX_COALESCE_TASKS
     with transaction.atomic(savepoint=False):
-        rows = OutboxMessage.objects.bulk_create(rows)
+        queued = _queued_in_transaction({_key(task_name, args) for args in calls}) if coalesce else {}
+        rows: list[OutboxMessage] = []
+        new: list[OutboxMessage] = []
+        keyed: dict[str, OutboxMessage] = {}
+        for args in calls:
+            key = _key(task_name, args)
+            row = (queued.get(key) or keyed.get(key)) if coalesce else None
+            if row is None:
+                row = OutboxMessage(task=task_name, args=args)
+                new.append(row)
+                if coalesce:
+                    keyed[key] = row
+            rows.append(row)
+        if not new:
+            return rows
+        # bulk_create sets the keys on these very objects (PostgreSQL, SQLite).
+        OutboxMessage.objects.bulk_create(new)
         batch = _open_batch()
-        batch.ids.extend(row.pk for row in rows)
-    transaction.on_commit(_Flush(batch))
+        batch.ids.extend(row.pk for row in new)
+    transaction.on_commit(_Flush(batch, keyed))
     return rows
+
+
+def _key(task_name: str, args: Sequence[Any]) -> str:
+    """Identical calls have the same key (the arguments as stored: JSON)."""
+    return json.dumps([task_name, list(args)], sort_keys=True)
+
+
+def _queued_in_transaction(keys: set[str]) -> dict[str, OutboxMessage]:
+    """Among ``keys``, the rows of merged tasks this transaction queued and still holds,
+    not yet published: those of every registration not rolled back with its savepoint
+    (Django drops the on_commit callbacks of a savepoint rolled back, and their rows are
+    gone with it). A row this transaction already published (a drain run inside it, as a
+    reminder scan in a test's transaction does) is not reused: its message may run before
+    the rows queued now commit."""
+    conn = transaction.get_connection()
+    queued: dict[str, OutboxMessage] = {}
+    if conn.in_atomic_block:
+        for _sids, func, _robust in conn.run_on_commit:
+            if isinstance(func, _Flush) and not func.batch.flushed:
+                queued.update((key, row) for key, row in func.keyed.items() if key in keys)
+    if not queued:
+        return queued
+    waiting = set(
+        OutboxMessage.objects.unpublished()
+        .filter(pk__in=[row.pk for row in queued.values()])
+        .values_list("pk", flat=True)
+    )
+    return {key: row for key, row in queued.items() if row.pk in waiting}
 
 
 @dataclass
@@ -82,10 +147,12 @@ class _Flush:
     """The on_commit callback of a transaction's messages. Every enqueue registers one (so
     a callback rolled back with a savepoint takes only its own registration with it), all
     sharing the transaction's batch: the first to run publishes the whole batch, the
-    others find it done. A row rolled back with its savepoint is simply not found."""
+    others find it done. A row rolled back with its savepoint is simply not found.
+    ``keyed`` holds this registration's rows of merged tasks, by call."""
 
-    def __init__(self, batch: _Batch) -> None:
+    def __init__(self, batch: _Batch, keyed: dict[str, OutboxMessage] | None = None) -> None:
         self.batch = batch
+        self.keyed = keyed or {}
 
     def __call__(self) -> None:
         if self.batch.flushed:
@@ -124,7 +191,9 @@ def broker_connection(timeout: float) -> Connection:
 def publish(ids: Sequence[int], *, budget: float, timeout: float | None = None) -> int:
     """Hand the still-unpublished messages among ``ids`` to the broker, in the order they
     were written, within ``budget`` seconds; stop at the first broker failure and leave
-    the rest for the drain. Returns how many were published.
+    the rest for the drain. Identical messages of a merged task (OUTBOX_COALESCE_TASKS)
+    go as one: the first is sent, the others are marked published and merged into it.
+    Returns how many rows were marked published, merged ones included.
 
     The rows are locked (SKIP LOCKED) while they are sent, so a drain running at the same
     moment never publishes the same message too. ``timeout`` is each broker step's limit
@@ -135,18 +204,43 @@ def publish(ids: Sequence[int], *, budget: float, timeout: float | None = None) 
         return 0
     step = timeout if timeout is not None else budget / 2
     with transaction.atomic():
-        rows = list(
-            OutboxMessage.objects.unpublished()
-            .filter(pk__in=ids)
-            .order_by("pk")
-            .select_for_update(skip_locked=True)
-        )
-        if not rows:
-            return 0
-        return _send(rows, budget=budget, timeout=step)
+        return _publish_locked(ids, budget=budget, timeout=step)
 
 
-def _send(rows: list[OutboxMessage], *, budget: float, timeout: float) -> int:
+def _publish_locked(ids: Sequence[int], *, budget: float, timeout: float) -> int:
+    """publish(), inside the caller's transaction."""
+    rows = list(
+        OutboxMessage.objects.unpublished()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .select_for_update(skip_locked=True)
+    )
+    if not rows:
+        return 0
+    return _send(*_merge(rows), budget=budget, timeout=timeout)
+
+
+def _merge(rows: list[OutboxMessage]) -> tuple[list[OutboxMessage], dict[int, list[int]]]:
+    """The rows to send, in order, and for each the ids of the identical rows of a merged
+    task that it stands for (the later ones; the first of a set is the one sent)."""
+    send: list[OutboxMessage] = []
+    first: dict[str, OutboxMessage] = {}
+    duplicates: dict[int, list[int]] = {}
+    for row in rows:
+        if row.task in settings.OUTBOX_COALESCE_TASKS:
+            key = _key(row.task, row.args)
+            if key in first:
+                duplicates[first[key].pk].append(row.pk)
+                continue
+            first[key] = row
+            duplicates[row.pk] = []
+        send.append(row)
+    return send, duplicates
+
+
+def _send(
+    rows: list[OutboxMessage], duplicates: dict[int, list[int]], *, budget: float, timeout: float
+) -> int:
     from tracker.celery import app
 
     # Tests run tasks in-process (task_always_eager); a task then takes as long as it takes
@@ -171,11 +265,20 @@ def _send(rows: list[OutboxMessage], *, budget: float, timeout: float) -> int:
                 _record_failure(row, exc)
                 break
             sent.append(row.pk)
-    if sent:
-        OutboxMessage.objects.filter(pk__in=sent).update(
-            published_at=timezone.now(), attempts=models.F("attempts") + 1
-        )
-    return len(sent)
+    if not sent:
+        return 0
+    now = timezone.now()
+    OutboxMessage.objects.filter(pk__in=sent).update(published_at=now, attempts=models.F("attempts") + 1)
+    merged = 0
+    for pk in sent:
+        if duplicates.get(pk):
+            # The same published_at as the message sent: prune_outbox removes them together.
+            merged += OutboxMessage.objects.filter(pk__in=duplicates[pk]).update(
+                published_at=now, merged_into=pk
+            )
+    if merged:
+        logger.info("outbox: %s identical messages merged into %s sent", merged, len(sent))
+    return len(sent) + merged
 
 
 def _task(name: str) -> Any:
@@ -220,21 +323,41 @@ def drain(*, batch: int = 500) -> int:
     published = 0
     step = settings.OUTBOX_DRAIN_TIMEOUT
     while (remaining := deadline - time.monotonic()) > step:
-        ids = list(
-            OutboxMessage.objects.unpublished()
-            .filter(created_at__lte=written_before)
-            .order_by("created_at", "pk")
-            .values_list("pk", flat=True)[:batch]
-        )
-        if not ids:
-            break
-        sent = publish(ids, budget=remaining, timeout=step)
+        with transaction.atomic():
+            if not _drain_lock():
+                break  # another drain is at work and publishes what is waiting
+            ids = list(
+                OutboxMessage.objects.unpublished()
+                .filter(created_at__lte=written_before)
+                .order_by("created_at", "pk")
+                .values_list("pk", flat=True)[:batch]
+            )
+            if not ids:
+                break
+            sent = _publish_locked(ids, budget=remaining, timeout=step)
         published += sent
         if sent < len(ids):
-            break  # the broker failed, the time ran out, or another drain holds the rest
+            break  # the broker failed, the time ran out, or a request holds the rest
     if published:
         logger.info("outbox: %s messages published by the drain", published)
     return published
+
+
+# Any fixed number, the same in every process: the drains' advisory lock.
+DRAIN_LOCK = 0x6F7574626F78  # "outbox"
+
+
+def _drain_lock() -> bool:
+    """Take the drains' lock until the transaction ends; False if another drain holds it.
+    Without it, two drains could each lock part of a set of identical rows and publish it
+    twice. SQLite has neither this lock nor row locks (a single process's database)."""
+    conn = transaction.get_connection()
+    if conn.vendor != "postgresql":
+        return True
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [DRAIN_LOCK])
+        (taken,) = cursor.fetchone() or (False,)
+        return bool(taken)
 
 
 def pending_args(task_name: str) -> set[tuple[Any, ...]]:

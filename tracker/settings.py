@@ -444,6 +444,18 @@ OUTBOX_PUBLISH_BUDGET = env_float("OUTBOX_PUBLISH_BUDGET", 1.0)
 OUTBOX_DRAIN_AFTER = env_int("OUTBOX_DRAIN_AFTER", 10)
 OUTBOX_DRAIN_BUDGET = env_float("OUTBOX_DRAIN_BUDGET", 60.0)
 OUTBOX_DRAIN_TIMEOUT = env_float("OUTBOX_DRAIN_TIMEOUT", 2.0)
+# Tasks whose identical calls (same arguments) the outbox merges: one transaction queues
+# one row per distinct call, and a drain publishes one message for identical rows still
+# waiting, marking the others merged into it. Only tasks for which one run does the work
+# of every identical call queued before it belong here: a delivery sends everything
+# pending for its (person, channel) and queues itself again when it stops at its batch
+# limit. Not read from the environment: it is a property of the code, not of a site.
+OUTBOX_COALESCE_TASKS = frozenset(
+    {
+        "responses.tasks.deliver_notices",
+        "responses.tasks.deliver_reminders",
+    }
+)
 
 # A confirmed suggestion-list import that no worker has finished this many seconds later
 # is "stuck": its page offers staff to queue it again or discard it, and the outbox drain

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from proposals.models import Assignment, Congress, Department, Proposal
 from responses.evidence import check_evidence
-from tracker.appendonly import AppendOnlyModel
+from tracker.appendonly import AppendOnlyModel, AppendOnlyQuerySet
 from tracker.workflow import (
     STAFF,
     InvalidTransition,
@@ -683,6 +683,8 @@ class SupervisionEvent(AppendOnlyModel):
     )
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("supervision event")

@@ -43,6 +43,13 @@ class SchemaTests(SimpleTestCase):
         self.assertNotIn("status", reply["required"])
         self.assertNotIn("feedback", reply["required"])
 
+    def test_it_documents_the_contact_and_face_to_face_rates(self) -> None:
+        figures = self.schema()["components"]["schemas"]["Figures"]["properties"]
+        self.assertIn("沟通率", figures["contact_rate"]["description"])
+        self.assertIn("面商率", figures["meeting_rate"]["description"])
+        self.assertIn("沟通", figures["contacted"]["description"])
+        self.assertIn("面商", figures["met"]["description"])
+
     def test_it_offers_only_reading(self) -> None:
         methods = {method for item in self.schema()["paths"].values() for method in item}
         self.assertEqual(methods, {"get"})

@@ -1,6 +1,8 @@
-"""Events, progress reports, comments on promises and the security log only grow: Python
-refuses to change them on every database, PostgreSQL's triggers refuse it in SQL, and
-purge_audit removes only security-log rows older than the retention."""
+"""Events, progress reports, comments on promises, the security log and every other model
+built on AppendOnlyModel only grow: Python refuses to change them on every database,
+PostgreSQL's triggers refuse it in SQL, and purge_audit removes only security-log rows
+older than the retention. Every such model is found through the app registry, so a table
+added later cannot be left out of the triggers."""
 
 from __future__ import annotations
 
@@ -9,21 +11,29 @@ import subprocess
 import sys
 import unittest
 from datetime import date, timedelta
+from decimal import Decimal
 from io import StringIO
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from proposals.models import ProposalEvent
-from responses.models import CommitmentComment, ProgressReport
+from proposals.models import ProposalEvent, Submission
+from reports.models import AssessmentAdjustment, AssessmentScheme
+from responses.models import CommitmentComment, ProgressReport, SupervisionEvent, SupervisionTheme
 from tests.base import TrackerTestCase
-from tracker.appendonly import APPEND_ONLY_TABLES, AppendOnlyError
+from tracker.appendonly import APPEND_ONLY_TABLES, AppendOnlyError, AppendOnlyModel, AppendOnlyQuerySet
 from tracker.models import SecurityEvent
 
 on_postgresql = unittest.skipUnless(connection.vendor == "postgresql", "PostgreSQL triggers")
+
+
+def append_only_models() -> list[type[models.Model]]:
+    """Every concrete model built on AppendOnlyModel, in every installed app."""
+    return [model for model in apps.get_models() if issubclass(model, AppendOnlyModel)]
 
 
 class AppendOnlyTestCase(TrackerTestCase):
@@ -42,6 +52,27 @@ class AppendOnlyTestCase(TrackerTestCase):
         cls.young = SecurityEvent.objects.create(kind="login", actor_name="staff")
         cls.old = SecurityEvent.objects.create(
             kind="login", actor_name="staff", created_at=timezone.now() - timedelta(days=400)
+        )
+        # One row of every other append-only model (the test walking them all needs one).
+        Submission.draft(by=cls.deputy_user, session=cls.session, title="关于增设便民驿站的建议", body="正文")
+        theme = SupervisionTheme.objects.create(
+            congress=cls.congress,
+            title="加快东部交通基础设施建设",
+            year=2024,
+            supervising_leader="市人大常委会副主任",
+            lead_department=cls.lead_dept,
+            plan_due_on=date(2024, 5, 31),
+            report_due_on=date(2025, 1, 31),
+            created_by=cls.staff,
+        )
+        theme.record(SupervisionEvent.Kind.CREATED, by=cls.staff)
+        AssessmentScheme.for_congress(cls.congress).change({"min_volume": 3}, by=cls.staff)
+        AssessmentAdjustment.objects.create(
+            year=2024,
+            department=cls.lead_dept,
+            points=Decimal("5"),
+            reason="专项工作加分",
+            created_by=cls.staff,
         )
 
 
@@ -63,11 +94,20 @@ class PythonRefusesTests(AppendOnlyTestCase):
                 with self.assertRaises(AppendOnlyError):
                     row.delete()
 
-    def test_the_protected_tables_are_the_models_tables(self) -> None:
-        self.assertEqual(
-            {table for table, _purgeable in APPEND_ONLY_TABLES},
-            {m._meta.db_table for m in (ProposalEvent, ProgressReport, CommitmentComment, SecurityEvent)},
+    def test_the_protected_tables_are_every_append_only_models_table(self) -> None:
+        tables = {model._meta.db_table for model in append_only_models()}
+        self.assertLessEqual(
+            {"proposals_proposalevent", "proposals_submissionevent", "responses_supervisionevent"}, tables
         )
+        self.assertEqual({table for table, _purgeable in APPEND_ONLY_TABLES}, tables)
+
+    def test_every_append_only_models_manager_refuses_update_and_delete(self) -> None:
+        for model in append_only_models():
+            with self.subTest(model=model.__name__):
+                queryset = model._default_manager.all()
+                self.assertIsInstance(queryset, AppendOnlyQuerySet)
+                with self.assertRaisesMessage(AppendOnlyError, "append-only"):
+                    queryset.delete()
 
 
 @on_postgresql
@@ -102,6 +142,20 @@ class PostgresTriggerTests(AppendOnlyTestCase):
                 ):
                     self.sql(f"DELETE FROM {table} WHERE id = %s", pk)
         self.event.refresh_from_db()
+
+    def test_every_append_only_model_refuses_update_and_delete_in_sql(self) -> None:
+        for model in append_only_models():
+            table, pk = model._meta.db_table, model._meta.pk.column
+            with self.subTest(table=table):
+                row = model._default_manager.order_by("pk").first()
+                self.assertIsNotNone(row, f"AppendOnlyTestCase needs a row of {model.__name__}")
+                assert row is not None
+                # A no-op UPDATE still fires the row trigger: no column is assumed but the key.
+                with self.assertRaisesMessage(IntegrityError, f"UPDATE on {table} refused"):
+                    self.sql(f"UPDATE {table} SET {pk} = {pk} WHERE {pk} = %s", row.pk)
+                with self.assertRaisesMessage(IntegrityError, f"DELETE on {table} refused"):
+                    self.sql(f"DELETE FROM {table} WHERE {pk} = %s", row.pk)
+                self.assertTrue(model._default_manager.filter(pk=row.pk).exists())
 
     def test_an_old_security_row_cannot_be_deleted_without_the_purge_setting(self) -> None:
         with self.assertRaisesMessage(IntegrityError, "refused"):

@@ -379,6 +379,15 @@ class FiguresSerializer(serializers.Serializer):
     key_assigned = _count("Assignments of key suggestions (重点建议).")
     key_replied = _count("Replied assignments of key suggestions.")
     key_open_overdue = _count("Open, overdue assignments of key suggestions.")
+    contacted = _count(
+        "Assignments with at least one contact with the deputies logged, any method, any stage (沟通)."
+    )
+    met = _count(
+        "Assignments with a face-to-face contact with the deputies: a meeting, a site visit with them, "
+        "a forum they attended (面商)."
+    )
+    contact_rate = _rate("contacted / assigned (沟通率)")
+    meeting_rate = _rate("met / assigned (面商率)")
 
 
 class DepartmentFiguresSerializer(FiguresSerializer):

@@ -180,7 +180,9 @@ class StatisticsView(APIView):
         summary="Statistics",
         description="The dashboard's figures (proposals.statistics), computed in the database: "
         "received, replied on time / late / open, average days, the A–D split, ratings, "
-        "re-handling, commitments and key suggestions, per department with a ranking, and "
+        "re-handling, commitments, key suggestions, and communication with the deputies "
+        "(沟通率 and 面商率, with their counts; the denominator is `assigned`), per department "
+        "with a ranking, and "
         "per month. Congress staff see every department and may choose one; a department's "
         "users get their own department's figures and rank, and no other department's. "
         "Deputies and users without a role: 403." + SIGN_IN,

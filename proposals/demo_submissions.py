@@ -1,12 +1,14 @@
 """Demo data of suggestions submitted online (proposals.models.submissions), through the
 same transitions the pages call: a draft of the demo deputy 陈寿, an invitation waiting
-for his answer, a submission waiting for staff, and one staff returned (不予立案)."""
+for his answer, a submission waiting for staff, one staff returned (不予立案), and one
+staff accepted that 陈寿 then withdrew before it was assigned (撤回)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from proposals.models import Exclusion, Submission
+from proposals.submission_forms import suggested_number
 
 if TYPE_CHECKING:
     from proposals.demo import DemoBuilder
@@ -15,10 +17,11 @@ DRAFT_TITLE = "关于在坪山河沿线增设儿童友好游憩设施的建议"
 INVITING_TITLE = "关于加快坪山高新区先进储能产业园配套公交接驳的建议"
 WAITING_TITLE = "关于龙岗河西湖村断面周边截污管网提质改造的建议"
 RETURNED_TITLE = "关于协调解决某小区业主个人房产证办理问题的建议"
+WITHDRAWN_TITLE = "关于坪山大道与锦绣路交叉口增设行人过街信号灯的建议"
 
 
 def add_online_submissions(builder: DemoBuilder) -> None:
-    """Create the four online submissions once (a second run finds them and adds nothing)."""
+    """Create the five online submissions once (a second run finds them and adds nothing)."""
     congress = builder.congress
     Exclusion.objects.seed(congress)
     if Submission.objects.filter(congress=congress, title=DRAFT_TITLE).exists():
@@ -77,3 +80,13 @@ def add_online_submissions(builder: DemoBuilder) -> None:
         exclusion=Exclusion.objects.get(congress=congress, text="属代转群众来信、来访意见的"),
         reason="所反映问题属个人诉求，已转市信访部门依法处理，请代表知悉。",
     )
+
+    withdrawn = Submission.draft(
+        by=chen_shou,
+        session=session,
+        title=WITHDRAWN_TITLE,
+        body="坪山大道与锦绣路交叉口行人过街距离长，高峰期人车混行。建议增设行人过街信号灯。",
+    )
+    withdrawn.submit(by=chen_shou)
+    proposal = withdrawn.accept(by=builder.staff, number=suggested_number(session))
+    proposal.withdraw(by=chen_shou, reason="交警部门已在该路口增设信号灯，问题已解决，申请撤回。")

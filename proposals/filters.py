@@ -15,6 +15,7 @@ from django.db import connections
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from proposals import search, statistics
 from proposals.models import Assignment, Category, Department, Deputy, Proposal, Session, normalise_number
@@ -66,6 +67,13 @@ class ProposalFilter(FilterSet):
         widget=forms.NumberInput(attrs={"min": 1949, "inputmode": "numeric"}),
     )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Proposal.Status.choices)
+    # The figures' "received" leaves out withdrawn suggestions (Proposal.objects.counted).
+    withdrawn = django_filters.TypedChoiceFilter(
+        label=pgettext_lazy("suggestion", "Withdrawn"),
+        choices=YES_NO,
+        coerce=lambda v: v == "true",
+        method="filter_withdrawn",
+    )
     department = django_filters.ModelChoiceFilter(
         label=_("Department"),
         queryset=Department.objects.all(),
@@ -174,6 +182,11 @@ class ProposalFilter(FilterSet):
 
     def filter_category(self, queryset: QuerySet[Proposal], name: str, value: Category) -> QuerySet[Proposal]:
         return queryset.filter(Q(category=value) | Q(category__parent=value))
+
+    def filter_withdrawn(self, queryset: QuerySet[Proposal], name: str, value: bool) -> QuerySet[Proposal]:
+        if value:
+            return queryset.filter(status=Proposal.Status.WITHDRAWN)
+        return queryset.exclude(status=Proposal.Status.WITHDRAWN)
 
     def filter_overdue(self, queryset: QuerySet[Proposal], name: str, value: bool) -> QuerySet[Proposal]:
         today = timezone.localdate()

@@ -17,8 +17,9 @@ round (a re-handled assignment starts round 2, and its round-1 reply is history)
 
 **Definitions** (``today`` is the local date the figures are computed on):
 
-- ``received``: suggestions of the scope (its session, or the sessions of its year).
-  With a department, the same as ``assigned``.
+- ``received``: suggestions of the scope (its session, or the sessions of its year),
+  except those their deputies withdrew before assignment (撤回), which were never
+  handled. With a department, the same as ``assigned``.
 - ``assigned``: responsible assignments in force.
 - ``replied`` (办复): assignments whose current reply has been sent (status replied).
 - ``on_time`` (按时办复): replied, and the current reply was sent on or before the
@@ -429,7 +430,7 @@ def figures(scope: Scope, *, today: date | None = None) -> Figures:
     if scope.department is not None:
         result.received = result.assigned
     else:
-        result.received = Proposal.objects.filter(scope.proposal_filter()).count()
+        result.received = Proposal.objects.counted().filter(scope.proposal_filter()).count()
     return result
 
 
@@ -493,7 +494,7 @@ def summary(scope: Scope, *, today: date | None = None) -> tuple[Figures, list[F
             result.ratings[rating] += row.ratings[rating]
     days = sum(row.avg_days * row.replied for row in table if row.avg_days is not None)
     result.avg_days = days / result.replied if result.replied else None
-    result.received = Proposal.objects.filter(scope.proposal_filter()).count()
+    result.received = Proposal.objects.counted().filter(scope.proposal_filter()).count()
     return result, table
 
 

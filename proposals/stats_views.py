@@ -83,7 +83,8 @@ def figure_links(scope: Scope) -> dict[str, str]:
     def link(**params: str) -> str:
         return f"{base}?{urlencode({**scope.query(), **params})}"
 
-    links = {"received": link() if scope.department is None else link(handling="assigned")}
+    received = link(withdrawn="false") if scope.department is None else link(handling="assigned")
+    links = {"received": received}
     links.update({name: link(handling=name) for name, label in statistics.HANDLING_CHOICES})
     links.update({f"grade_{g}": link(final_grade=g) for g in statistics.GRADES})
     links.update({f"rating_{r}": link(rating=r) for r in statistics.RATINGS})

@@ -330,6 +330,9 @@ class Todo:
     drafts_to_comment: list[Any] = field(default_factory=list)
     replies_to_rate: list[Reply] = field(default_factory=list)
     promises: list[Commitment] = field(default_factory=list)
+    # Logged suggestions no unit has yet, which the deputy may still withdraw (撤回): a
+    # choice open to them, not a task, so not counted.
+    withdrawable: list[Proposal] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -401,7 +404,16 @@ def todo_for(user: User, deputy: Deputy) -> Todo:
         .select_related("department", "reply__assignment__proposal")
         .order_by("due_on", "pk")[:TODO_LIMIT]
     )
+    # Asked Proposal.actions, whose "withdraw" row is the rule (its guard reads the
+    # prefetched assignments, so no query per row).
+    not_assigned = (
+        Proposal.objects.filter(lead_deputy=deputy, status=Proposal.Status.REGISTERED)
+        .select_related("session")
+        .prefetch_related("assignments")
+        .order_by("-received_on", "-pk")[:TODO_LIMIT]
+    )
     return Todo(
+        withdrawable=[p for p in not_assigned if "withdraw" in p.actions(user, today=today)],
         invitations=list(invitations),
         drafts=list(drafts),
         returned=list(returned),

@@ -28,6 +28,7 @@ Kind = ProposalEvent.Kind
 _STATES: dict[str, type] = {
     Kind.LOGGED: Proposal.Status,
     Kind.STATUS: Proposal.Status,
+    Kind.PROPOSAL_WITHDRAWN: Proposal.Status,
     Kind.REGRADED: Reply.Grade,
     Kind.FEEDBACK: Feedback.Rating,
     Kind.CONSULTATION_ANSWERED: Consultation.Consent,
@@ -311,6 +312,12 @@ def _edited(data: dict[str, Any], names: Names) -> str:
     return pgettext("clause separator", "; ").join(clauses)
 
 
+def _proposal_withdrawn(data: dict[str, Any], names: Names) -> str:
+    if not data.get("requested_by"):
+        return gettext("by the lead deputy")
+    return gettext("at the written request of %(deputy)s") % {"deputy": data["requested_by"]}
+
+
 def _recomputed(data: dict[str, Any], names: Names) -> str:
     text = _with_explanation(_moved_date(data, names), data)
     # Which deadline moved: the rule its basis names (inside a kept basis, the kept one's).
@@ -333,6 +340,7 @@ DETAIL: dict[str, Callable[[dict[str, Any], Names], str]] = {
     Kind.CONSULTATION_ANSWERED: _consultation_answered,
     Kind.REHANDLING: _rehandling,
     Kind.STATUS: _status,
+    Kind.PROPOSAL_WITHDRAWN: _proposal_withdrawn,
     Kind.FEEDBACK_LAPSED: _lapsed,
     Kind.REMINDED: _reminded,
     Kind.PROGRESS_REPORTED: _commitment,

@@ -33,6 +33,7 @@ urlpatterns = [
     path("<int:pk>/assign/", views.proposal_assign, name="assign"),
     path("<int:pk>/edit/", views.proposal_edit, name="edit"),
     path("<int:pk>/close/", views.proposal_close, name="close"),
+    path("<int:pk>/withdraw/", views.proposal_withdraw, name="withdraw"),
     path("assignments/<int:pk>/accept/", views.assignment_accept, name="accept"),
     path("assignments/<int:pk>/request-change/", views.assignment_request_change, name="request_change"),
     path("assignments/<int:pk>/decide-change/", views.assignment_decide_change, name="decide_change"),

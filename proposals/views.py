@@ -331,6 +331,7 @@ def _detail_context(request: HttpRequest, proposal: Proposal) -> dict[str, Any]:
         "next_days_left": None if former_unit else proposal.days_left(),
         "actions": actions,
         "close_form": ReasonForm(auto_id="id_close_%s") if "close" in actions else None,
+        "withdraw_form": ReasonForm(auto_id="id_withdraw_%s") if "withdraw" in actions else None,
         "related": related_suggestions(proposal, user=user),
         "earlier": earlier_years(proposal, user=user),
     }
@@ -362,8 +363,11 @@ def _progress_context(request: HttpRequest, proposal: Proposal) -> dict[str, Any
         if deputy is not None
         else []
     )
+    actions = proposal.actions(request.user)
     return {
         "proposal": proposal,
+        "withdraw_form": ReasonForm(auto_id="id_withdraw_%s") if "withdraw" in actions else None,
+        "withdrawal": proposal.withdrawal(),
         "drafts_to_answer": list(drafts),
         "co_signers": list(proposal.co_signers.all()),
         "assignments": assignments,
@@ -459,6 +463,22 @@ def proposal_close(request: HttpRequest, pk: int) -> HttpResponse:
         lambda data: proposal.close(by=request.user, reason=data["reason"]),
         form=ReasonForm(request.POST),
         success=_("Suggestion No. %(number)s is closed.") % {"number": proposal.number},
+        then=proposal,
+        fresh=proposal,
+    )
+
+
+@login_required
+@require_POST
+def proposal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """撤回: the lead deputy (or staff, on the lead deputy's written request) takes back a
+    suggestion not yet assigned."""
+    proposal = get_proposal_for_user(request, pk, action="withdraw")
+    return perform(
+        request,
+        lambda data: proposal.withdraw(by=request.user, reason=data["reason"]),
+        form=ReasonForm(request.POST),
+        success=_("Suggestion No. %(number)s is withdrawn.") % {"number": proposal.number},
         then=proposal,
         fresh=proposal,
     )

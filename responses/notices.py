@@ -1,9 +1,14 @@
 """Handover notices (通知): who is told of each step of a suggestion, exactly once.
 
-``NOTICES`` is the one table: a ProposalEvent kind (recorded by a workflow transition)
-maps to a ``Notice`` row: who hears (audiences, named in ``AUDIENCES``), where the notice
-leads (``link``), its title (rendered in the reader's language when it is read) and, for
-the 提醒设置 page, its name. Adding a kind of notice is one row here.
+``NOTICES`` is the table of a suggestion's steps: a ProposalEvent kind (recorded by a
+workflow transition) maps to a ``Notice`` row: who hears (audiences, named in
+``AUDIENCES``), where the notice leads (``link``), its title (rendered in the reader's
+language when it is read) and, for the 提醒设置 page, its name. Adding a kind of notice
+is one row here. ``SUBMISSION_NOTICES`` is the same table for the steps of an online
+submission before it has a number (SubmissionEvent: co-signers invited, a co-signer's
+answer, submitted, accepted, returned, withdrawn), with its own audiences and links; its
+kinds are filed on the settings page as ``submission_<kind>`` (the two sets of codes
+overlap). Both go through the same ledger and delivery.
 
 Recording (``record``) runs inside ``ProposalEvent.record``, in the transition's
 transaction (subscribed through tracker.notices): one ``responses.Notice`` per person and
@@ -35,7 +40,7 @@ from django.utils import timezone, translation
 from django.utils.text import Truncator
 from django.utils.translation import gettext, gettext_lazy
 
-from proposals.models import Assignment, ProposalEvent
+from proposals.models import Assignment, ProposalEvent, SubmissionEvent
 from responses.models import Feedback, Notice, Reply
 from tracker import notices as hooks
 from tracker import outbox
@@ -57,6 +62,9 @@ DELIVER_TASK = "responses.tasks.deliver_notices"
 
 # A promise named in a notice: its text cut to this many characters.
 PROMISE_CHARS = 30
+# A suggestion without a number yet (an online submission) is named by its title, cut
+# to this many characters in the notice's title.
+TITLE_CHARS = 40
 
 
 @dataclass(frozen=True)
@@ -67,7 +75,7 @@ class Rule:
     title: str | Promise  # the inbox title; %(number)s, %(department)s, %(rating)s
     audiences: tuple[str, ...]  # keys of AUDIENCES, first match names the person's role
     link: str = "assignment"  # keys of LINKS
-    when: Callable[[ProposalEvent], bool] | None = None  # only events for which it is true
+    when: Callable[[Any], bool] | None = None  # only events for which it is true
     with_reason: bool = False  # the event's reason (a comment) is quoted in the notice
 
 
@@ -186,6 +194,15 @@ NOTICES: dict[str, Rule] = {
         link="reply",
         with_reason=True,
     ),
+    # 撤回 before assignment: staff stop planning it; when staff act on the deputy's
+    # written request, the lead deputy hears that it was done.
+    Kind.PROPOSAL_WITHDRAWN: Rule(
+        gettext_lazy("A suggestion is withdrawn before assignment"),
+        gettext_lazy("No. %(number)s is withdrawn by its deputy"),
+        ("staff", "lead_deputy"),
+        link="proposal",
+        with_reason=True,
+    ),
     Kind.STATUS: Rule(
         gettext_lazy("A suggestion is closed"),
         gettext_lazy("No. %(number)s is closed"),
@@ -194,6 +211,82 @@ NOTICES: dict[str, Rule] = {
         when=_closed,
     ),
 }
+
+
+SubmissionKind = SubmissionEvent.Kind
+
+# On the settings page a submission's kinds are filed under this prefix: "submitted",
+# "accepted", "returned" and "withdrawn" are also kinds of a suggestion's events.
+SUBMISSION_PREFIX = "submission_"
+
+
+def _was_submitted(event: SubmissionEvent) -> bool:
+    return event.from_status == "submitted"
+
+
+# Taking part online (代表网上提交建议): the steps before the suggestion has a number.
+# %(title)s is the suggestion's title (cut short), %(lead)s the lead deputy's name,
+# %(deputy)s the co-signer who answered, %(number)s the number it was given.
+SUBMISSION_NOTICES: dict[str, Rule] = {
+    SubmissionKind.INVITED: Rule(
+        gettext_lazy("I am invited to co-sign a suggestion"),
+        gettext_lazy("%(lead)s invites you to co-sign “%(title)s”"),
+        ("invitees",),
+        link="invitation",
+    ),
+    SubmissionKind.COSIGN_CONFIRMED: Rule(
+        gettext_lazy("A co-signer confirms"),
+        gettext_lazy("“%(title)s”: %(deputy)s confirmed co-signing"),
+        ("submission_lead",),
+        link="submission",
+    ),
+    SubmissionKind.COSIGN_DECLINED: Rule(
+        gettext_lazy("A co-signer declines"),
+        gettext_lazy("“%(title)s”: %(deputy)s declined to co-sign"),
+        ("submission_lead",),
+        link="submission",
+    ),
+    SubmissionKind.SUBMITTED: Rule(
+        gettext_lazy("A suggestion is submitted online"),
+        gettext_lazy("%(lead)s submitted “%(title)s”; it awaits acceptance"),
+        ("staff",),
+        link="accept",
+    ),
+    SubmissionKind.ACCEPTED: Rule(
+        gettext_lazy("A suggestion submitted online is accepted"),
+        gettext_lazy("No. %(number)s: “%(title)s” is accepted"),
+        ("submission_lead", "cosigners_confirmed"),
+        link="accepted_proposal",
+    ),
+    SubmissionKind.RETURNED: Rule(
+        gettext_lazy("A suggestion submitted online is returned"),
+        gettext_lazy("“%(title)s” is returned (不予立案)"),
+        ("submission_lead",),
+        link="returned",
+        with_reason=True,
+    ),
+    # Only once staff have it: a draft withdrawn concerns nobody else.
+    SubmissionKind.WITHDRAWN: Rule(
+        gettext_lazy("A deputy withdraws a submitted suggestion"),
+        gettext_lazy("%(lead)s withdrew the submitted suggestion “%(title)s”"),
+        ("staff",),
+        link="submission",
+        when=_was_submitted,
+        with_reason=True,
+    ),
+}
+
+
+def notice_kind(event: ProposalEvent | SubmissionEvent) -> str:
+    """The code a notice of ``event`` is filed under (the 提醒设置 page's rows)."""
+    if isinstance(event, SubmissionEvent):
+        return SUBMISSION_PREFIX + event.kind
+    return event.kind
+
+
+def kind_codes() -> list[str]:
+    """Every kind of notice, as the settings page files them."""
+    return [*NOTICES, *(SUBMISSION_PREFIX + kind for kind in SUBMISSION_NOTICES)]
 
 
 # -- audiences: who "the unit", "staff", "the deputies" are for one event ----------------
@@ -220,7 +313,7 @@ def _unit(department_id: int | None, *, clerks: bool = True, leaders: bool = Fal
     return people
 
 
-def _staff(event: ProposalEvent) -> People:
+def _staff(event: ProposalEvent | SubmissionEvent) -> People:
     staff = _users().filter(Q(groups__name=Role.CONGRESS_STAFF) | Q(is_superuser=True)).distinct()
     return [(u, Audience.STAFF) for u in staff]
 
@@ -266,9 +359,31 @@ AUDIENCES: dict[str, Callable[[ProposalEvent], People]] = {
     "lead_deputy": _lead_deputy,
 }
 
+
+def _deputies_by_id(ids: Iterable[int]) -> People:
+    """The accounts of these deputies, in the order given (a deputy without one is not told)."""
+    ids = [pk for pk in ids if pk]
+    users = {u.deputy.pk: u for u in _users().filter(deputy__in=ids).select_related("deputy")}
+    return [(users[pk], Audience.DEPUTY) for pk in ids if pk in users]
+
+
+SUBMISSION_AUDIENCES: dict[str, Callable[[SubmissionEvent], People]] = {
+    # The deputies the event invited (its data names them).
+    "invitees": lambda e: _deputies_by_id(e.data.get("co_signers", [])),
+    "submission_lead": lambda e: _deputies_by_id([e.submission.lead_deputy_id]),
+    # The co-signers who confirmed: they are the suggestion's co-signers once accepted.
+    "cosigners_confirmed": lambda e: _deputies_by_id(
+        list(e.submission.confirmed_co_signers().values_list("pk", flat=True))
+    ),
+    "staff": _staff,
+}
+
 # Which roles each audience reaches: the settings page shows a person the kinds that can
 # reach them.
 AUDIENCE_ROLES: dict[str, tuple[str, ...]] = {
+    "invitees": (Role.DEPUTY,),
+    "submission_lead": (Role.DEPUTY,),
+    "cosigners_confirmed": (Role.DEPUTY,),
     "unit": (Role.DEPT_CLERK, Role.DEPT_LEADER),
     "unit_clerks": (Role.DEPT_CLERK, Role.DEPT_LEADER),
     "unit_leaders": (Role.DEPT_LEADER,),
@@ -340,26 +455,51 @@ LINKS: dict[str, Callable[[ProposalEvent], str]] = {
 }
 
 
+def _submission_url(event: SubmissionEvent, anchor: str = "") -> str:
+    return reverse("proposals:submission", args=[event.submission_id]) + anchor
+
+
+def _accepted_proposal_url(event: SubmissionEvent) -> str:
+    pk = event.data.get("proposal")
+    return reverse("proposals:detail", args=[pk]) if pk else _submission_url(event)
+
+
+SUBMISSION_LINKS: dict[str, Callable[[SubmissionEvent], str]] = {
+    "submission": _submission_url,
+    "invitation": lambda e: _submission_url(e, "#invitation"),
+    "accept": lambda e: _submission_url(e, "#actions"),
+    "returned": lambda e: _submission_url(e, "#returned"),
+    "accepted_proposal": _accepted_proposal_url,
+}
+
+
 def register() -> None:
     """Subscribe to recorded events and the inbox, and list the kinds for the settings
     page (ResponsesConfig.ready)."""
     hooks.on_event(record)
     hooks.on_inbox(render_inbox)
-    for kind, rule in NOTICES.items():
-        roles = {role for audience in rule.audiences for role in AUDIENCE_ROLES[audience]}
-        hooks.register_kind(kind, rule.label, sorted(roles))
+    tables = [("", NOTICES), (SUBMISSION_PREFIX, SUBMISSION_NOTICES)]
+    for prefix, table in tables:
+        for kind, rule in table.items():
+            roles = {role for audience in rule.audiences for role in AUDIENCE_ROLES[audience]}
+            hooks.register_kind(prefix + kind, rule.label, sorted(roles))
 
 
 # -- recording, in the event's transaction ---------------------------------------------
 
 
-def recipients(event: ProposalEvent, rule: Rule, today: Any) -> list[tuple[User, User | None, str]]:
+def recipients(
+    event: ProposalEvent | SubmissionEvent, rule: Rule, today: Any
+) -> list[tuple[User, User | None, str]]:
     """(recipient, on behalf of, audience) for an event: each person once (their first
     audience names their role), never the person who acted, a delegate for whoever is away."""
+    audiences: dict[str, Callable[[Any], People]] = (
+        SUBMISSION_AUDIENCES if isinstance(event, SubmissionEvent) else AUDIENCES  # type: ignore[assignment]
+    )
     result: list[tuple[User, User | None, str]] = []
     seen: set[int] = set()
     for name in rule.audiences:
-        for person, audience in AUDIENCES[name](event):
+        for person, audience in audiences[name](event):
             if not person.is_active or person.pk == event.actor_id:
                 continue
             recipient, on_behalf_of = person.stand_in(today)
@@ -370,22 +510,33 @@ def recipients(event: ProposalEvent, rule: Rule, today: Any) -> list[tuple[User,
     return result
 
 
-def record(event: ProposalEvent) -> list[Notice]:
-    """Record the notices an event calls for (inside its transaction) and queue their
-    delivery once it commits. An event of a kind not in the table records nothing."""
-    rule = NOTICES.get(event.kind)
+def record(event: ProposalEvent | SubmissionEvent) -> list[Notice]:
+    """Record the notices an event (a suggestion's or an online submission's) calls for,
+    inside its transaction, and queue their delivery once it commits. An event of a kind
+    not in its table records nothing."""
+    link: Callable[[Any], str]
+    if isinstance(event, SubmissionEvent):
+        rule = SUBMISSION_NOTICES.get(event.kind)
+        source: dict[str, Any] = {"submission_event": event}
+        links: dict[str, Callable[[Any], str]] = SUBMISSION_LINKS  # type: ignore[assignment]
+    else:
+        rule = NOTICES.get(event.kind)
+        source = {"event": event}
+        links = LINKS  # type: ignore[assignment]
     if rule is None or (rule.when is not None and not rule.when(event)):
         return []
+    link = links[rule.link]
+    code = notice_kind(event)
     now = timezone.now()
     today = timezone.localdate(now)
     rows: list[Notice] = []
     url = ""
     for recipient, on_behalf_of, audience in recipients(event, rule, today):
-        url = url or LINKS[rule.link](event)
-        for channel in recipient.channels_for_notice(event.kind):
+        url = url or link(event)
+        for channel in recipient.channels_for_notice(code):
             rows.append(
                 Notice(
-                    event=event,
+                    **source,
                     recipient=recipient,
                     on_behalf_of=on_behalf_of,
                     audience=audience,
@@ -446,9 +597,37 @@ def _values(event: ProposalEvent) -> dict[str, str]:
     }
 
 
+def _submission_values(event: SubmissionEvent) -> dict[str, str]:
+    invitation = event.invitation
+    return {
+        "number": str(event.data.get("number", "")),
+        "title": Truncator(event.submission.title).chars(TITLE_CHARS),
+        "lead": event.submission.lead_deputy.name,
+        "deputy": invitation.deputy.name if invitation is not None else "",
+    }
+
+
+def _describe_submission(notice: Notice, event: SubmissionEvent) -> Text:
+    """A step of an online submission: before it has a number it is named by its title."""
+    rule = SUBMISSION_NOTICES.get(event.kind)
+    title = str(rule.title) % _submission_values(event) if rule is not None else event.get_kind_display()
+    lines = [event.submission.title]
+    excluded = event.data.get("exclusion_text")
+    if excluded:
+        lines.append(gettext("Not taken because: %(matter)s") % {"matter": excluded})
+    if rule is not None and rule.with_reason and event.reason:
+        lines.append(gettext("Comment: %(comment)s") % {"comment": Truncator(event.reason).chars(200)})
+    if notice.on_behalf_of_id:
+        lines.append(gettext("As delegate of %(name)s") % {"name": notice.on_behalf_of})
+    return Text(title=str(title)[:200], body="\n".join(lines), url=notice.url)
+
+
 def describe(notice: Notice) -> Text:
     """The notice's title and body in the active language: what it is about (number and
     title; which promise), and the comment that came with it."""
+    if notice.event is None:
+        assert notice.submission_event is not None
+        return _describe_submission(notice, notice.submission_event)
     event = notice.event
     rule = NOTICES.get(event.kind)
     title = str(rule.title) % _values(event) if rule is not None else str(event.get_kind_display())
@@ -463,6 +642,13 @@ def describe(notice: Notice) -> Text:
     return Text(title=title[:200], body="\n".join(lines), url=notice.url)
 
 
+# What describe() reads of an online submission's event.
+SUBMISSION_RELATED = (
+    "submission_event__submission__lead_deputy",
+    "submission_event__invitation__deputy",
+)
+
+
 def render_inbox(notifications: Sequence[Notification]) -> None:
     """Inbox items that are notices, rendered now in the reader's language."""
     ids = [n.pk for n in notifications]
@@ -471,7 +657,11 @@ def render_inbox(notifications: Sequence[Notification]) -> None:
     found = {
         notice.notification_id: notice
         for notice in Notice.objects.filter(notification_id__in=ids).select_related(
-            "event__proposal", "event__department", "event__assignment__department", "on_behalf_of"
+            "event__proposal",
+            "event__department",
+            "event__assignment__department",
+            "on_behalf_of",
+            *SUBMISSION_RELATED,
         )
     }
     for notification in notifications:
@@ -503,6 +693,7 @@ def deliver(recipient_id: int, channel: str, *, limit: int = 200) -> int:
                 "event__proposal",
                 "event__department",
                 "event__assignment__department",
+                *SUBMISSION_RELATED,
             )
             .select_for_update(skip_locked=True, of=("self",))
             .order_by("created_at", "pk")[:limit]

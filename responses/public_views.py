@@ -129,8 +129,10 @@ def progress_lookup(request: HttpRequest) -> HttpResponse:
 def progress(request: HttpRequest, number: str) -> HttpResponse:
     if len(number) > MAX_NUMBER_LENGTH:
         return _not_found(request, number[:MAX_NUMBER_LENGTH])
+    # A suggestion its deputy withdrew before assignment is not public: the same 404.
     proposals = list(
         Proposal.objects.filter(number=normalise_number(number))
+        .exclude(status=Proposal.Status.WITHDRAWN)
         .select_related("congress", "session", "lead_deputy")
         .order_by("-session__year", "congress__name", "session__name")
     )

@@ -4,7 +4,8 @@ tracker imports neither proposals nor responses, so the notices (responses/notic
 table from event kind to audience, the ledger, delivery) subscribe here, as the reminder
 ledger subscribes to ``tracker.workflow.watch_deadlines``:
 
-- ``event_recorded(event)`` is called by ``ProposalEvent.record`` inside the transition's
+- ``event_recorded(event)`` is called by ``ProposalEvent.record`` and
+  ``SubmissionEvent.record`` (the steps of an online submission) inside the transition's
   transaction; each subscriber (``on_event``) records the notices of that event there.
 - ``register_kind(code, label, roles)`` lists a kind of notice for the 提醒设置 page, where
   each person chooses email and SMS per kind; ``kinds_for(user)`` are those that can reach
@@ -66,13 +67,14 @@ _event_hooks: list[Callable[[Any], None]] = []
 
 
 def on_event(hook: Callable[[Any], None]) -> None:
-    """Subscribe to every recorded suggestion event (responses' notices, at start-up)."""
+    """Subscribe to every recorded suggestion or online-submission event (responses'
+    notices, at start-up)."""
     if hook not in _event_hooks:
         _event_hooks.append(hook)
 
 
 def event_recorded(event: Any) -> None:
-    """A ProposalEvent was just written, inside its transition's transaction."""
+    """A ProposalEvent or SubmissionEvent was just written, inside its transition's transaction."""
     for hook in _event_hooks:
         hook(event)
 

@@ -113,6 +113,7 @@ class ProposalEvent(AppendOnlyModel):
         PUBLISHED = "published", _("reply published")
         WITHHELD = "withheld", _("reply withheld from publication")
         PUBLICATION_REOPENED = "publication_reopened", _("publication decision reopened")
+        PROPOSAL_WITHDRAWN = "proposal_withdrawn", _("suggestion withdrawn")
 
     # A unit's own handling, read by staff and that unit only (ProposalEventQuerySet.visible_to).
     INTERNAL_KINDS = (

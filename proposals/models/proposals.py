@@ -13,7 +13,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, Sum, Value, When
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from proposals.models.assignments import Assignment
@@ -28,6 +28,7 @@ from tracker.workflow import (
     SYSTEM,
     InvalidTransition,
     Transition,
+    Who,
     Workflow,
     deadlines_changed,
     guarded_update,
@@ -86,7 +87,12 @@ class ProposalQuerySet(models.QuerySet["Proposal"]):
         )
 
     def open(self) -> ProposalQuerySet:
-        return self.exclude(status=Proposal.Status.CLOSED)
+        """Suggestions still being worked on: neither closed nor withdrawn."""
+        return self.exclude(status__in=sorted(Proposal.ENDED))
+
+    def counted(self) -> ProposalQuerySet:
+        """The suggestions the figures count: a withdrawn one was never handled."""
+        return self.exclude(status=Proposal.Status.WITHDRAWN)
 
     def lock(self, pk: int) -> Proposal:
         """The suggestion's row, locked until the transaction ends (SELECT … FOR UPDATE):
@@ -208,9 +214,39 @@ class Relation:
 
 
 def _not_assignable(proposal: Proposal) -> str:
+    if proposal.status == Proposal.Status.WITHDRAWN:
+        return gettext("This suggestion was withdrawn by its deputy; it cannot be assigned.")
     return gettext("A suggestion that is %(status)s cannot be assigned.") % {
         "status": proposal.get_status_display()
     }
+
+
+def _is_lead_deputy(user: User, proposal: Proposal) -> bool:
+    deputy = user.deputy_profile
+    return deputy is not None and deputy.pk == proposal.lead_deputy_id
+
+
+# The suggestion's lead deputy: being able to see it (a co-signer, a clerk) is not enough.
+LEAD_DEPUTY = Who(
+    "the lead deputy",
+    _is_lead_deputy,
+    lambda p: gettext("Only the lead deputy of this suggestion can withdraw it."),
+)
+
+# Staff withdraw a suggestion only on its lead deputy's written request (the event names
+# the deputy who asked); the same test as STAFF, named for the workflow table.
+STAFF_ON_REQUEST = Who(
+    "congress staff, on the lead deputy's written request",
+    STAFF.test,
+    STAFF.refusal,
+)
+
+
+def _never_assigned(proposal: Proposal, user: User | None, today: date) -> str | None:
+    """Never assigned to any unit"""
+    if proposal.pk is not None and proposal.assignments.exists():
+        return gettext("This suggestion has been assigned; it can no longer be withdrawn.")
+    return None
 
 
 def _comparable(value: object) -> object:
@@ -228,6 +264,9 @@ class Proposal(models.Model):
         REPLIED = "replied", _("replied")
         REHANDLING = "rehandling", _("re-handling")
         CLOSED = "closed", _("closed")
+        # The lead deputy took it back before it was assigned (or staff did, on the lead
+        # deputy's written request); it keeps its number, which is never given again.
+        WITHDRAWN = "withdrawn", pgettext_lazy("suggestion", "withdrawn")
 
     congress = models.ForeignKey(
         Congress, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("congress")
@@ -296,7 +335,15 @@ class Proposal(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(
-                    status__in=["registered", "assigned", "handling", "replied", "rehandling", "closed"]
+                    status__in=[
+                        "registered",
+                        "assigned",
+                        "handling",
+                        "replied",
+                        "rehandling",
+                        "closed",
+                        "withdrawn",
+                    ]
                 ),
                 name="proposals_proposal_status_valid",
             ),
@@ -430,6 +477,8 @@ class Proposal(models.Model):
 
     # -- the workflow ---------------------------------------------------------
 
+    # No longer worked on: left out of open work, reminders and the figures' open counts.
+    ENDED = frozenset({Status.CLOSED, Status.WITHDRAWN})
     # Still with the office: may be assigned further or corrected (not once replied to).
     ASSIGNABLE = frozenset({Status.REGISTERED, Status.ASSIGNED, Status.HANDLING})
 
@@ -465,6 +514,18 @@ class Proposal(models.Model):
             ),
             Transition("rehandle", frozenset({Status.REPLIED}), Status.REHANDLING, (SYSTEM,)),
             Transition("settle", frozenset({Status.REPLIED}), Status.CLOSED, (SYSTEM,)),
+            # 撤回: taken back before any unit has it; the number stays with it.
+            Transition(
+                "withdraw",
+                frozenset({Status.REGISTERED}),
+                Status.WITHDRAWN,
+                (LEAD_DEPUTY, STAFF_ON_REQUEST),
+                guards=(_never_assigned,),
+                refused=lambda p: (
+                    gettext("Only a suggestion not yet assigned can be withdrawn; this one is %(status)s.")
+                    % {"status": p.get_status_display()}
+                ),
+            ),
         ),
         not_now=lambda p: (
             gettext("This suggestion is %(status)s; that step is not possible now.")
@@ -473,7 +534,7 @@ class Proposal(models.Model):
     )
 
     def actions(self, user: User, *, today: date | None = None) -> frozenset[str]:
-        """What ``user`` may do on this suggestion now (assign, edit, close)."""
+        """What ``user`` may do on this suggestion now (assign, edit, close, withdraw)."""
         return self.workflow.allowed(self, user, today=today)
 
     # -- reading --------------------------------------------------------------
@@ -487,6 +548,12 @@ class Proposal(models.Model):
     def is_overdue(self) -> bool:
         days = self.days_left()
         return days is not None and days < 0
+
+    def withdrawal(self) -> ProposalEvent | None:
+        """The event that withdrew this suggestion (when, by whom, why), or None."""
+        if self.status != self.Status.WITHDRAWN:
+            return None
+        return self.events.filter(kind=ProposalEvent.Kind.PROPOSAL_WITHDRAWN).order_by("-pk").first()
 
     def responsible_assignments(self) -> models.QuerySet[Assignment]:
         """Lead and separate assignments still in force (not withdrawn)."""
@@ -692,6 +759,36 @@ class Proposal(models.Model):
             self._move("close", by=by, reason=reason)
             self.refresh_next_due()
 
+    def withdraw(self, *, by: User, reason: str) -> None:
+        """The lead deputy takes back a suggestion no unit has been given yet (撤回), or
+        staff do on the lead deputy's written request; the reason is required."""
+        self.workflow.check(self, "withdraw", by)
+        reason = reason.strip()
+        if not reason:
+            raise InvalidTransition(gettext("Say why the suggestion is withdrawn."))
+        with transaction.atomic():
+            self.lock()
+            # Checked again under the lock, which assign() takes too: staff may have
+            # assigned it meanwhile, and then this is refused with nothing written.
+            transition = self.workflow.check(self, "withdraw", by)
+            from_status = self.status
+            guarded_update(self, transition, expected=from_status)
+            asked: dict[str, Any] = {}
+            if not _is_lead_deputy(by, self):
+                # Staff act for the deputy: who asked is recorded with who acted.
+                asked = {"requested_by": self.lead_deputy.name, "requested_by_id": self.lead_deputy_id}
+            ProposalEvent.record(
+                ProposalEvent.Kind.PROPOSAL_WITHDRAWN,
+                proposal=self,
+                by=by,
+                from_status=from_status,
+                to_status=self.status,
+                reason=reason,
+                **asked,
+            )
+            self.refresh_next_due()
+            deadlines_changed(self)
+
     # What staff may correct (Proposal.edit), in the order an event names them, with the
     # column each is stored in.
     EDITABLE = {"title": "title", "body": "body", "category": "category_id"}
@@ -767,7 +864,7 @@ class Proposal(models.Model):
 
     def refresh_next_due(self) -> None:
         """Recompute the earliest open deadline that drives the urgency order."""
-        if self.status == self.Status.CLOSED:
+        if self.status in self.ENDED:
             next_due = None
         elif self.status == self.Status.REGISTERED:
             assign_by = self.assign_deadline()

@@ -6,7 +6,9 @@ left unanswered lapses and counts as declined), and submits it. Congress staff a
 (it is logged as a ``Proposal`` with its number, through the number rules every
 suggestion follows, and starts where a suggestion logged from paper starts) or return it
 (不予立案) with a reason from the congress's list of exclusions (``Exclusion``) and their
-own words, which the deputy reads. The deputy may withdraw it until staff decide.
+own words, which the deputy reads. The deputy may withdraw it until staff decide (and,
+once accepted, the suggestion itself until it is assigned: Proposal.withdraw). The
+people each step concerns are told through the handover notices (responses/notices.py).
 
 Every step is a guarded write of the submission's transition table (tracker.workflow)
 and one ``SubmissionEvent`` in the same transaction; every step locks the submission's
@@ -32,6 +34,7 @@ from proposals.models.events import _json
 from proposals.models.proposals import Proposal
 from proposals.models.reference import Category, Congress, Deputy, Session
 from tracker.appendonly import AppendOnlyModel, AppendOnlyQuerySet
+from tracker.notices import event_recorded
 from tracker.workflow import (
     STAFF,
     SYSTEM,
@@ -776,8 +779,9 @@ class SubmissionEvent(AppendOnlyModel):
         reason: str = "",
         **data: Any,
     ) -> SubmissionEvent:
-        """Append one event; ``data`` holds codes and ids, not sentences."""
-        return cls.objects.create(
+        """Append one event; ``data`` holds codes and ids, not sentences. The notices its
+        kind calls for are recorded with it, in the step's transaction (tracker.notices)."""
+        event = cls.objects.create(
             submission=submission,
             invitation=invitation,
             kind=kind,
@@ -787,3 +791,5 @@ class SubmissionEvent(AppendOnlyModel):
             reason=reason,
             data=_json(data),
         )
+        event_recorded(event)
+        return event

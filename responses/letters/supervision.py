@@ -36,6 +36,7 @@ STATUS_WORDS = {
     "replied": "已答复",
     "rehandling": "重新办理中",
     "closed": "已办结",
+    "withdrawn": "已撤回",
 }
 ACTION_WORDS = {"open": "正在落实", "reported": "单位报告已完成，待确认", "confirmed": "已落实"}
 COMMITMENT_WORDS = {

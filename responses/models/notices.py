@@ -1,10 +1,13 @@
 """The notice ledger: one row per handover notice to one person on one channel.
 
-A handover (assigned, reply submitted, reply sent, …) is a ProposalEvent; the table in
-responses/notices.py says who hears of each kind. Its rows are written in the event's
-transaction and delivered as reminders are (responses.notices.deliver): the unique key
-(event, recipient, channel) is the claim, delivery marks a row sent with a
-compare-and-set, and email and SMS wait for working hours.
+A handover (assigned, reply submitted, reply sent, …) is a ProposalEvent; a step of an
+online submission before it has a number (co-signers invited, a co-signer's answer,
+submitted, accepted, returned, withdrawn) is a SubmissionEvent. A notice is of exactly
+one of the two (a check constraint); the tables in responses/notices.py say who hears of
+each kind. Its rows are written in the event's transaction and delivered as reminders
+are (responses.notices.deliver): the unique key (event or submission event, recipient,
+channel) is the claim, delivery marks a row sent with a compare-and-set, and email and
+SMS wait for working hours.
 """
 
 from __future__ import annotations
@@ -42,7 +45,20 @@ class Notice(models.Model):
         DRAFTER = "drafter", _("drafter of the reply")
 
     event = models.ForeignKey(
-        "proposals.ProposalEvent", on_delete=models.PROTECT, related_name="notices", verbose_name=_("event")
+        "proposals.ProposalEvent",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notices",
+        verbose_name=_("event"),
+    )
+    submission_event = models.ForeignKey(
+        "proposals.SubmissionEvent",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notices",
+        verbose_name=_("online submission event"),
     )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -80,6 +96,16 @@ class Notice(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["event", "recipient", "channel"], name="responses_notice_once"),
+            models.UniqueConstraint(
+                fields=["submission_event", "recipient", "channel"],
+                condition=Q(submission_event__isnull=False),
+                name="responses_notice_submission_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(event__isnull=False, submission_event__isnull=True)
+                | Q(event__isnull=True, submission_event__isnull=False),
+                name="responses_notice_one_event",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=["pending", "sent", "failed"]), name="responses_notice_status_valid"
             ),
@@ -100,4 +126,9 @@ class Notice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.event} → {self.recipient} ({self.get_channel_display()})"
+        return f"{self.source} → {self.recipient} ({self.get_channel_display()})"
+
+    @property
+    def source(self) -> models.Model | None:
+        """The event the notice tells of: a suggestion's or an online submission's."""
+        return self.event if self.event_id is not None else self.submission_event

@@ -213,6 +213,12 @@ class EveryKindTests(TrackerTestCase):
             cls.lead_assignment(cls.silent).replies.get().lapse_feedback_window()
         cls.proposal, cls.lead, cls.reply = proposal, lead, second
         cls.first_reply = reply
+        # A third, withdrawn before assignment (撤回): by its deputy, then one by staff.
+        with _in(date(2024, 7, 2)):
+            cls.withdrawn = cls.make_proposal()
+            cls.withdrawn.withdraw(by=cls.deputy_user, reason="问题已解决，申请撤回。")
+            cls.withdrawn_for = cls.make_proposal()
+            cls.withdrawn_for.withdraw(by=cls.staff, reason="代表来函申请撤回。")
 
     def page(self, url: str, language: str) -> str:
         self.client.force_login(self.staff)
@@ -223,7 +229,20 @@ class EveryKindTests(TrackerTestCase):
         return response.content.decode()
 
     def test_it_takes_the_suggestion_through_every_kind(self) -> None:
-        self.assertEqual(set(self.proposal.events.values_list("kind", flat=True)), set(Kind.values))
+        # Every kind but a withdrawal, which only a suggestion never assigned can have.
+        kinds = set(self.proposal.events.values_list("kind", flat=True))
+        kinds |= set(self.withdrawn.events.values_list("kind", flat=True))
+        self.assertEqual(kinds, set(Kind.values))
+
+    def test_it_shows_a_withdrawal_in_chinese_naming_who_asked(self) -> None:
+        for proposal in (self.withdrawn, self.withdrawn_for):
+            with self.subTest(proposal=proposal.number):
+                text = timeline_text(self.page(proposal.get_absolute_url(), "zh-hans"))
+                self.assertEqual(untranslated(text), [], text)
+                self.assertIn("已撤回", text)
+        self.assertIn(
+            "应陈寿代表书面申请", timeline_text(self.page(self.withdrawn_for.get_absolute_url(), "zh-hans"))
+        )
 
     def test_it_shows_no_code_or_english_on_the_chinese_suggestion_page(self) -> None:
         text = timeline_text(self.page(self.proposal.get_absolute_url(), "zh-hans"))

@@ -36,7 +36,7 @@ def rows(**filters: object) -> set[tuple[str, int, str, str]]:
 def reminders_only() -> None:
     """Handover notices of every kind to the inbox only, for every user so far: these
     tests count the reminders' emails and texts (notices have tests of their own)."""
-    from responses.notices import NOTICES
+    from responses.notices import kind_codes
     from tracker.models import User
 
-    User.objects.update(notice_channels={kind: [] for kind in NOTICES})
+    User.objects.update(notice_channels={kind: [] for kind in kind_codes()})

@@ -158,6 +158,7 @@ MATRIX: dict[str, tuple[Any, ...]] = {
     # S1 is replied: staff are sent back to it with a message.
     "proposals:edit S1":              (LOGIN,  MOVED, 403,   403,   403,   404,   404,   404,   403,   403,   404,   403,   MOVED),
     "proposals:close S1":             POST_ONLY,
+    "proposals:withdraw S1":          POST_ONLY,
     "proposals:accept A1":            POST_ONLY,
     "proposals:request_change A1":    POST_ONLY,
     "proposals:decide_change A1":     POST_ONLY,

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, overload
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -141,20 +142,68 @@ def _person_match(deputies: list[int], departments: list[int]) -> Q:
     return match
 
 
-class DocumentMatch(Expression):
-    """Whether the row's search document (or head: number and title) matches a tsquery:
-    ``EXISTS (SELECT 1 FROM <search table> WHERE <key> = <row's key> AND <column> @@ …)``.
+# A deputy's or department's suggestions up to this many are matched as one set (a hash
+# the planner can drive from); more (坪山's six units: 630,000 assignments at a million)
+# are checked row by row on the rows the other words or the date order bring.
+PERSON_SET_LIMIT = 20_000
 
-    Correlated, so that PostgreSQL may either join it (a GIN bitmap for a rare word, or a
-    walk along the result's order probing the search table's primary key for a common one,
-    which stops once a page is full) or, inside an OR, check it row by row: it never reads
-    a subquery's whole result once per row."""
+
+def _person_count(deputies: list[int], departments: list[int]) -> int:
+    """How many rows the person sets hold, counting at most PERSON_SET_LIMIT + 1."""
+    from proposals.models import Assignment, Proposal
+
+    total = 0
+    limit = PERSON_SET_LIMIT + 1
+    if departments:
+        assigned = Assignment.objects.filter(department__in=departments).exclude(
+            status=Assignment.Status.WITHDRAWN
+        )
+        total += assigned.order_by().values("pk")[:limit].count()
+    if deputies and total < limit:
+        total += Proposal.objects.filter(lead_deputy__in=deputies).order_by().values("pk")[:limit].count()
+        cosigned = Proposal.co_signers.through.objects.filter(deputy__in=deputies)
+        total += cosigned.order_by().values("pk")[:limit].count()
+    return total
+
+
+def _person_sql(deputies: list[int], departments: list[int]) -> list[tuple[str, list[object]]]:
+    """SELECTs of the suggestions of these deputies (lead or co-signer) or departments."""
+    from proposals.models import Assignment, Proposal
+
+    pieces: list[tuple[str, list[object]]] = []
+    if deputies:
+        pieces.append(
+            (f"SELECT id FROM {Proposal._meta.db_table} WHERE lead_deputy_id = ANY(%s)", [deputies])
+        )
+        through = Proposal.co_signers.through._meta.db_table
+        pieces.append((f"SELECT proposal_id FROM {through} WHERE deputy_id = ANY(%s)", [deputies]))
+    if departments:
+        pieces.append(
+            (
+                f"SELECT proposal_id FROM {Assignment._meta.db_table} "
+                "WHERE department_id = ANY(%s) AND status <> %s",
+                [departments, Assignment.Status.WITHDRAWN.value],
+            )
+        )
+    return pieces
+
+
+def _union(pieces: list[tuple[str, list[object]]]) -> Q:
+    """``pk IN (a UNION b …)``: one set, joined once; only for small sets (PERSON_SET_LIMIT)."""
+    sql = " UNION ".join(piece for piece, _ in pieces)
+    return Q(pk__in=RawSQL(sql, [param for _, params in pieces for param in params]))
+
+
+class RowExists(Expression):
+    """``EXISTS (SELECT 1 FROM <table> x WHERE x.<key> = <row's pk> AND <condition> OFFSET 0)``:
+    checked row by row through the table's index on ``key`` (OFFSET 0 keeps PostgreSQL from
+    hashing the whole subquery first)."""
 
     conditional = True
 
-    def __init__(self, table: str, key: str, column: str, tsquery: str, ref: Any = None) -> None:
+    def __init__(self, table: str, key: str, condition: str, params: list[Any], ref: Any = None) -> None:
         super().__init__(output_field=BooleanField())
-        self.table, self.key, self.column, self.tsquery = table, key, column, tsquery
+        self.table, self.key, self.condition, self.params = table, key, condition, params
         self.ref = ref if ref is not None else F("pk")
 
     def get_source_expressions(self) -> list[Any]:
@@ -166,18 +215,73 @@ class DocumentMatch(Expression):
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         ref_sql, ref_params = compiler.compile(self.ref)
         sql = (
+            f"EXISTS (SELECT 1 FROM {self.table} x WHERE x.{self.key} = {ref_sql} "
+            f"AND {self.condition} OFFSET 0)"
+        )
+        return sql, [*ref_params, *self.params]
+
+
+def _person_rows(deputies: list[int], departments: list[int]) -> Q:
+    """The person match checked row by row (for large sets, and for a walk)."""
+    from proposals.models import Assignment, Proposal
+
+    match = Q(pk__in=[])
+    if deputies:
+        through = Proposal.co_signers.through._meta.db_table
+        match |= Q(lead_deputy__in=deputies) | Q(
+            RowExists(through, "proposal_id", "x.deputy_id = ANY(%s)", [deputies])
+        )
+    if departments:
+        condition = "x.department_id = ANY(%s) AND x.status <> %s"
+        params = [departments, Assignment.Status.WITHDRAWN.value]
+        match |= Q(RowExists(Assignment._meta.db_table, "proposal_id", condition, params))
+    return match
+
+
+class DocumentMatch(Expression):
+    """Whether the row's search document (or head: number and title) matches a tsquery:
+    ``EXISTS (SELECT 1 FROM <search table> WHERE <key> = <row's key> AND <column> @@ …)``.
+
+    Correlated, so that PostgreSQL may either join it (a GIN bitmap for a rare word, or a
+    walk along the result's order probing the search table's primary key for a common one,
+    which stops once a page is full) or, inside an OR, check it row by row: it never reads
+    a subquery's whole result once per row."""
+
+    conditional = True
+
+    def __init__(
+        self, table: str, key: str, column: str, tsquery: str, ref: Any = None, *, per_row: bool = False
+    ) -> None:
+        super().__init__(output_field=BooleanField())
+        self.table, self.key, self.column, self.tsquery = table, key, column, tsquery
+        self.ref = ref if ref is not None else F("pk")
+        # OFFSET 0 keeps PostgreSQL from turning the EXISTS into a hashed subplan, which
+        # reads every match first (坪山: 125,000 suggestions, 1.3 s) to test a few rows.
+        self.per_row = per_row
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.ref]
+
+    def set_source_expressions(self, exprs: list[Any]) -> None:
+        (self.ref,) = exprs
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        ref_sql, ref_params = compiler.compile(self.ref)
+        sql = (
             f"EXISTS (SELECT 1 FROM {self.table} search_doc WHERE search_doc.{self.key} = {ref_sql} "
-            f"AND search_doc.{self.column} @@ to_tsquery('simple', %s))"
+            f"AND search_doc.{self.column} @@ to_tsquery('simple', %s){' OFFSET 0' if self.per_row else ''})"
         )
         return sql, [*ref_params, self.tsquery]
 
 
-def _proposal_document(tsquery: str, *, title: bool = False) -> DocumentMatch:
-    return DocumentMatch(PROPOSAL_TABLE, "proposal_id", "head" if title else "document", tsquery)
+def _proposal_document(tsquery: str, *, title: bool = False, per_row: bool = False) -> DocumentMatch:
+    return DocumentMatch(
+        PROPOSAL_TABLE, "proposal_id", "head" if title else "document", tsquery, per_row=per_row
+    )
 
 
-def _reply_document(tsquery: str, *, title: bool = False) -> DocumentMatch:
-    return DocumentMatch(REPLY_TABLE, "reply_id", "head" if title else "document", tsquery)
+def _reply_document(tsquery: str, *, title: bool = False, per_row: bool = False) -> DocumentMatch:
+    return DocumentMatch(REPLY_TABLE, "reply_id", "head" if title else "document", tsquery, per_row=per_row)
 
 
 def _document_match(function: str, tsquery: str, *, title: bool = False) -> RawSQL:
@@ -199,48 +303,84 @@ class _Plan:
     match: Q
     tiers: list[tuple[float, Q]]
     order: tuple[Any, ...]
+    people: Any = None
+    # The ranks whose condition implies ``match`` (a title holding every word), read
+    # without it: one index instead of two joined.
+    implied: tuple[float, ...] = ()
 
 
-def _proposal_plan(queryset: QuerySet[Proposal], terms: list[str]) -> _Plan | None:
-    people = {word: _people(word) for word in terms}
+def _proposal_plan(
+    queryset: QuerySet[Proposal], terms: list[str], *, per_row: bool = False, people: Any = None
+) -> _Plan | None:
+    """The search's conditions. With ``per_row`` every condition is checked row by row
+    (DocumentMatch.per_row, RowExists), for a walk along the date index."""
+    indexed = _indexed(queryset)
+    if people is None:
+        people = {}
+        for word in terms:
+            deputies, departments = _people(word)
+            small = (
+                indexed
+                and (deputies or departments)
+                and _person_count(deputies, departments) <= PERSON_SET_LIMIT
+            )
+            people[word] = (deputies, departments, bool(small))
+    named = {word: (d, p) for word, (d, p, _) in people.items() if d or p}
+    as_sets = not per_row and all(people[word][2] for word in named)
     match = Q()
     in_title: Q | None = Q()
-    if _indexed(queryset):
+    if indexed:
         text_words = [w for w in terms if word_query(w)]
-        if not text_words and not any(d or p for d, p in people.values()):
+        if not text_words and not named:
             return None
-        plain = [w for w in text_words if not any(people[w])]
+        plain = [w for w in text_words if w not in named]
         if plain:
-            match &= Q(_proposal_document(" & ".join(word_query(w) for w in plain)))
-        for word in terms:
-            if any(people[word]):
-                found = _person_match(*people[word])
+            match &= Q(_proposal_document(" & ".join(word_query(w) for w in plain), per_row=per_row))
+        for word, (deputies, departments) in named.items():
+            if people[word][2] and not per_row:
+                pieces = _person_sql(deputies, departments)
                 if word_query(word):
-                    found |= Q(_proposal_document(word_query(word)))
+                    pieces.append(
+                        (f"SELECT {PROPOSALS}(to_tsquery('simple', %s), false)", [word_query(word)])
+                    )
+                match &= _union(pieces)
+            else:
+                found = _person_rows(deputies, departments)
+                if word_query(word):
+                    found |= Q(_proposal_document(word_query(word), per_row=True))
                 match &= found
         in_title = None
         if text_words:
-            in_title = Q(_proposal_document(" & ".join(word_query(w) for w in text_words), title=True))
+            in_title = Q(
+                _proposal_document(" & ".join(word_query(w) for w in text_words), title=True, per_row=per_row)
+            )
+        person = Q(pk__in=[])
+        if named and as_sets:
+            person = _union([piece for d, p in named.values() for piece in _person_sql(d, p)])
+        elif named:
+            for deputies, departments in named.values():
+                person |= _person_rows(deputies, departments)
     else:
         for word in terms:
             match &= (
-                _person_match(*people[word])
+                _person_match(*people[word][:2])
                 | Q(number__startswith=word)
                 | Q(title__icontains=word)
                 | Q(body__icontains=word)
             )
             in_title &= Q(title__icontains=word)
+        person = Q(pk__in=[])
+        for deputies, departments in named.values():
+            person |= _person_match(deputies, departments)
     tiers: list[tuple[float, Q]] = []
     if _is_number(terms[0]):
         tiers.append((RANK_NUMBER, Q(number=terms[0])))
     if in_title is not None:
         tiers.append((RANK_TITLE, in_title))
-    person = Q(pk__in=[])
-    for deputies, departments in people.values():
-        person |= _person_match(deputies, departments)
-    if person != Q(pk__in=[]):
+    if named:
         tiers.append((RANK_PERSON, person))
-    return _Plan(match, tiers, PROPOSAL_ORDER)
+    every_word = not indexed or all(word_query(w) for w in terms)
+    return _Plan(match, tiers, PROPOSAL_ORDER, people, (RANK_TITLE,) if every_word else ())
 
 
 def _rank(tiers: list[tuple[float, Q]]) -> Case:
@@ -261,14 +401,16 @@ def search_proposals(queryset: QuerySet[Proposal], q: str) -> QuerySet[Proposal]
     return queryset.filter(plan.match).annotate(rank=_rank(plan.tiers)).order_by("-rank", *plan.order)
 
 
-def _reply_plan(queryset: QuerySet[Reply], terms: list[str]) -> _Plan | None:
+def _reply_plan(
+    queryset: QuerySet[Reply], terms: list[str], *, per_row: bool = False, people: Any = None
+) -> _Plan | None:
     if _indexed(queryset):
         text_words = [w for w in terms if word_query(w)]
         if not text_words:
             return None
         tsquery = " & ".join(word_query(w) for w in text_words)
-        match = Q(_reply_document(tsquery))
-        in_title = Q(_reply_document(tsquery, title=True))
+        match = Q(_reply_document(tsquery, per_row=per_row))
+        in_title = Q(_reply_document(tsquery, title=True, per_row=per_row))
     else:
         match, in_title = Q(), Q()
         for word in terms:
@@ -282,7 +424,9 @@ def _reply_plan(queryset: QuerySet[Reply], terms: list[str]) -> _Plan | None:
     tiers = [(RANK_TITLE, in_title)]
     if _is_number(terms[0]):
         tiers.insert(0, (RANK_NUMBER, Q(assignment__proposal__number=terms[0])))
-    return _Plan(match, tiers, REPLY_ORDER)
+    # In the index the head's words are also the document's; elsewhere in_title is one of
+    # the words' alternatives.
+    return _Plan(match, tiers, REPLY_ORDER, implied=(RANK_TITLE,))
 
 
 def search_replies(queryset: QuerySet[Reply], q: str) -> QuerySet[Reply]:
@@ -320,25 +464,80 @@ def _sort_key(order: tuple[Any, ...], values: tuple[Any, ...]) -> tuple[Any, ...
 class RankedResults(Sequence[Any]):
     """The matches of a search for a paginator, best first, without ranking them all.
 
-    ``len()`` counts the matches up to ``cap + 1`` (one query, unordered; "1,000+" beyond,
-    see ``capped``). A slice ``[a:b]`` reads, for each rank (the number itself, the title,
-    a deputy or department, any match) its first ``b`` matches in date order, merges them,
-    and fetches the rows of positions ``a`` to ``b``: a row among the first ``b`` overall is
-    among the first ``b`` of its own best rank, so the order is exact. Each query reads at
-    most ``b`` rows of its order however many rows match, and a common word's matches are
-    read along the date index until the page is full. Rows come from ``rows`` (the page's
-    select_related, only, prefetch), each with ``rank`` set.
+    For each rank (the number itself, the title, a deputy or department, any match) it
+    reads the rank's matches unordered, at most ``cap + 1`` of them, through the indexes
+    (sequential scans off: a GIN bitmap stops reading once it has them). When that is all
+    of them (``cap`` or fewer), they are sorted here. When there are more, the rank's first
+    ``b`` rows are read in date order along the date index, each row checked through
+    indexes (only nested loops and index scans allowed): with more than ``cap`` matches
+    among N rows, that walk passes about ``b × N / cap`` rows at most. PostgreSQL's own
+    choice misjudges both ways (a rare word thought common: a walk through the whole
+    index, 18 s for 学位 at a million; two words that go together thought rare: every
+    match sorted), so the search decides, from what it counted.
+
+    ``len()`` is the matches counted by the "any match" read, at most ``cap`` ("1,000+"
+    beyond, see ``capped``). A slice ``[a:b]`` merges the ranks' first ``b`` rows and
+    fetches the rows of positions ``a`` to ``b``: a row among the first ``b`` overall is
+    among the first ``b`` of its own best rank, so the order is exact. Rows come from
+    ``rows`` (the page's select_related, only, prefetch), each with ``rank`` set.
     """
 
-    def __init__(self, matches: QuerySet[Any], plan: _Plan | None, rows: QuerySet[Any], *, cap: int) -> None:
-        self.matches, self.plan, self.rows, self.cap = matches, plan, rows, cap
+    def __init__(
+        self,
+        queryset: QuerySet[Any],
+        plans: tuple[_Plan, _Plan] | None,
+        rows: QuerySet[Any],
+        *,
+        cap: int,
+    ) -> None:
+        self.plan, self.walk = plans if plans else (None, None)
+        self.queryset = queryset
+        self.matches = queryset.filter(self.plan.match) if self.plan else queryset.none()
+        self.walk_matches = queryset.filter(self.walk.match) if self.walk else queryset.none()
+        self.rows, self.cap = rows, cap
+        self._unordered: dict[float, list[tuple[Any, ...]]] = {}
+
+    @property
+    def _names(self) -> list[str]:
+        assert self.plan is not None
+        return [_field_name(field) for field in self.plan.order]
+
+    def _tiers(self) -> list[tuple[float, Q, Q]]:
+        """(rank, its condition for the indexed read, for the walk)."""
+        assert self.plan is not None and self.walk is not None
+        return [
+            *[(rank, q, walk) for (rank, q), (_, walk) in zip(self.plan.tiers, self.walk.tiers, strict=True)],
+            (RANK_TEXT, Q(), Q()),
+        ]
+
+    def _some(self, rank: float, condition: Q) -> list[tuple[Any, ...]]:
+        """Up to ``cap + 1`` matches of a rank, in no order, read through the indexes."""
+        if rank not in self._unordered:
+            assert self.plan is not None
+            base = self.queryset if rank in self.plan.implied else self.matches
+            queryset = base.filter(condition).order_by().values_list(*self._names)
+            with _planner(self.matches.db, "enable_seqscan"):
+                self._unordered[rank] = list(queryset[: self.cap + 1])
+        return self._unordered[rank]
+
+    def _first(self, rank: float, condition: Q, walk: Q, stop: int) -> list[tuple[Any, ...]]:
+        """The first ``stop`` matches of a rank in date order."""
+        assert self.plan is not None
+        order = self.plan.order
+        some = self._some(rank, condition)
+        if len(some) <= self.cap:
+            return sorted(some, key=lambda values: _sort_key(order, values))[:stop]
+        base = self.queryset if rank in self.plan.implied else self.walk_matches
+        queryset = base.filter(walk).order_by(*order).values_list(*self._names)
+        with _planner(self.matches.db, *_WALK):
+            return list(queryset[:stop])
 
     @cached_property
     def exact_count(self) -> int:
         """The number of matches, counting at most ``cap + 1``."""
         if self.plan is None:
             return 0
-        return self.matches.order_by().values("pk")[: self.cap + 1].count()
+        return len(self._some(RANK_TEXT, Q()))
 
     @property
     def capped(self) -> bool:
@@ -355,11 +554,9 @@ class RankedResults(Sequence[Any]):
         """The keys and ranks of the first ``stop`` matches, best first."""
         if self.plan is None or stop <= 0:
             return []
-        names = [_field_name(field) for field in self.plan.order]
         found: dict[int, tuple[float, tuple[Any, ...]]] = {}
-        for rank, condition in [*self.plan.tiers, (RANK_TEXT, Q())]:
-            rows = self.matches.filter(condition).order_by(*self.plan.order).values_list(*names)[:stop]
-            for values in rows:
+        for rank, condition, walk in self._tiers():
+            for values in self._first(rank, condition, walk, stop):
                 found.setdefault(values[-1], (rank, _sort_key(self.plan.order, values)))
         ordered = sorted(found.items(), key=lambda item: (-item[1][0], item[1][1]))
         return [(pk, rank) for pk, (rank, _) in ordered[:stop]]
@@ -387,6 +584,36 @@ class RankedResults(Sequence[Any]):
         return page
 
 
+# A walk along the order's index, each row checked through an index; nothing else.
+# One process: workers walking the same index in parallel each read ahead past the page.
+_WALK = (
+    "enable_seqscan",
+    "enable_bitmapscan",
+    "enable_hashjoin",
+    "enable_mergejoin",
+    "enable_sort",
+    "max_parallel_workers_per_gather",
+)
+
+
+@contextmanager
+def _planner(using: str, *disabled: str) -> Iterator[None]:
+    """PostgreSQL's planner without these plan types for the statements inside (SET LOCAL,
+    then RESET: the rest of the transaction plans as usual)."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(using=using, savepoint=False):
+        with connection.cursor() as cursor:
+            cursor.execute("; ".join(f"SET LOCAL {name} = 0" for name in disabled))
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("; ".join(f"RESET {name}" for name in disabled))
+
+
 def _field_name(field: Any) -> str:
     if isinstance(field, str):
         return field.lstrip("-")
@@ -400,8 +627,8 @@ def ranked_proposals(
     the page's rows are read from ``rows`` (``queryset`` by default)."""
     terms = words(q)
     plan = _proposal_plan(queryset, terms) if terms else None
-    matches = queryset.filter(plan.match) if plan else queryset.none()
-    return RankedResults(matches, plan, queryset if rows is None else rows, cap=cap)
+    plans = (plan, _proposal_plan(queryset, terms, per_row=True, people=plan.people)) if plan else None
+    return RankedResults(queryset, plans, queryset if rows is None else rows, cap=cap)  # type: ignore[arg-type]
 
 
 def ranked_replies(
@@ -410,8 +637,8 @@ def ranked_replies(
     """The replies of ``queryset`` matching ``q``, for a page (see RankedResults)."""
     terms = words(q)
     plan = _reply_plan(queryset, terms) if terms else None
-    matches = queryset.filter(plan.match) if plan else queryset.none()
-    return RankedResults(matches, plan, queryset if rows is None else rows, cap=cap)
+    plans = (plan, _reply_plan(queryset, terms, per_row=True)) if plan else None
+    return RankedResults(queryset, plans, queryset if rows is None else rows, cap=cap)  # type: ignore[arg-type]
 
 
 def replies_visible_to(user: User) -> QuerySet[Reply]:

@@ -153,7 +153,8 @@ def bare_sql(kind: str, q: str, user: Any, repeat: int) -> float:
             started = time.perf_counter()
             for sql in statements:
                 cursor.execute(sql)
-                cursor.fetchall()
+                if cursor.description is not None:  # not SET, BEGIN, COMMIT
+                    cursor.fetchall()
             timings.append((time.perf_counter() - started) * 1000)
     return statistics.median(timings)
 

@@ -516,7 +516,7 @@ class RankedResults(Sequence[Any]):
             assert self.plan is not None
             base = self.queryset if rank in self.plan.implied else self.matches
             queryset = base.filter(condition).order_by().values_list(*self._names)
-            with _planner(self.matches.db, "enable_seqscan"):
+            with _planner(self.matches.db, *_INDEXED):
                 self._unordered[rank] = list(queryset[: self.cap + 1])
         return self._unordered[rank]
 
@@ -584,6 +584,9 @@ class RankedResults(Sequence[Any]):
         return page
 
 
+# Matches through the indexes, in one process (a parallel plan's workers cost more to
+# start than reading a thousand rows).
+_INDEXED = ("enable_seqscan", "max_parallel_workers_per_gather")
 # A walk along the order's index, each row checked through an index; nothing else.
 # One process: workers walking the same index in parallel each read ahead past the page.
 _WALK = (

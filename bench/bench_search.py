@@ -37,6 +37,7 @@ SEEDS = Path("/work/shared/seeds")
 SEED_FILES = ["longgang-2022-plan.txt", "pingshan-2024-plan.txt", "longgang-industry-news-2022.txt"]
 REPLY_SEED = "reply-letter-20240493.txt"
 PAGE = 20
+CAP = 1000  # SEARCH_COUNT_CAP's default: counts stop there ("1,000+")
 
 # Programmes, places and subjects named in the seed plans and in suggestion titles, as
 # people type them: 2 to 6 characters, a line number, two words, a number.
@@ -74,6 +75,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--batch-size", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=20240493)
+    parser.add_argument("--user", default="staff", help="search as this user (default staff)")
+    parser.add_argument(
+        "--paths", default="index,no index", help="'index', 'no index' (the SQLite path, forced) or both"
+    )
     return parser.parse_args(argv)
 
 
@@ -112,54 +117,91 @@ def add_texts(seed: int, batch_size: int) -> None:
     print(f"Texts added and indexed in {time.perf_counter() - started:.1f} s")
 
 
-def run(kind: str, q: str, staff: Any) -> int:
-    """What the search page does for one tab: count the matches, fetch the first page."""
+def run(kind: str, q: str, user: Any) -> int:
+    """What the search page does for one tab: count the matches (up to the cap), read the
+    first page (proposals.search_views)."""
+    from django.conf import settings
+
     from proposals.models import Proposal
-    from proposals.search import search_proposals, search_replies
+    from proposals.search import ranked_proposals, ranked_replies, replies_visible_to
     from responses.models import Reply
 
+    cap = settings.SEARCH_COUNT_CAP
     if kind == "suggestions":
-        found = search_proposals(Proposal.objects.visible_to(staff), q)
-        rows = found.select_related("session", "lead_deputy")
+        rows = Proposal.objects.select_related("session", "lead_deputy")
+        found = ranked_proposals(Proposal.objects.visible_to(user), q, cap=cap, rows=rows)
     else:
-        found = search_replies(Reply.objects.visible_to(staff), q)
-        rows = found.select_related("assignment__department", "assignment__proposal")
-    count = found.count()
-    list(rows[:PAGE])
+        rows = Reply.objects.select_related("assignment__department", "assignment__proposal")
+        found = ranked_replies(replies_visible_to(user), q, cap=cap, rows=rows)
+    count = found.exact_count
+    list(found[0:PAGE])
     return count
 
 
-def measure(repeat: int) -> None:
+def bare_sql(kind: str, q: str, user: Any, repeat: int) -> float:
+    """The median time of the statements one run sends, sent again bare through the
+    database cursor (no Django): the floor the page's time is compared to."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        run(kind, q, user)
+    statements = [query["sql"] for query in captured.captured_queries]
+    timings = []
+    with connection.cursor() as cursor:
+        for _ in range(repeat):
+            started = time.perf_counter()
+            for sql in statements:
+                cursor.execute(sql)
+                if cursor.description is not None:  # not SET, BEGIN, COMMIT
+                    cursor.fetchall()
+            timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def measure(repeat: int, username: str, paths: list[str]) -> None:
     import proposals.search as search
     from proposals.models import Proposal
     from responses.models import Reply
     from tracker.models import User
 
-    staff = User.objects.get(username="staff")
+    user = User.objects.get(username=username)
     indexed = search._indexed
     print(
-        f"\nSearch as congress staff: {Proposal.objects.count():,} suggestions, "
-        f"{Reply.objects.count():,} replies; {len(QUERIES)} queries, {repeat} timed runs each\n"
+        f"\nSearch as {username}: {Proposal.objects.count():,} suggestions, "
+        f"{Reply.objects.count():,} replies; {len(QUERIES)} queries, {repeat} timed runs each; "
+        f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}; "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n"
     )
     for kind in ("suggestions", "replies"):
         summary = {}
         for path, forced in (("index", indexed), ("no index", lambda queryset: False)):
+            if path not in paths:
+                continue
             search._indexed = forced
-            header = f"{kind}, {path}: {'query':<12} {'matches':>8} {'median ms':>10} {'p95 ms':>8}"
+            header = (
+                f"{kind}, {path}: {'query':<12} {'matches':>8} {'median ms':>10} {'p95 ms':>8} "
+                f"{'SQL ms':>8} {'ratio':>6}"
+            )
             print(header)
             print("-" * len(header))
             everything: list[float] = []
             for q in QUERIES:
-                count = run(kind, q, staff)  # warm-up
+                count = run(kind, q, user)  # warm-up
                 timings = []
                 for _ in range(repeat):
                     started = time.perf_counter()
-                    run(kind, q, staff)
+                    run(kind, q, user)
                     timings.append((time.perf_counter() - started) * 1000)
                 everything += timings
                 median, p95 = statistics.median(timings), loader.percentile(timings, 0.95)
+                sql = bare_sql(kind, q, user, repeat)
                 label = loader._pad(q, 12)
-                print(f"{' ' * (len(kind) + len(path) + 3)}{label} {count:>8,} {median:>10.1f} {p95:>8.1f}")
+                shown = f"{count:>8,}" if count <= CAP else f"{CAP:>7,}+"
+                print(
+                    f"{' ' * (len(kind) + len(path) + 3)}{label} {shown} {median:>10.1f} {p95:>8.1f} "
+                    f"{sql:>8.1f} {median / sql if sql else 0:>6.1f}"
+                )
             summary[path] = (statistics.median(everything), loader.percentile(everything, 0.95))
             print()
         search._indexed = indexed
@@ -189,7 +231,7 @@ def main(argv: list[str] | None = None) -> None:
             loader.load(args.count, batch_size=args.batch_size, seed=args.seed)
         add_texts(args.seed, args.batch_size)
     print(f"Using {loader.database_name(url)} ({loader.bench_count():,} benchmark suggestions)")
-    measure(args.repeat)
+    measure(args.repeat, args.user, args.paths.split(","))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ DISTINCT is needed.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import django_filters
@@ -22,6 +23,9 @@ from proposals.models import Assignment, Category, Department, Deputy, Proposal,
 from proposals.widgets import SearchableSelect
 from responses.models import Reply
 from tracker.params import AsciiNumberFilter, FilterSet
+
+# One or two Chinese characters (as tracker_search_terms() reads them): too short for trigrams.
+_SHORT_CHINESE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]{1,2}")
 
 YES_NO = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
 
@@ -139,19 +143,21 @@ class ProposalFilter(FilterSet):
         fields: list[str] = []
 
     def filter_q(self, queryset: QuerySet[Proposal], name: str, value: str) -> QuerySet[Proposal]:
-        """A number prefix, or part of the title.
+        """A number prefix, or part of the title (case-insensitive): the same rows on every
+        backend, and on PostgreSQL through an index.
 
-        On PostgreSQL both are indexed: the number by proposal_number_prefix_idx, a title
-        word of three characters or more by the trigram index (proposals 0015), a shorter one
-        by the search page's bigram index (proposals.search), which trigrams cannot serve."""
+        The number by proposal_number_prefix_idx (varchar_pattern_ops, which LIKE 'x%' can
+        use under a non-C collation such as C.UTF-8), a title part of three characters or
+        more by the trigram index on UPPER(title) (proposals 0018), and one or two Chinese
+        characters, which have no trigram, by the search page's bigram index of the title
+        (proposals.search): a title holds them exactly when its bigram terms do."""
         value = value.strip()
         if not value:
             return queryset
         number = normalise_number(value)
         in_title = Q(title__icontains=value)
-        if len(value) < 3 and connections[queryset.db].vendor == "postgresql":
-            tsquery = search.word_query(value)
-            in_title = Q(pk__in=search.title_match(tsquery)) if tsquery and " " not in value else in_title
+        if _SHORT_CHINESE.fullmatch(value) and connections[queryset.db].vendor == "postgresql":
+            in_title = Q(pk__in=search.title_match(search.word_query(value)))
         if number.isascii():
             return queryset.filter(Q(number__startswith=number) | in_title)
         # Numbers are ASCII (Congress.clean_number): anything else can only be in the title.

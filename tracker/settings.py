@@ -211,6 +211,12 @@ DATABASES = {
 }
 # List pages count at most this many rows and show "10,000+" beyond (tracker/paging.py).
 LIST_COUNT_CAP = env_int("LIST_COUNT_CAP", 10_000)
+# The search page counts at most this many matches ("1,000+") and pages only that far; it
+# ranks only the rows a page shows (proposals.search.RankedResults).
+SEARCH_COUNT_CAP = env_int("SEARCH_COUNT_CAP", 1_000)
+# Each statement of a search is cut off after this long on PostgreSQL (0: never), in every
+# process; the page then asks to narrow the search instead of answering 503 or 500.
+SEARCH_STATEMENT_TIMEOUT_MS = env_int("SEARCH_STATEMENT_TIMEOUT_MS", 2_000)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tracker.User"
 

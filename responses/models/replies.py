@@ -260,6 +260,11 @@ class Reply(models.Model):
         verbose_name = _("reply")
         verbose_name_plural = _("replies")
         ordering = ["-sent_on", "-pk"]
+        indexes = [
+            # The search's order within a rank (proposals.search.REPLY_ORDER): a common
+            # word's matches are read along it until a page is full.
+            models.Index(fields=["-sent_on", "-id"], name="reply_sent_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["assignment", "round"], name="responses_reply_one_per_round"),
             models.CheckConstraint(

@@ -8,7 +8,16 @@ from __future__ import annotations
 from django.test import SimpleTestCase
 
 from proposals.models import Department, Deputy, Proposal
-from proposals.search import highlight, search_proposals, search_replies, snippet, word_query
+from proposals.search import (
+    highlight,
+    ranked_proposals,
+    ranked_replies,
+    replies_visible_to,
+    search_proposals,
+    search_replies,
+    snippet,
+    word_query,
+)
 from responses.models import Reply
 from tests.base import TrackerTestCase
 
@@ -166,3 +175,79 @@ class HighlightTests(SimpleTestCase):
         self.assertEqual(word_query("19号线"), "19:* <1> (号线)")
         self.assertEqual(word_query("地铁19号线"), "(地铁) <2> 19:* <1> (号线)")
         self.assertEqual(word_query("（）"), "")
+
+
+class RankedPageTests(TrackerTestCase):
+    """ranked_proposals() / ranked_replies(), what the search page shows: each page in the
+    same order as ranking every match, while reading only as many rows per rank as the page
+    needs; and the reply visibility written as one semi-join sees what visible_to sees."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        received = ["2024-01-05", "2024-03-01", "2024-03-01", "2024-02-10", "2024-05-20", "2024-01-05"]
+        titles = [
+            "关于龙岗河学位的建议",  # title match
+            "关于道路的建议",  # text match only
+            "关于学位供给的建议",  # title match, same date as the next
+            "关于公园的建议",  # assigned to 龙岗区 units: a department match
+            "关于龙岗学位的建议",
+            "关于学校的建议",
+        ]
+        cls.proposals = []
+        for i, (day, title) in enumerate(zip(received, titles, strict=True)):
+            make = cls.make_assigned if i in (3, 4) else cls.make_proposal
+            cls.proposals.append(
+                make(number=f"2024{i:04d}", title=title, body="龙岗区学位缺口较大。", received_on=day)
+            )
+        cls.proposals[5].assign(by=cls.staff, lead=cls.other_dept)
+        cls.sent = [cls.make_sent(cls.proposals[i], body=f"学位{i}。龙岗区将统筹。") for i in (3, 4)]
+        cls.draft = cls.make_draft(
+            cls.make_assigned(number="20249999", title="关于学位的建议"), body="学位草稿"
+        )
+
+    def test_each_page_is_ordered_as_ranking_every_match(self) -> None:
+        for q in ("学位", "龙岗", "龙岗 学位", "20240002", "学位 20240002", "缺口"):
+            everything = [(p.pk, p.rank) for p in search_proposals(Proposal.objects.all(), q)]
+            results = ranked_proposals(Proposal.objects.all(), q, cap=100)
+            self.assertEqual(len(results), len(everything), q)
+            for start, stop in ((0, 1), (0, 2), (1, 3), (2, 5), (0, len(everything))):
+                page = [(p.pk, p.rank) for p in results[start:stop]]
+                self.assertEqual(page, everything[start:stop], f"{q} [{start}:{stop}]")
+
+    def test_reply_pages_are_ordered_as_ranking_every_match(self) -> None:
+        for q in ("学位", "龙岗", "20240003"):
+            everything = [r.pk for r in search_replies(Reply.objects.all(), q)]
+            results = ranked_replies(Reply.objects.all(), q, cap=100)
+            self.assertEqual([r.pk for r in results[0 : len(everything)]], everything, q)
+            self.assertEqual([r.pk for r in results[1:2]], everything[1:2], q)
+
+    def test_it_counts_up_to_the_cap_and_says_so(self) -> None:
+        results = ranked_proposals(Proposal.objects.all(), "学位", cap=2)
+        self.assertEqual((len(results), results.capped, results.count_label), (2, True, "2+"))
+        self.assertEqual(len(results[0:10]), 2)
+        exact = ranked_proposals(Proposal.objects.all(), "学位", cap=100)
+        self.assertEqual((exact.capped, exact.count_label), (False, "7"))
+
+    def test_it_finds_nothing_for_an_empty_query(self) -> None:
+        results = ranked_proposals(Proposal.objects.all(), "  ", cap=10)
+        self.assertEqual((len(results), results[0:10], results.count_label), (0, [], "0"))
+
+    def test_reply_visibility_is_unchanged_for_every_role(self) -> None:
+        users = [
+            self.staff,
+            self.clerk,
+            self.leader,
+            self.co_clerk,
+            self.outsider,
+            self.deputy_user,
+            self.other_deputy_user,
+            self.nobody,
+        ]
+        for user in users:
+            self.assertEqual(
+                set(replies_visible_to(user).values_list("pk", flat=True)),
+                set(Reply.objects.visible_to(user).values_list("pk", flat=True)),
+                user.username,
+            )
+        self.assertIn(self.draft.pk, replies_visible_to(self.clerk).values_list("pk", flat=True))

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from unittest import mock, skipUnless
+
+from django.db import connection
+from django.test import override_settings
 from django.urls import reverse
 
 from proposals.search_views import PER_PAGE
@@ -81,10 +85,13 @@ class SearchViewTests(TrackerTestCase):
             self.make_proposal(number=f"2025{i:04d}", title=f"关于学位建设的建议（{i}）")
         self.client.force_login(self.staff)
         self.client.get(URL, {"q": "学位"})  # warm the session
-        # Session, user, its second-factor device and groups; the deputies and departments
-        # named like the query; the page's count and rows, and their handling units; the
-        # other tab's count; the header's unread count.
-        with self.assertNumQueries(11):
+        # Session, user, its second-factor device and groups; the search's transaction
+        # (savepoint, its statement timeout, release); the deputies and departments named
+        # like the query; the page's matches read through the indexes, up to the cap, for
+        # any match and for the title (each between SET LOCAL and RESET of the planner's
+        # settings on PostgreSQL), the rows and their handling units; the other tab's
+        # matches; the header's unread count.
+        with self.assertNumQueries(21 if connection.vendor == "postgresql" else 14):
             response = self.client.get(URL, {"q": "学位"})
         self.assertEqual(len(response.context["hits"]), 7)
 
@@ -103,3 +110,50 @@ class SearchViewTests(TrackerTestCase):
         self.client.force_login(self.deputy_user)
         response = self.client.get(reverse("proposals:mine"))
         self.assertContains(response, 'class="header-search"')
+
+
+class CappedSearchTests(TrackerTestCase):
+    """A common word: counted up to SEARCH_COUNT_CAP, said so, paged only that far."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        for i in range(5):
+            cls.make_proposal(number=f"2025{i:04d}", title=f"关于学位建设的建议（{i}）")
+
+    @override_settings(SEARCH_COUNT_CAP=3)
+    def test_it_labels_a_count_past_the_cap_and_pages_only_that_far(self) -> None:
+        self.client.force_login(self.staff)
+        response = self.client.get(URL, {"q": "学位"})
+        page = response.context["page_obj"]
+        self.assertEqual(response.context["proposal_count"], "3+")
+        self.assertEqual(
+            (page.paginator.count, page.paginator.capped, len(response.context["hits"])), (3, True, 3)
+        )
+        self.assertContains(response, "3")
+        self.assertTrue(response.context["capped"])
+
+    @override_settings(SEARCH_COUNT_CAP=5)
+    def test_it_counts_exactly_up_to_the_cap(self) -> None:
+        self.client.force_login(self.staff)
+        response = self.client.get(URL, {"q": "学位"})
+        self.assertEqual(response.context["proposal_count"], "5")
+        self.assertFalse(response.context["capped"])
+
+
+@skipUnless(connection.vendor == "postgresql", "statement_timeout is PostgreSQL's")
+class SearchTimeoutTests(TrackerTestCase):
+    @override_settings(SEARCH_STATEMENT_TIMEOUT_MS=50)
+    def test_a_runaway_search_says_to_narrow_it_instead_of_failing(self) -> None:
+        def slow(*args: object, **kwargs: object) -> None:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_sleep(5)")
+
+        self.client.force_login(self.staff)
+        with mock.patch("proposals.search_views.ranked_proposals", side_effect=slow):
+            response = self.client.get(URL, {"q": "学位"})
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.context["too_broad"])
+        self.assertContains(response, 'role="alert"')
+        # The request's connection is usable afterwards: the search's transaction was rolled back.
+        self.assertEqual(self.client.get(URL, {"q": "学位"}).status_code, 200)

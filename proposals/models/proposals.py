@@ -326,6 +326,9 @@ class Proposal(models.Model):
             ),
             # The list's sort=-received_on (and received_on, read backwards).
             models.Index(fields=["-received_on", "number"], name="proposal_received_idx"),
+            # The list's sort=number and -number (proposal_number_prefix_idx's operator
+            # class cannot order by the database's collation).
+            models.Index(fields=["number"], name="proposal_number_idx"),
         ]
 
     def __str__(self) -> str:

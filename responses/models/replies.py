@@ -277,6 +277,13 @@ class Reply(models.Model):
                 condition=~Q(status="sent") | Q(sent_on__isnull=False), name="responses_reply_sent_has_date"
             ),
         ]
+        indexes = [
+            # Sent replies newest first (-sent_on, -pk): the public list and a department
+            # queue's recently sent replies read a page of them without sorting them all.
+            models.Index(
+                fields=["-sent_on", "-id"], condition=Q(status="sent"), name="reply_sent_recent_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return gettext("Reply of %(department)s to No. %(number)s") % {

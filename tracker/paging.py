@@ -72,7 +72,8 @@ class KeysetPaginator(CappedPaginator):
     def __init__(
         self, object_list: QuerySet[Any], per_page: int, *, keys: Sequence[Key], **kwargs: Any
     ) -> None:
-        super().__init__(object_list.order_by(*ordering(keys)), per_page, **kwargs)
+        self.queryset = object_list.order_by(*ordering(keys))
+        super().__init__(self.queryset, per_page, **kwargs)
         self.keys = list(keys)
         self.cursor = Cursor(keys)
 
@@ -91,21 +92,22 @@ class KeysetPaginator(CappedPaginator):
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if bottom == 0:
-            rows = list(self.object_list[:top])
+            rows = list(self.queryset[:top])
         else:
-            pks = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-            rows = list(self.object_list.filter(pk__in=pks))
-        return self._linked(rows, number, more_after=number < self.num_pages, more_before=number > 1)
+            pks = list(self.queryset.values_list("pk", flat=True)[bottom:top])
+            rows = list(self.queryset.filter(pk__in=pks))
+        page = self._linked(rows, number, more_after=number < self.num_pages, more_before=number > 1)
+        return page or KeysetPage(rows, number, self)
 
     def _by_cursor(self, direction: str, number: int, values: list[Any]) -> KeysetPage | None:
         if direction == "after":
-            rows = rows_after(self.object_list, self.keys, values, self.per_page + 1)
+            rows = rows_after(self.queryset, self.keys, values, self.per_page + 1)
             more = len(rows) > self.per_page
             rows = rows[: self.per_page]
             number = max(number, 2)
             return self._linked(rows, number, more_after=more and number < self.num_pages, more_before=True)
         backwards = [key.reversed() for key in self.keys]
-        rows = rows_after(self.object_list, backwards, values, self.per_page + 1)
+        rows = rows_after(self.queryset, backwards, values, self.per_page + 1)
         more = len(rows) > self.per_page
         rows = rows[: self.per_page][::-1]
         number = max(number, 2) if more else 1

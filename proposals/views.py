@@ -19,7 +19,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import (
     Case,
     Count,
-    Exists,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -642,7 +641,18 @@ def queue(request: HttpRequest) -> HttpResponse:
 def my_proposals(request: HttpRequest) -> HttpResponse:
     require(request, "deputy")
     deputy = request.user.deputy_profile
-    cosigned = Proposal.co_signers.through.objects.filter(proposal_id=OuterRef("pk"), deputy_id=deputy.pk)
+    # The suggestions they led or co-signed, as one set of pks (a UNION of two index
+    # lookups): "led OR EXISTS(co-signed)" is no index condition, so PostgreSQL counted
+    # the page by reading every suggestion (0.8 s at a million) and found a page by walking
+    # the newest suggestions until 25 were the deputy's, however old theirs are.
+    own = (
+        Proposal.objects.filter(lead_deputy=deputy)
+        .order_by()
+        .values("pk")
+        .union(
+            Proposal.co_signers.through.objects.filter(deputy_id=deputy.pk).order_by().values("proposal_id")
+        )
+    )
     current = (
         Assignment.objects.exclude(status=Status.WITHDRAWN)
         .select_related("department")
@@ -655,7 +665,7 @@ def my_proposals(request: HttpRequest) -> HttpResponse:
     )
     proposals = (
         Proposal.objects.visible_to(request.user)
-        .filter(Q(lead_deputy=deputy) | Q(Exists(cosigned)))
+        .filter(pk__in=own)
         .select_related("session", "lead_deputy")
         .prefetch_related(Prefetch("assignments", queryset=current, to_attr="current_assignments"))
         .order_by("-received_on", "-number")

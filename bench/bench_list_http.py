@@ -334,7 +334,7 @@ def page_sql(path: str, username: str) -> tuple[str, Any] | None:
 def build_cases() -> list[dict[str, Any]]:
     from django.db.models import Count
 
-    from proposals.models import Assignment
+    from proposals.models import Assignment, Proposal
     from tracker.models import User
 
     cases = []
@@ -367,9 +367,37 @@ def build_cases() -> list[dict[str, Any]]:
     )
     if clerk is not None:
         cases.append({"label": "queue (busiest unit)", "path": "/proposals/queue/", "user": clerk.username})
+    # And of the unit with an account and the fewest assignments (its recent replies are rare).
+    smallest = (
+        Assignment.objects.filter(department__users__isnull=False)
+        .values("department")
+        .order_by()
+        .annotate(n=Count("pk"))
+        .order_by("n")
+        .first()
+    )
+    small_clerk = (
+        User.objects.filter(department_id=smallest["department"]).order_by("pk").first() if smallest else None
+    )
+    if small_clerk is not None and small_clerk != clerk:
+        cases.append(
+            {"label": "queue (smallest unit)", "path": "/proposals/queue/", "user": small_clerk.username}
+        )
     deputy = User.objects.filter(username="deputy").first()
     if deputy is not None:
         cases.append({"label": "deputy: my suggestions", "path": "/proposals/mine/", "user": deputy.username})
+    # The deputy with an account who led the most suggestions.
+    busiest_deputy = (
+        Proposal.objects.filter(lead_deputy__user__isnull=False)
+        .values("lead_deputy__user__username")
+        .order_by()
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()
+    )
+    if busiest_deputy is not None:
+        username = busiest_deputy["lead_deputy__user__username"]
+        cases.append({"label": "deputy: busiest, mine", "path": "/proposals/mine/", "user": username})
     cases.append({"label": "public replies", "path": "/public/", "user": "staff"})
     for q in ("坪西路", "坪山 碧道", "碧道"):
         cases.append(

@@ -397,7 +397,7 @@ def build_cases() -> list[dict[str, Any]]:
     )
     if busiest_deputy is not None:
         username = busiest_deputy["lead_deputy__user__username"]
-        cases.append({"label": "deputy: busiest, mine", "path": "/proposals/mine/", "user": username})
+        cases.append({"label": "deputy: busiest (mine)", "path": "/proposals/mine/", "user": username})
     cases.append({"label": "public replies", "path": "/public/", "user": "staff"})
     for q in ("坪西路", "坪山 碧道", "碧道"):
         cases.append(

@@ -262,15 +262,31 @@ def measure(targets: list[Target], repeat: int, burst: int, clients: int) -> dic
             print(f"    {target.label}: {exc}")
             results[target.label].errors += 1
     live = [t for t in targets if not results[t.label].errors]
+
+    def attempt(target: Target) -> float | None:
+        """The time of one call, or None when it failed (a 503 past the statement timeout:
+        counted in ``errors`` and left out of the times)."""
+        try:
+            return timed(target.call)
+        except Exception:  # noqa: BLE001 - counted, the run goes on
+            results[target.label].errors += 1
+            return None
+
     for _ in range(repeat):
         for target in live:
-            results[target.label].timings.append(timed(target.call))
+            took = attempt(target)
+            if took is not None:
+                results[target.label].timings.append(took)
     for target in live:
         result = results[target.label]
         started = time.perf_counter()
         with ThreadPoolExecutor(clients) as pool:
-            result.burst = list(pool.map(lambda _, call=target.call: timed(call), range(burst)))
-        result.per_second = burst / (time.perf_counter() - started)
+            times = list(pool.map(lambda _, target=target: attempt(target), range(burst)))
+        result.burst = [t for t in times if t is not None]
+        result.per_second = len(result.burst) / (time.perf_counter() - started)
+    for label, result in results.items():
+        if result.errors:
+            print(f"    {label}: {result.errors} request(s) failed (left out of the times)")
     return results
 
 

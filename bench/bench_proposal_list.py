@@ -372,7 +372,7 @@ def load(count: int, *, batch_size: int, seed: int, loader: str = "python") -> N
         replies.append(
             Reply(
                 assignment=assignment,
-                department_id=assignment.department_id,
+                replying_department_id=assignment.department_id,
                 round=assignment.round,
                 status=Reply.Status.SENT,
                 body="答复（基准测试数据）",

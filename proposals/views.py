@@ -608,7 +608,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     # visible_to's OR with the deputy's own suggestions and with sent replies of visible
     # suggestions keeps PostgreSQL from driving the query from the unit's rows (at a
     # million suggestions the recent replies took over 5 s; through the assignment, still
-    # 0.1-0.7 s for a small unit, hence Reply.department).
+    # 0.1-0.7 s for a small unit, hence Reply.replying_department).
     own = Assignment.objects.open().filter(department_id=user.department_id)
     assignments = (
         own.select_related("proposal", "proposal__lead_deputy", "proposal__session")
@@ -622,7 +622,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     page_obj = paged["page_obj"]
     recent = (
         Reply.objects.sent()
-        .filter(department_id=user.department_id)  # Reply.department: the assignment's
+        .filter(replying_department_id=user.department_id)  # the assignment's unit
         .select_related("assignment", "assignment__proposal")
         .order_by("-sent_on", "-pk")[:10]
     )

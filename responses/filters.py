@@ -28,10 +28,12 @@ def _published_sessions() -> QuerySet[Session]:
 
 
 def _published_departments() -> QuerySet[Department]:
-    # By the reply's own unit (Reply.department, indexed with the unit's sent replies newest
+    # By the reply's own unit (Reply.replying_department, indexed with the unit's sent replies newest
     # first): through the assignment, each probe read a unit's assignments (0.66 s for the
     # choices at a million suggestions).
-    return Department.objects.filter(Exists(Reply.objects.published().filter(department_id=OuterRef("pk"))))
+    return Department.objects.filter(
+        Exists(Reply.objects.published().filter(replying_department_id=OuterRef("pk")))
+    )
 
 
 class PublicReplyFilter(FilterSet):

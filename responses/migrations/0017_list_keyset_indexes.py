@@ -6,8 +6,8 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 FILL_POSTGRESQL = """
-UPDATE responses_reply r SET department_id = a.department_id
-FROM proposals_assignment a WHERE a.id = r.assignment_id AND r.department_id IS NULL
+UPDATE responses_reply r SET replying_department_id = a.department_id
+FROM proposals_assignment a WHERE a.id = r.assignment_id AND r.replying_department_id IS NULL
 """
 
 
@@ -18,7 +18,7 @@ def fill_departments(apps, schema_editor):
     Reply = apps.get_model("responses", "Reply")
     Assignment = apps.get_model("proposals", "Assignment")
     for department_id in Assignment.objects.values_list("department_id", flat=True).distinct():
-        Reply.objects.filter(assignment__department_id=department_id).update(department_id=department_id)
+        Reply.objects.filter(assignment__department_id=department_id).update(replying_department_id=department_id)
 
 
 class Migration(migrations.Migration):
@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name="reply",
-            name="department",
+            name="replying_department",
             field=models.ForeignKey(
                 blank=True,
                 db_index=False,
@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
                 on_delete=django.db.models.deletion.PROTECT,
                 related_name="+",
                 to="proposals.department",
-                verbose_name="department",
+                verbose_name="replying department",
             ),
         ),
         migrations.RunPython(fill_departments, migrations.RunPython.noop, elidable=True),
@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
             model_name="reply",
             index=models.Index(
                 condition=models.Q(("status", "sent")),
-                fields=["department", "-sent_on", "-id"],
+                fields=["replying_department", "-sent_on", "-id"],
                 name="reply_department_sent_idx",
             ),
         ),

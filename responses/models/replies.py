@@ -219,7 +219,7 @@ class Reply(models.Model):
     # copied when the reply is created (save()), so that a unit's sent replies come
     # newest first from one index (reply_department_sent_idx) instead of a walk through
     # every unit's (a department queue's "recently sent" box at a million suggestions).
-    department = models.ForeignKey(
+    replying_department = models.ForeignKey(
         "proposals.Department",
         on_delete=models.PROTECT,
         null=True,
@@ -227,7 +227,7 @@ class Reply(models.Model):
         editable=False,
         related_name="+",
         db_index=False,
-        verbose_name=_("department"),
+        verbose_name=_("replying department"),
     )
     round = models.PositiveSmallIntegerField(_("handling round"), default=1)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
@@ -299,7 +299,7 @@ class Reply(models.Model):
             ),
             # A unit's sent replies newest first: the queue's recently sent replies.
             models.Index(
-                fields=["department", "-sent_on", "-id"],
+                fields=["replying_department", "-sent_on", "-id"],
                 condition=Q(status="sent"),
                 name="reply_department_sent_idx",
             ),
@@ -312,10 +312,10 @@ class Reply(models.Model):
         }
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.department_id is None and self.assignment_id is not None:
-            self.department_id = self.assignment.department_id
+        if self.replying_department_id is None and self.assignment_id is not None:
+            self.replying_department_id = self.assignment.department_id
             if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "department"}
+                kwargs["update_fields"] = {*kwargs["update_fields"], "replying_department"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

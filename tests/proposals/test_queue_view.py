@@ -119,8 +119,10 @@ class QueueContentTests(QueueTestCase):
         self.make_draft(self.make_assigned(with_co=False))
         self.assertEqual(list(self.get(self.clerk).context["recent"]), [newer, older])
         self.assertEqual(list(self.get(self.outsider).context["recent"]), [])
-        # Each reply records its assignment's unit when created (Reply.department).
-        self.assertEqual((older.department, newer.department), (self.lead_dept, self.lead_dept))
+        # Each reply records its assignment's unit when created (Reply.replying_department).
+        self.assertEqual(
+            (older.replying_department, newer.replying_department), (self.lead_dept, self.lead_dept)
+        )
 
     def test_it_paginates(self) -> None:
         for _ in range(3):

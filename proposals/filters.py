@@ -174,8 +174,7 @@ class ProposalFilter(FilterSet):
         return queryset.filter(grade=value)
 
     def filter_deputy(self, queryset: QuerySet[Proposal], name: str, value: Deputy) -> QuerySet[Proposal]:
-        cosigned = Proposal.co_signers.through.objects.filter(proposal_id=OuterRef("pk"), deputy_id=value.pk)
-        return queryset.filter(Q(lead_deputy=value) | Q(Exists(cosigned)))
+        return queryset.led_or_co_signed_by(value)
 
     def filter_category(self, queryset: QuerySet[Proposal], name: str, value: Category) -> QuerySet[Proposal]:
         return queryset.filter(Q(category=value) | Q(category__parent=value))

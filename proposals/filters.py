@@ -28,7 +28,7 @@ YES_NO = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
 # The list's orders as keyset keys (tracker/keyset.py), each ending with the pk so that the
 # order is total. The default is by urgency, ProposalQuerySet.by_urgency() plus the pk
 # (index proposal_urgency_idx); these are the alternatives (proposal_number_idx,
-# proposal_received_idx).
+# proposal_received_idx, proposal_received_asc_idx).
 URGENCY = (Key("next_due_on", nullable=True), Key("received_on", descending=True), Key("number"), Key("pk"))
 SORTS = {
     "number": (Key("number"), Key("pk")),

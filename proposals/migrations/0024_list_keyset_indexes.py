@@ -1,5 +1,5 @@
 """Keyset paging of the list and the queue (issue 15): the queue's open assignments of a
-unit in due-date order, and the list's sort by number."""
+unit in due-date order, and the list's sorts by number and by date received, oldest first."""
 
 from django.db import migrations, models
 
@@ -26,5 +26,9 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="proposal",
             index=models.Index(fields=["number"], name="proposal_number_idx"),
+        ),
+        migrations.AddIndex(
+            model_name="proposal",
+            index=models.Index(fields=["received_on", "number"], name="proposal_received_asc_idx"),
         ),
     ]

@@ -333,8 +333,12 @@ class Proposal(models.Model):
             models.Index(
                 fields=["grade", "next_due_on", "-received_on", "number"], name="proposal_grade_urgency_idx"
             ),
-            # The list's sort=-received_on (and received_on, read backwards).
+            # The list's sort=-received_on.
             models.Index(fields=["-received_on", "number"], name="proposal_received_idx"),
+            # And received_on: the index above read backwards orders the number descending,
+            # and a session's suggestions are received on a few days (2,971 on the oldest
+            # day at a million: 128 ms to sort them for a page).
+            models.Index(fields=["received_on", "number"], name="proposal_received_asc_idx"),
             # The list's sort=number and -number (proposal_number_prefix_idx's operator
             # class cannot order by the database's collation).
             models.Index(fields=["number"], name="proposal_number_idx"),

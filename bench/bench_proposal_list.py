@@ -372,6 +372,7 @@ def load(count: int, *, batch_size: int, seed: int, loader: str = "python") -> N
         replies.append(
             Reply(
                 assignment=assignment,
+                replying_department_id=assignment.department_id,
                 round=assignment.round,
                 status=Reply.Status.SENT,
                 body="答复（基准测试数据）",
@@ -472,9 +473,21 @@ def cases() -> list[tuple[str, dict[str, Any]]]:
             },
         ),
         ("page=200", {"page": 200}),
+        ("page 200 by cursor", {"cursor": _cursor_of_page(200)}),
         ("sort=-received_on", {"sort": "-received_on"}),
     ]
     return result
+
+
+def _cursor_of_page(number: int, per_page: int = 25) -> str:
+    """The Next link's cursor that leads to page ``number`` of the default list (tracker/keyset.py)."""
+    from proposals.filters import URGENCY
+    from proposals.models import Proposal
+    from tracker.keyset import Cursor, ordering
+
+    last = (number - 1) * per_page - 1
+    row = Proposal.objects.order_by(*ordering(URGENCY))[last : last + 1].first()
+    return Cursor(URGENCY).make("after", number, row) if row is not None else ""
 
 
 def _pad(text: str, width: int) -> str:

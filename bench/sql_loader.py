@@ -329,6 +329,7 @@ def load_sql(count: int, *, seed: int, reference: Any) -> None:
             template,
             {
                 "assignment_id": "a.id",
+                "replying_department_id": "a.department_id",
                 "round": "a.round",
                 "grade": grade,
                 "department_grade": grade,

@@ -22,6 +22,7 @@ from proposals import search, statistics
 from proposals.models import Assignment, Category, Department, Deputy, Proposal, Session, normalise_number
 from proposals.widgets import SearchableSelect
 from responses.models import Reply
+from tracker.keyset import Key, ordering
 from tracker.params import AsciiNumberFilter, FilterSet
 
 # One or two Chinese characters (as tracker_search_terms() reads them): too short for trigrams.
@@ -29,12 +30,16 @@ _SHORT_CHINESE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]{1,2}")
 
 YES_NO = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
 
-# The default order is by urgency (see the view); these are the alternatives.
+# The list's orders as keyset keys (tracker/keyset.py), each ending with the pk so that the
+# order is total. The default is by urgency, ProposalQuerySet.by_urgency() plus the pk
+# (index proposal_urgency_idx); these are the alternatives (proposal_number_idx,
+# proposal_received_idx, proposal_received_asc_idx).
+URGENCY = (Key("next_due_on", nullable=True), Key("received_on", descending=True), Key("number"), Key("pk"))
 SORTS = {
-    "number": ("number",),
-    "-number": ("-number",),
-    "-received_on": ("-received_on", "number"),
-    "received_on": ("received_on", "number"),
+    "number": (Key("number"), Key("pk")),
+    "-number": (Key("number", descending=True), Key("pk", descending=True)),
+    "-received_on": (Key("received_on", descending=True), Key("number"), Key("pk")),
+    "received_on": (Key("received_on"), Key("number"), Key("pk")),
 }
 
 
@@ -183,8 +188,7 @@ class ProposalFilter(FilterSet):
         return queryset.filter(grade=value)
 
     def filter_deputy(self, queryset: QuerySet[Proposal], name: str, value: Deputy) -> QuerySet[Proposal]:
-        cosigned = Proposal.co_signers.through.objects.filter(proposal_id=OuterRef("pk"), deputy_id=value.pk)
-        return queryset.filter(Q(lead_deputy=value) | Q(Exists(cosigned)))
+        return queryset.led_or_co_signed_by(value)
 
     def filter_category(self, queryset: QuerySet[Proposal], name: str, value: Category) -> QuerySet[Proposal]:
         return queryset.filter(Q(category=value) | Q(category__parent=value))
@@ -223,4 +227,10 @@ class ProposalFilter(FilterSet):
         )
 
     def filter_sort(self, queryset: QuerySet[Proposal], name: str, value: str) -> QuerySet[Proposal]:
-        return queryset.order_by(*SORTS[value])
+        return queryset.order_by(*ordering(SORTS[value]))
+
+    @property
+    def order_keys(self) -> tuple[Key, ...]:
+        """The keys of the order chosen (urgency unless ``sort`` names another), for paging."""
+        self.form.is_valid()
+        return SORTS.get(self.form.cleaned_data.get("sort") or "", URGENCY)

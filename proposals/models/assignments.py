@@ -200,6 +200,16 @@ class Assignment(models.Model):
         indexes = [
             # A department's queue: its open assignments by due date.
             models.Index(fields=["department", "status", "due_on"], name="assignment_queue_idx"),
+            # The queue page in its order (by_urgency, keyset paging): the unit's open
+            # assignments already in due-date order, so a page reads its rows and no more
+            # (with the index above, every open assignment of the unit was sorted).
+            models.Index(
+                fields=["department", "due_on"],
+                condition=Q(
+                    status__in=["pending", "accepted", "change_requested", "drafting", "awaiting_approval"]
+                ),
+                name="assignment_open_queue_idx",
+            ),
             # Reminder scan and refresh_next_due: open assignments by due date.
             models.Index(
                 fields=["due_on"],

@@ -86,6 +86,15 @@ class ProposalQuerySet(models.QuerySet["Proposal"]):
             )
         )
 
+    def led_or_co_signed_by(self, deputy: Deputy) -> ProposalQuerySet:
+        """The suggestions ``deputy`` led or co-signed, as one set of pks (a UNION of two
+        index lookups). "led OR EXISTS(co-signed)" is no index condition: PostgreSQL counted
+        such a list by reading every suggestion (0.84 s at a million) and found a page by
+        walking the others until it had 25 of the deputy's, however old theirs are."""
+        co_signed = Proposal.co_signers.through.objects.filter(deputy_id=deputy.pk)
+        led = Proposal.objects.filter(lead_deputy_id=deputy.pk).order_by().values("pk")
+        return self.filter(pk__in=led.union(co_signed.order_by().values("proposal_id")))
+
     def open(self) -> ProposalQuerySet:
         """Suggestions still being worked on: neither closed nor withdrawn."""
         return self.exclude(status__in=sorted(Proposal.ENDED))
@@ -371,8 +380,15 @@ class Proposal(models.Model):
             models.Index(
                 fields=["grade", "next_due_on", "-received_on", "number"], name="proposal_grade_urgency_idx"
             ),
-            # The list's sort=-received_on (and received_on, read backwards).
+            # The list's sort=-received_on.
             models.Index(fields=["-received_on", "number"], name="proposal_received_idx"),
+            # And received_on: the index above read backwards orders the number descending,
+            # and a session's suggestions are received on a few days (2,971 on the oldest
+            # day at a million: 128 ms to sort them for a page).
+            models.Index(fields=["received_on", "number"], name="proposal_received_asc_idx"),
+            # The list's sort=number and -number (proposal_number_prefix_idx's operator
+            # class cannot order by the database's collation).
+            models.Index(fields=["number"], name="proposal_number_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import time_machine
@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from responses.models import Reply
 from tests.base import TrackerTestCase
 from tracker.models import User
 
@@ -110,6 +111,18 @@ class QueueContentTests(QueueTestCase):
     def test_it_lists_recently_sent_replies(self) -> None:
         reply = self.make_sent(self.make_assigned(with_co=False))
         self.assertContains(self.get(self.clerk), reverse("responses:reply_detail", args=[reply.pk]))
+
+    def test_recently_sent_replies_are_the_units_own_newest_first(self) -> None:
+        newer = self.make_sent(self.make_assigned(with_co=False))
+        older = self.make_sent(self.make_assigned(with_co=False))
+        Reply.objects.filter(pk=older.pk).update(sent_on=newer.sent_on - timedelta(days=1))
+        self.make_draft(self.make_assigned(with_co=False))
+        self.assertEqual(list(self.get(self.clerk).context["recent"]), [newer, older])
+        self.assertEqual(list(self.get(self.outsider).context["recent"]), [])
+        # Each reply records its assignment's unit when created (Reply.replying_department).
+        self.assertEqual(
+            (older.replying_department, newer.replying_department), (self.lead_dept, self.lead_dept)
+        )
 
     def test_it_paginates(self) -> None:
         for _ in range(3):

@@ -1462,6 +1462,9 @@ def demo_accounts(usernames: list[str] | None = None) -> list[Account]:
         role = ", ".join(str(labels.get(name, name)) for name in groups)
         if user.is_superuser and not groups:
             role = gettext("Superuser (break-glass only)")
+        elif not groups and (user.supervised_themes.exists() or user.supervised_proposals.exists()):
+            # No role of its own: a standing-committee leader who supervises key suggestions.
+            role = gettext("supervising leader")
         deputy = user.deputy_profile if user.has_role(Role.DEPUTY) else None
         unit = user.department.name if user.department else ""
         if deputy is not None:

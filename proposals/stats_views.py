@@ -395,7 +395,15 @@ def public_statistics(request: HttpRequest) -> HttpResponse:
     Counts only: no reply text, no deputy, nothing about ratings."""
     form = ScopeForm(request.GET, years=_years(), with_department=False)
     scope = form.scope()
-    total, table = statistics.summary(scope)
+    as_of = None
+    size = statistics_snapshots.scope_size(scope)
+    if statistics_snapshots.is_large(size):  # the dashboard's snapshot of the same scope
+        served = statistics_snapshots.serve(scope, today=timezone.localdate())
+        if served.figures is None or served.table is None:
+            return render(request, "stats/pending.html", {"form": form, "scope": scope})
+        total, table, as_of = served.figures, served.table, served.computed_at
+    else:
+        total, table = statistics.summary(scope, received=size)
     table = [row for row in table if row.assigned]
     # D appears only where a congress grades on four classes (most use A–C).
     grades = statistics.GRADES if total.grades["D"] else statistics.GRADES[:3]
@@ -409,5 +417,5 @@ def public_statistics(request: HttpRequest) -> HttpResponse:
         elif scope.session is not None:
             params["year"] = scope.session.year
         row.public_url = f"{reverse('public:reply_list')}?{urlencode(params)}"  # type: ignore[attr-defined]
-    context = {"form": form, "scope": scope, "table": table, "total": total, "grades": grades}
+    context = {"form": form, "scope": scope, "table": table, "total": total, "grades": grades, "as_of": as_of}
     return render(request, "stats/public.html", context)

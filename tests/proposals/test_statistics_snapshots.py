@@ -22,6 +22,7 @@ from tests.proposals.test_statistics import NOON_TODAY, TODAY, StatisticsData
 from tracker.models import OutboxMessage
 
 URL = reverse("stats:dashboard")
+PUBLIC_URL = reverse("public:statistics")
 LARGE = override_settings(STATISTICS_SNAPSHOT_ABOVE=3)  # the 2024 data holds more than 3
 
 
@@ -123,6 +124,30 @@ class SnapshotPageTests(StatisticsData):
         self.client.force_login(self.deputy_user)
         self.assertEqual(self.client.get(URL, {"year": 2024}).status_code, 403)
         self.assertFalse(StatisticsSnapshot.objects.exists())
+
+
+@time_machine.travel(NOON_TODAY, tick=False)
+class PublicPageSnapshotTests(StatisticsData):
+    def test_small_data_stays_live(self) -> None:
+        response = self.client.get(PUBLIC_URL, {"year": 2024})
+        self.assertIsNone(response.context["as_of"])
+        self.assertFalse(StatisticsSnapshot.objects.exists())
+
+    @LARGE
+    def test_a_large_scope_shows_the_snapshot_with_its_time(self) -> None:
+        response = self.client.get(PUBLIC_URL, {"year": 2024})
+        self.assertTemplateUsed(response, "stats/pending.html")
+        self.assertEqual(queued(), [["year=2024;session=;department="]])
+        snapshot = statistics_snapshots.refresh(scope_key(Scope(year=2024)), today=TODAY)
+        response = self.client.get(PUBLIC_URL, {"year": 2024})
+        self.assertEqual(response.context["as_of"], snapshot.computed_at)
+        self.assertContains(response, "stats-as-of")
+        live, table = statistics.summary(Scope(year=2024), today=TODAY)
+        self.assertEqual(response.context["total"].received, live.received)
+        self.assertEqual(
+            [(row.department, row.assigned, row.on_time) for row in response.context["table"]],
+            [(row.department, row.assigned, row.on_time) for row in table if row.assigned],
+        )
 
 
 class PeriodicRefreshTests(StatisticsData):

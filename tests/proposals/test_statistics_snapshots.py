@@ -47,7 +47,6 @@ class SnapshotFiguresTests(StatisticsData):
                 self.assertEqual(served.figures, total)
                 self.assertEqual(served.table, table)
                 self.assertEqual(served.trend, statistics.monthly_trend(scope))
-                self.assertIsNotNone(served.figures.avg_days if total.replied else 0)
 
     def test_the_size_check_is_the_received_count_up_to_the_threshold(self) -> None:
         total, _table = statistics.summary(Scope(year=2024), today=TODAY)

@@ -24,6 +24,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +48,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=20, help="timed requests per case (default 20)")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--seed", type=int, default=20240493)
+    parser.add_argument(
+        "--skip-load",
+        action="store_true",
+        help="use the database as it is: load nothing, add no ratings or promises",
+    )
     return parser.parse_args(argv)
 
 
@@ -104,6 +110,10 @@ def prepare(args: argparse.Namespace) -> None:
     from responses.models import Commitment, Feedback
 
     call_command("migrate", verbosity=0)
+    if args.skip_load:
+        if bench_count() < 1000:
+            sys.exit(f"{database_name(url)} holds no benchmark suggestions; --skip-load needs them.")
+        return
     if not Proposal.objects.exists():
         print(f"Loading {args.count:,} suggestions into {database_name(url)}")
         load(args.count, batch_size=5000, seed=args.seed)
@@ -173,10 +183,12 @@ def run(repeat: int) -> None:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     with override_settings(STORAGES=storages):
-        for label, username, url in cases():
+        the_cases = cases()
+        _compute_snapshots(the_cases)
+        for label, username, url in the_cases:
             client = Client()
             if username:
-                client.force_login(User.objects.get(username=username))
+                _login(client, User.objects.get(username=username))
             status = client.get(url).status_code  # warm-up
             with CaptureQueriesContext(connection) as queries:
                 client.get(url)
@@ -190,6 +202,40 @@ def run(repeat: int) -> None:
                 f"{label:<26} {status:>6} {statistics.median(timings):>10.1f} "
                 f"{percentile(timings, 0.95):>8.1f} {max(timings):>8.1f} {count:>8}"
             )
+
+
+def _login(client: Any, user: Any) -> None:
+    """Log in; staff must also pass a second step: the session says it was passed with a
+    device of theirs (as bench_proposal_list.py does)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    client.force_login(user)
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="benchmark", defaults={"confirmed": True})
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+def _compute_snapshots(the_cases: list[tuple[str, str, str]]) -> None:
+    """A scope above STATISTICS_SNAPSHOT_ABOVE suggestions is served from a snapshot a
+    worker computes (proposals/statistics_snapshots.py): open each page once, so the
+    large ones ask for theirs, then compute them here as the worker would, timed."""
+    from django.test import Client
+
+    from proposals import statistics_snapshots
+    from proposals.models import StatisticsSnapshot
+    from tracker.models import User
+
+    for _label, username, url in the_cases:
+        client = Client()
+        if username:
+            _login(client, User.objects.get(username=username))
+        client.get(url)
+    for key in StatisticsSnapshot.objects.order_by("key").values_list("key", flat=True):
+        started = time.perf_counter()
+        statistics_snapshots.refresh(key)
+        print(f"snapshot {key:<40} computed in {(time.perf_counter() - started) * 1000:8.0f} ms (worker)")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,6 +6,7 @@ these views only choose the scope, turn counts into bar widths and links, and re
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_safe
 
-from proposals import statistics
+from proposals import statistics, statistics_snapshots
 from proposals.models import Department, Session
 from proposals.statistics import Figures, MonthPoint, Scope
 from responses.models import Publication, publication_rates
@@ -218,16 +219,26 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if kind == "department":
         scope = scope.with_department(request.user.department)
     today = timezone.localdate()
-    fig, table = statistics.summary(scope, today=today)
+    size = statistics_snapshots.scope_size(scope)
+    served = statistics_snapshots.serve(scope, today=today) if statistics_snapshots.is_large(size) else None
+    if served is None:  # a small scope: live
+        received = size if scope.department is None else None
+        fig, table = statistics.summary(scope, today=today, received=received)
+        trend = statistics.monthly_trend(scope)
+    elif served.pending:
+        return render(request, "stats/pending.html", {"form": form, "scope": scope}, status=200)
+    else:
+        assert served.figures is not None and served.table is not None and served.trend is not None
+        fig, table, trend = served.figures, served.table, served.trend
+    as_of = served.computed_at if served is not None else None
     ranked = [row for row in table if row.rank is not None]
     own = None
     if scope.department is not None:
         own = next((row for row in table if row.department.pk == scope.department.pk), None)
     if kind == "department":
         table = [own] if own else []  # other departments' figures stay hidden; only the rank is shown
-    trend = statistics.monthly_trend(scope)
     if wants_xlsx(request):
-        return _dashboard_xlsx(scope, fig, table, trend)
+        return _dashboard_xlsx(scope, fig, table, trend, as_of=as_of)
     links = figure_links(scope)
     for row in table:
         row.links = figure_links(scope.with_department(row.department))  # type: ignore[attr-defined]
@@ -245,6 +256,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "trend": trend,
         "trend_chart": _trend_chart(trend),
         "today": today,
+        "as_of": as_of,
         "export_query": urlencode({**scope.query(), "format": "xlsx"}),
         "publication": _publication_rates(scope, today),
     }
@@ -264,12 +276,20 @@ def _percent(value: float | None) -> float | None:
 
 
 def _dashboard_xlsx(
-    scope: Scope, fig: Figures, table: list[Figures], trend: list[MonthPoint]
+    scope: Scope,
+    fig: Figures,
+    table: list[Figures],
+    trend: list[MonthPoint],
+    *,
+    as_of: datetime.datetime | None = None,
 ) -> HttpResponse:
+    # From a snapshot, the workbook says when its figures were computed, as the page does.
+    as_of_row = [[_("Figures as of"), timezone.localtime(as_of).strftime("%Y-%m-%d %H:%M")]] if as_of else []
     summary = Sheet(
         pgettext("statistics", "Summary"),
         [Column.text(_("Figure"), 36), Column.number(_("Value"), 14)],
         [
+            *as_of_row,
             [_("Received"), fig.received],
             [_("Assigned"), fig.assigned],
             [_("Replied"), fig.replied],
@@ -375,7 +395,15 @@ def public_statistics(request: HttpRequest) -> HttpResponse:
     Counts only: no reply text, no deputy, nothing about ratings."""
     form = ScopeForm(request.GET, years=_years(), with_department=False)
     scope = form.scope()
-    total, table = statistics.summary(scope)
+    as_of = None
+    size = statistics_snapshots.scope_size(scope)
+    if statistics_snapshots.is_large(size):  # the dashboard's snapshot of the same scope
+        served = statistics_snapshots.serve(scope, today=timezone.localdate())
+        if served.figures is None or served.table is None:
+            return render(request, "stats/pending.html", {"form": form, "scope": scope})
+        total, table, as_of = served.figures, served.table, served.computed_at
+    else:
+        total, table = statistics.summary(scope, received=size)
     table = [row for row in table if row.assigned]
     # D appears only where a congress grades on four classes (most use A–C).
     grades = statistics.GRADES if total.grades["D"] else statistics.GRADES[:3]
@@ -389,5 +417,5 @@ def public_statistics(request: HttpRequest) -> HttpResponse:
         elif scope.session is not None:
             params["year"] = scope.session.year
         row.public_url = f"{reverse('public:reply_list')}?{urlencode(params)}"  # type: ignore[attr-defined]
-    context = {"form": form, "scope": scope, "table": table, "total": total, "grades": grades}
+    context = {"form": form, "scope": scope, "table": table, "total": total, "grades": grades, "as_of": as_of}
     return render(request, "stats/public.html", context)

@@ -31,6 +31,7 @@ from proposals.models.reference import (
     normalise_name,
     normalise_number,
 )
+from proposals.models.snapshots import StatisticsSnapshot
 from proposals.models.subjects import SubjectTerm, SubjectTermQuerySet
 from proposals.models.submissions import (
     SHENZHEN_EXCLUSIONS,
@@ -70,6 +71,7 @@ __all__ = [
     "Rule",
     "Session",
     "SpreadsheetImport",
+    "StatisticsSnapshot",
     "SubjectTerm",
     "SubjectTermQuerySet",
     "normalise_name",

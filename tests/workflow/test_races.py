@@ -32,6 +32,7 @@ from responses.models import Obligation, Reminder
 from tests.base import TrackerTestCase, TrackerTransactionTestCase, VerifiedClient, make_user
 from tests.responses.reminder_helpers import at
 from tracker.models import Role, User
+from tracker.workflow import state_of
 
 TRIALS = 5
 RELOAD = "reload the page"
@@ -168,7 +169,10 @@ class RaceTests(TrackerTransactionTestCase):
                 reply = self.make_draft(proposal)
                 reply.submit(by=self.clerk)
                 url = reverse("responses:reply_approve", args=[reply.pk])
-                outcomes = self.race([(self.leader, url, {}), (self.leader2, url, {})])
+                # Each posts the state its page showed, as the form does (state_input):
+                # the loser is told to reload whether or not the two requests overlapped.
+                page = {"state": state_of(reply)}
+                outcomes = self.race([(self.leader, url, page), (self.leader2, url, page)])
                 seen.append(
                     {
                         "server errors": server_errors(outcomes),
@@ -197,7 +201,8 @@ class RaceTests(TrackerTransactionTestCase):
             for _trial in range(TRIALS):
                 proposal = self.make_assigned(with_co=False, assigned_on=ASSIGNED_ON)
                 url = reverse("proposals:accept", args=[self.lead_assignment(proposal).pk])
-                outcomes = self.race([(self.clerk, url, {}), (self.clerk2, url, {})])
+                page = {"state": state_of(self.lead_assignment(proposal))}
+                outcomes = self.race([(self.clerk, url, page), (self.clerk2, url, page)])
                 seen.append(
                     {
                         "server errors": server_errors(outcomes),
